@@ -1,0 +1,162 @@
+"""Read and write the IDX format in which MNIST was first published.
+
+An IDX file is a 4-byte magic number (two zero bytes, a type code, the number of
+dimensions), one big-endian uint32 per dimension, then the values in C order, big-endian.
+See http://yann.lecun.com/exdb/mnist/ ("FILE FORMATS FOR THE MNIST DATABASE").
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from .errors import DataFileError
+
+__all__ = ["read_idx", "write_idx", "parse_idx"]
+
+# type code -> big-endian dtype, from the format's specification
+_DTYPES = {
+    0x08: np.dtype(">u1"),
+    0x09: np.dtype(">i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+_CODES = {dtype.newbyteorder("="): code for code, dtype in _DTYPES.items()}
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
+    """Decode the bytes of one (uncompressed) IDX file.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole file content.
+    name : str
+        What to call the data in error messages, usually the file name.
+
+    Returns
+    -------
+    numpy.ndarray
+        The array, in native byte order, with the shape given by the header.
+
+    Raises
+    ------
+    DataFileError
+        When the header is malformed or the body size disagrees with it.
+    """
+    if len(data) < 4:
+        raise DataFileError(
+            f"{name}: only {len(data)} bytes, too short to be an IDX file "
+            "(the header alone is at least 4 bytes). The file is empty or truncated: "
+            "download it again."
+        )
+    zero, code, ndim = int.from_bytes(data[:2], "big"), data[2], data[3]
+    if zero != 0 or code not in _DTYPES:
+        raise DataFileError(
+            f"{name}: bad IDX magic number 0x{data[:4].hex()} (expected 0x0000 followed "
+            "by a type code such as 0x08 and the number of dimensions). This is not an "
+            "IDX file, or it is still compressed."
+        )
+    if ndim == 0:
+        raise DataFileError(f"{name}: IDX header declares 0 dimensions; MNIST files have 1 or 3.")
+    header_size = 4 + 4 * ndim
+    if len(data) < header_size:
+        raise DataFileError(
+            f"{name}: the header declares {ndim} dimensions but the file ends after "
+            f"{len(data)} bytes, before their sizes. The file is truncated."
+        )
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    dtype = _DTYPES[code]
+    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    body = len(data) - header_size
+    if body != expected:
+        what = "truncated" if body < expected else "longer than its header says"
+        raise DataFileError(
+            f"{name}: the header declares shape {shape} ({expected} bytes of data) but "
+            f"the file holds {body} bytes after the header: it is {what}. "
+            "Download the file again."
+        )
+    array = np.frombuffer(data, dtype=dtype, offset=header_size).reshape(shape)
+    return array.astype(dtype.newbyteorder("="))
+
+
+def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read an IDX file, plain or gzip-compressed.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file. Compression is detected from its first bytes, not its name; a name
+        ending in ``.gz`` whose content is not gzip is reported as corrupt.
+
+    Returns
+    -------
+    numpy.ndarray
+        See :func:`parse_idx`.
+
+    Raises
+    ------
+    DataFileError
+        When the file cannot be read or decoded.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise DataFileError(f"{path}: cannot be read ({error.strerror or error}).") from None
+    if raw[:2] == _GZIP_MAGIC:
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as error:
+            raise DataFileError(
+                f"{path}: the gzip data is corrupt or truncated ({error}). Download the file again."
+            ) from None
+    elif path.suffix == ".gz":
+        raise DataFileError(
+            f"{path}: the name ends in .gz but the content is not gzip-compressed. "
+            "The download may have been replaced by an error page; download it again."
+        )
+    return parse_idx(raw, name=str(path))
+
+
+def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:
+    """Write ``array`` as an IDX file (gzip-compressed when ``path`` ends in ``.gz``).
+
+    The file is written to a temporary name and renamed, so an interrupted write never
+    leaves a partial file under ``path``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination.
+    array : numpy.ndarray
+        At least one dimension, with a dtype the format has: uint8, int8, int16, int32,
+        float32 or float64.
+    """
+    array = np.asarray(array)
+    code = _CODES.get(array.dtype.newbyteorder("="))
+    if code is None or array.ndim == 0 or array.ndim > 255:
+        raise DataFileError(
+            f"cannot write IDX: dtype {array.dtype} with {array.ndim} dimensions; "
+            "use uint8, int8, int16, int32, float32 or float64 with 1 to 255 dimensions."
+        )
+    header = bytes([0, 0, code, array.ndim]) + b"".join(
+        int(n).to_bytes(4, "big") for n in array.shape
+    )
+    payload = header + array.astype(_DTYPES[code], copy=False).tobytes(order="C")
+    path = Path(path)
+    if path.suffix == ".gz":
+        payload = gzip.compress(payload, mtime=0)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(payload)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,160 @@
+"""Pictures of the data and of training: arrays in, a matplotlib Figure out.
+
+Figures are built with :class:`matplotlib.figure.Figure` rather than ``pyplot`` so a
+function never draws twice in a notebook (once by pyplot, once as the returned value) and
+never leaves figures open behind it. Nothing here trains a model or reads a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .data import NUM_CLASSES, flatten
+from .errors import InputError
+
+__all__ = ["plot_digits", "plot_pixels", "plot_label_counts"]
+
+
+def _single_image(image: np.ndarray) -> np.ndarray:
+    image = np.asarray(image)
+    if image.shape in ((28, 28, 1), (784,), (1, 28, 28)):
+        image = image.reshape(28, 28)
+    if image.shape != (28, 28):
+        raise InputError(
+            f"expected one image shaped (28, 28); got shape {image.shape}. "
+            "For a batch, pick one: images[0]."
+        )
+    return image
+
+
+def plot_digits(
+    images: np.ndarray,
+    labels: Sequence[int] | np.ndarray | None = None,
+    *,
+    predictions: Sequence[int] | np.ndarray | None = None,
+    count: int = 20,
+    columns: int = 10,
+    title: str | None = None,
+) -> Figure:
+    """Draw the first ``count`` digits in a grid, each titled with its label.
+
+    Parameters
+    ----------
+    images : numpy.ndarray
+        Shape (n, 28, 28), (n, 28, 28, 1) or (n, 784); raw 0-255 or scaled 0-1.
+    labels : array-like of int, optional
+        True labels, shown above each digit.
+    predictions : array-like of int, optional
+        A model's predicted digits; a wrong prediction is shown in red.
+    count : int
+        How many digits to draw (at most ``len(images)``).
+    columns : int
+        Digits per row.
+    title : str, optional
+        Title over the whole grid.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    images = flatten(images).reshape(-1, 28, 28)
+    count = max(1, min(count, len(images)))
+    columns = max(1, min(columns, count))
+    rows = -(-count // columns)
+    fig = Figure(figsize=(1.1 * columns, 1.3 * rows + (0.4 if title else 0)), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if i >= count:
+            continue
+        ax.imshow(images[i], cmap="gray_r")
+        parts = []
+        if labels is not None:
+            parts.append(f"{int(labels[i])}")
+        if predictions is not None:
+            parts.append(f"pred {int(predictions[i])}")
+        wrong = labels is not None and predictions is not None and labels[i] != predictions[i]
+        ax.set_title("  ".join(parts), fontsize=9, color="crimson" if wrong else "black")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_pixels(image: np.ndarray, label: int | None = None) -> Figure:
+    """Draw one digit as the grid of 28x28 numbers the model actually receives.
+
+    Each cell shows its pixel value (blank where it is 0), over a grey-level heat map.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        One image, shape (28, 28) (or (784,), (28, 28, 1)); raw 0-255 or scaled 0-1.
+    label : int, optional
+        Its label, for the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    image = _single_image(image)
+    fig = Figure(figsize=(9, 9), layout="constrained")
+    ax = fig.subplots()
+    high = float(image.max()) or 1.0
+    ax.imshow(image, cmap="gray_r", vmin=0, vmax=high)
+    integers = np.issubdtype(image.dtype, np.integer)
+    for (row, col), value in np.ndenumerate(image):
+        if value:
+            text = f"{int(value)}" if integers else f"{value:.1f}"[1:] if value < 1 else "1"
+            ax.text(
+                col,
+                row,
+                text,
+                ha="center",
+                va="center",
+                fontsize=6,
+                color="white" if value > high / 2 else "black",
+            )
+    ax.set_xticks(range(0, 28, 4))
+    ax.set_yticks(range(0, 28, 4))
+    ax.set_xlabel("column")
+    ax.set_ylabel("row")
+    shown = f"label {label}: " if label is not None else ""
+    ax.set_title(f"{shown}28 x 28 = 784 numbers, from 0 (background) to {high:g} (ink)")
+    return fig
+
+
+def plot_label_counts(train_labels: np.ndarray, test_labels: np.ndarray | None = None) -> Figure:
+    """Bar chart of how many images there are of each digit.
+
+    Parameters
+    ----------
+    train_labels : numpy.ndarray
+        Integer labels 0-9, shape (n,).
+    test_labels : numpy.ndarray, optional
+        Drawn beside the training counts when given.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig = Figure(figsize=(9, 3.5), layout="constrained")
+    ax = fig.subplots()
+    digits = np.arange(NUM_CLASSES)
+    splits = [("train", train_labels)] + (
+        [("test", test_labels)] if test_labels is not None else []
+    )
+    width = 0.8 / len(splits)
+    for i, (name, labels) in enumerate(splits):
+        counts = np.bincount(np.asarray(labels).astype(np.intp), minlength=NUM_CLASSES)
+        bars = ax.bar(digits + (i - (len(splits) - 1) / 2) * width, counts, width, label=name)
+        ax.bar_label(bars, fontsize=7)
+    ax.set_xticks(digits)
+    ax.set_xlabel("digit")
+    ax.set_ylabel("images")
+    ax.set_title("Images per digit: the classes are roughly balanced")
+    if len(splits) > 1:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig

@@ -1,0 +1,115 @@
+"""Interactive widgets for the notebooks (ipywidgets): thin layers over plots and data.
+
+Each widget keeps its state in ordinary attributes and ipywidgets controls, so a test can
+set a control's ``value`` and check what is shown, without a browser.
+"""
+
+from __future__ import annotations
+
+import io
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.figure import Figure
+
+from .data import check_dataset
+from .errors import InputError
+
+__all__ = ["DatasetBrowser", "figure_to_png"]
+
+
+def figure_to_png(fig: Figure, dpi: int = 80) -> bytes:
+    """Render a matplotlib Figure to PNG bytes, for an ``ipywidgets.Image``."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+class DatasetBrowser:
+    """Step through MNIST images one at a time, optionally only one digit.
+
+    Parameters
+    ----------
+    images : numpy.ndarray
+        uint8 images, shape (n, 28, 28).
+    labels : numpy.ndarray
+        Their labels 0-9, shape (n,).
+
+    Attributes
+    ----------
+    digit : ipywidgets.Dropdown
+        Which digit to show; ``None`` for all.
+    position : ipywidgets.IntSlider
+        Position among the images of that digit.
+    caption : ipywidgets.HTML
+        Says which image is shown and its label.
+    picture : ipywidgets.Image
+        The image, drawn with matplotlib.
+    """
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray) -> None:
+        images, labels = np.asarray(images), np.asarray(labels)
+        try:
+            check_dataset(images, labels, source="DatasetBrowser")
+        except ValueError as error:
+            raise InputError(str(error)) from None
+        self.images, self.labels = images, labels
+        self.digit = widgets.Dropdown(
+            options=[("all digits", None)] + [(str(d), d) for d in range(10)],
+            value=None,
+            description="Show",
+        )
+        self.position = widgets.IntSlider(
+            value=0, min=0, max=len(images) - 1, description="Image", continuous_update=False
+        )
+        self.caption = widgets.HTML()
+        self.picture = widgets.Image(format="png", width=220, height=220)
+        self.digit.observe(self._on_digit, names="value")
+        self.position.observe(self._redraw, names="value")
+        self.widget = widgets.VBox(
+            [widgets.HBox([self.digit, self.position]), self.caption, self.picture]
+        )
+        self._redraw()
+
+    @property
+    def indices(self) -> np.ndarray:
+        """Indices (into ``images``) of the images the current filter lets through."""
+        if self.digit.value is None:
+            return np.arange(len(self.labels))
+        return np.flatnonzero(self.labels == self.digit.value)
+
+    @property
+    def index(self) -> int:
+        """Index (into ``images``) of the image shown now; -1 when none matches."""
+        matching = self.indices
+        return int(matching[self.position.value]) if len(matching) else -1
+
+    def _on_digit(self, _change: object = None) -> None:
+        count = len(self.indices)
+        # Order matters: moving value first keeps it inside the new range.
+        self.position.value = 0
+        self.position.max = max(count - 1, 0)
+        self._redraw()
+
+    def _redraw(self, _change: object = None) -> None:
+        index, count = self.index, len(self.indices)
+        if index < 0:
+            self.caption.value = f"No image of digit {self.digit.value} in this set."
+            self.picture.value = b""
+            return
+        label = int(self.labels[index])
+        self.caption.value = (
+            f"<b>label {label}</b> &nbsp; image {self.position.value + 1} of {count} "
+            f"(index {index} in the set)"
+        )
+        fig = Figure(figsize=(2.8, 2.8), layout="constrained")
+        ax = fig.subplots()
+        ax.imshow(self.images[index], cmap="gray_r", vmin=0, vmax=255)
+        ax.set_title(f"x[{index}]  label {label}")
+        ax.set_axis_off()
+        self.picture.value = figure_to_png(fig)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)

@@ -1,0 +1,61 @@
+"""Shared fixtures: small synthetic MNIST-shaped data written in each supported layout."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mnist_course import write_idx
+from mnist_course.data import ENV_VAR, IDX_FILES
+
+
+def make_split(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    images = rng.integers(0, 256, size=(n, 28, 28), dtype=np.uint8)
+    labels = (np.arange(n) % 10).astype(np.uint8)
+    return images, labels
+
+
+@pytest.fixture
+def tiny_mnist() -> dict[str, np.ndarray]:
+    """50 training and 20 test images of noise, every digit present."""
+    (x_train, y_train), (x_test, y_test) = make_split(50, 0), make_split(20, 1)
+    return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+
+
+@pytest.fixture
+def npz_path(tmp_path: Path, tiny_mnist: dict[str, np.ndarray]) -> Path:
+    path = tmp_path / "mnist.npz"
+    np.savez(path, **tiny_mnist)
+    return path
+
+
+@pytest.fixture
+def idx_folder(tmp_path: Path, tiny_mnist: dict[str, np.ndarray]) -> Path:
+    folder = tmp_path / "idx"
+    folder.mkdir()
+    for key, name in IDX_FILES.items():
+        write_idx(folder / name, tiny_mnist[key])
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the real data or the user's Keras cache unless it asks to."""
+    real = os.environ.get(ENV_VAR)
+    if real:
+        monkeypatch.setenv("MNIST_COURSE_REAL_DATA", real)
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+
+
+@pytest.fixture
+def real_mnist_path() -> Path:
+    """The full MNIST, where MNIST_COURSE_DATA points (CI sets it); skipped elsewhere."""
+    path = os.environ.get("MNIST_COURSE_REAL_DATA")
+    if not path or not Path(path).exists():
+        pytest.skip(f"set {ENV_VAR} to the full mnist.npz to run this test")
+    return Path(path)

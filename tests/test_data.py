@@ -1,0 +1,261 @@
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import mnist_course as mc
+from mnist_course import DataFileError, DataNotFoundError, InputError, load_mnist
+from mnist_course.data import ENV_VAR, IDX_FILES
+
+
+def assert_same(loaded, expected: dict[str, np.ndarray]) -> None:
+    (x_train, y_train), (x_test, y_test) = loaded
+    keys = ("x_train", "y_train", "x_test", "y_test")
+    for key, got in zip(keys, (x_train, y_train, x_test, y_test), strict=True):
+        np.testing.assert_array_equal(got, expected[key])
+        assert got.dtype == np.uint8
+
+
+# --------------------------------------------------------------------------- good sources
+
+
+def test_load_npz_by_path(npz_path: Path, tiny_mnist) -> None:
+    assert_same(load_mnist(npz_path), tiny_mnist)
+    assert_same(load_mnist(str(npz_path)), tiny_mnist)
+
+
+def test_load_from_environment_variable(npz_path, tiny_mnist, monkeypatch) -> None:
+    monkeypatch.setenv(ENV_VAR, str(npz_path))
+    assert_same(load_mnist(), tiny_mnist)
+
+
+def test_path_argument_wins_over_environment(npz_path, tiny_mnist, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "does-not-exist.npz"))
+    assert_same(load_mnist(npz_path), tiny_mnist)
+
+
+def test_missing_environment_path_says_where_it_came_from(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "nope.npz"))
+    with pytest.raises(DataNotFoundError, match=rf"nope.npz \(from \${ENV_VAR}\)"):
+        load_mnist()
+
+
+def test_load_idx_folder(idx_folder, tiny_mnist) -> None:
+    assert_same(load_mnist(idx_folder), tiny_mnist)
+
+
+def test_load_gzipped_idx_folder_with_dotted_names(idx_folder, tiny_mnist) -> None:
+    for name in IDX_FILES.values():
+        plain = idx_folder / name
+        dotted = name.replace("-idx", ".idx")
+        (idx_folder / f"{dotted}.gz").write_bytes(gzip.compress(plain.read_bytes()))
+        plain.unlink()
+    assert_same(load_mnist(idx_folder), tiny_mnist)
+
+
+def test_the_real_dataset(real_mnist_path) -> None:
+    (x_train, y_train), (x_test, y_test) = load_mnist(real_mnist_path)
+    assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
+    assert y_train.shape == (60000,) and y_test.shape == (10000,)
+    assert list(y_train[:5]) == [5, 0, 4, 1, 9]
+    assert np.bincount(y_test).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+# --------------------------------------------------------------------------- bad files
+
+
+def test_missing_path(tmp_path) -> None:
+    with pytest.raises(DataNotFoundError, match="not found"):
+        load_mnist(tmp_path / "missing.npz")
+
+
+def test_missing_path_is_also_a_file_not_found_error(tmp_path) -> None:
+    with pytest.raises(FileNotFoundError):
+        load_mnist(tmp_path / "missing.npz")
+
+
+def test_empty_file(tmp_path) -> None:
+    path = tmp_path / "mnist.npz"
+    path.touch()
+    with pytest.raises(DataFileError, match=r"mnist.npz: is empty"):
+        load_mnist(path)
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.5, 0.9])
+def test_truncated_npz(npz_path, fraction) -> None:
+    data = npz_path.read_bytes()
+    npz_path.write_bytes(data[: int(len(data) * fraction)])
+    with pytest.raises(DataFileError, match="mnist.npz"):
+        load_mnist(npz_path)
+
+
+def test_not_an_npz(tmp_path) -> None:
+    path = tmp_path / "mnist.npz"
+    path.write_text("this is a text file\n" * 10)
+    with pytest.raises(DataFileError, match="not a readable .npz"):
+        load_mnist(path)
+
+
+def test_single_npy_array(tmp_path) -> None:
+    path = tmp_path / "mnist.npz"
+    with path.open("wb") as file:
+        np.save(file, np.zeros((3, 28, 28), np.uint8))
+    with pytest.raises(DataFileError, match="single array"):
+        load_mnist(path)
+
+
+def test_missing_key(tmp_path, tiny_mnist) -> None:
+    del tiny_mnist["y_test"]
+    np.savez(tmp_path / "m.npz", **tiny_mnist)
+    with pytest.raises(DataFileError, match="this one holds x_test, x_train, y_train"):
+        load_mnist(tmp_path / "m.npz")
+
+
+def test_extra_key(tmp_path, tiny_mnist) -> None:
+    np.savez(tmp_path / "m.npz", extra=np.zeros(3), **tiny_mnist)
+    with pytest.raises(DataFileError, match="extra"):
+        load_mnist(tmp_path / "m.npz")
+
+
+def test_pickled_object_arrays_are_refused(tmp_path, tiny_mnist) -> None:
+    tiny_mnist["y_test"] = np.array([object()] * 20)
+    np.savez(tmp_path / "m.npz", **tiny_mnist)
+    with pytest.raises(DataFileError, match="m.npz"):
+        load_mnist(tmp_path / "m.npz")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("x_train", np.zeros((50, 28, 27), np.uint8), r"shape \(50, 28, 27\)"),
+        ("x_train", np.zeros((50, 784), np.uint8), r"shape \(50, 784\)"),
+        ("x_test", np.zeros((20, 28, 28), np.float32), "float32"),
+        ("y_train", np.zeros((50, 1), np.uint8), r"labels have shape \(50, 1\)"),
+        ("y_train", np.zeros(50, np.float64), "float64"),
+        ("y_test", np.full(20, 10, np.uint8), "outside 0-9"),
+        ("y_test", np.full(20, -1, np.int64), "outside 0-9"),
+        ("y_train", np.zeros(49, np.uint8), "50 images but 49 labels"),
+        ("x_test", np.zeros((0, 28, 28), np.uint8), "0 images but 20 labels"),
+    ],
+)
+def test_invalid_contents(tmp_path, tiny_mnist, key, value, message) -> None:
+    tiny_mnist[key] = value
+    np.savez(tmp_path / "m.npz", **tiny_mnist)
+    with pytest.raises(DataFileError, match=message) as info:
+        load_mnist(tmp_path / "m.npz")
+    assert "m.npz" in str(info.value)
+
+
+def test_idx_counts_that_disagree(idx_folder, tiny_mnist) -> None:
+    mc.write_idx(idx_folder / IDX_FILES["y_test"], tiny_mnist["y_test"][:-1])
+    with pytest.raises(DataFileError, match=r"test\): 20 images but 19 labels"):
+        load_mnist(idx_folder)
+
+
+def test_idx_folder_missing_a_file(idx_folder) -> None:
+    (idx_folder / IDX_FILES["y_train"]).unlink()
+    with pytest.raises(DataNotFoundError, match="no train-labels-idx1-ubyte"):
+        load_mnist(idx_folder)
+
+
+def test_idx_file_with_wrong_type(idx_folder) -> None:
+    mc.write_idx(idx_folder / IDX_FILES["y_train"], np.zeros(50, np.int32))
+    with pytest.raises(DataFileError, match="int32"):
+        load_mnist(idx_folder)
+
+
+def test_idx_file_corrupt(idx_folder) -> None:
+    path = idx_folder / IDX_FILES["x_train"]
+    path.write_bytes(path.read_bytes()[:-10])
+    with pytest.raises(DataFileError, match="train-images-idx3-ubyte.*truncated"):
+        load_mnist(idx_folder)
+
+
+def test_idx_folder_loads_like_the_npz(idx_folder, npz_path) -> None:
+    for a, b in zip(load_mnist(idx_folder), load_mnist(npz_path), strict=True):
+        for x, y in zip(a, b, strict=True):
+            np.testing.assert_array_equal(x, y)
+
+
+def test_loader_leaves_the_source_untouched(npz_path, tmp_path) -> None:
+    before = npz_path.read_bytes()
+    shutil.copy(npz_path, tmp_path / "copy.npz")
+    load_mnist(npz_path)
+    assert npz_path.read_bytes() == before
+
+
+# --------------------------------------------------------------------------- preprocessing
+
+
+def test_flatten_keeps_row_major_pixel_order() -> None:
+    images = np.arange(2 * 28 * 28).reshape(2, 28, 28)
+    flat = mc.flatten(images)
+    assert flat.shape == (2, 784)
+    assert flat[0, 28] == images[0, 1, 0]  # pixel 28 starts the second row
+    np.testing.assert_array_equal(mc.flatten(flat), flat)
+    np.testing.assert_array_equal(mc.flatten(images[..., None]), flat)
+
+
+def test_to_images_inverts_flatten() -> None:
+    images = np.arange(3 * 784).reshape(3, 28, 28)
+    np.testing.assert_array_equal(mc.to_images(mc.flatten(images))[..., 0], images)
+    assert mc.to_images(images).shape == (3, 28, 28, 1)
+
+
+def test_flatten_explains_a_single_image() -> None:
+    with pytest.raises(InputError, match=r"images\[None\]"):
+        mc.flatten(np.zeros((28, 28)))
+    with pytest.raises(InputError, match=r"\(n, 28, 28\)"):
+        mc.to_images(np.zeros((4, 32, 32)))
+
+
+def test_scale() -> None:
+    scaled = mc.scale(np.array([[0, 51, 255]], np.uint8))
+    assert scaled.dtype == np.float32
+    np.testing.assert_allclose(scaled, [[0, 0.2, 1]])
+    np.testing.assert_allclose(mc.scale(np.array([0.0, 255.0])), [0, 1])
+
+
+@pytest.mark.parametrize(
+    "bad", [np.array([-1.0, 3.0]), np.array([0.0, 256.0]), np.array([np.nan]), np.array(["a"])]
+)
+def test_scale_rejects_values_that_are_not_pixels(bad) -> None:
+    with pytest.raises(InputError):
+        mc.scale(bad)
+
+
+def test_one_hot() -> None:
+    encoded = mc.one_hot(np.array([3, 0, 9], np.uint8))
+    assert encoded.shape == (3, 10) and encoded.dtype == np.float32
+    assert encoded[0].tolist() == [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]
+    np.testing.assert_array_equal(encoded.argmax(axis=1), [3, 0, 9])
+    np.testing.assert_array_equal(mc.one_hot(np.array([2.0])), mc.one_hot(np.array([2])))
+
+
+@pytest.mark.parametrize("bad", [np.array([10]), np.array([-1]), np.array([1.5]), np.eye(10)])
+def test_one_hot_rejects_bad_labels(bad) -> None:
+    with pytest.raises(InputError):
+        mc.one_hot(bad)
+
+
+def test_prepare_layouts(tiny_mnist) -> None:
+    x, y = mc.prepare(tiny_mnist["x_train"], tiny_mnist["y_train"])
+    assert x.shape == (50, 784) and x.dtype == np.float32 and x.max() <= 1
+    assert y.shape == (50, 10)
+    x_img = mc.prepare(tiny_mnist["x_train"], layout="image", scaled=False)
+    assert x_img.shape == (50, 28, 28, 1) and x_img.max() > 1
+    with pytest.raises(InputError, match="layout"):
+        mc.prepare(tiny_mnist["x_train"], layout="cube")
+
+
+def test_summarize(tiny_mnist) -> None:
+    summary = mc.summarize(tiny_mnist["x_train"], tiny_mnist["y_train"])
+    assert summary.num_images == 50
+    assert summary.class_counts == {d: 5 for d in range(10)}
+    assert summary.pixel_max == tiny_mnist["x_train"].max()
+    assert summary.pixel_mean == pytest.approx(tiny_mnist["x_train"].mean())
+    assert "images per digit: 0: 5" in str(summary)

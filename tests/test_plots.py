@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import mnist_course as mc
+from mnist_course import InputError
+
+
+def test_plot_digits_grid(tiny_mnist) -> None:
+    fig = mc.plot_digits(tiny_mnist["x_train"], tiny_mnist["y_train"], count=12, columns=5)
+    assert isinstance(fig, Figure)
+    shown = [ax for ax in fig.axes if ax.images]
+    assert len(fig.axes) == 15 and len(shown) == 12
+    assert [ax.get_title() for ax in shown[:3]] == ["0", "1", "2"]
+
+
+def test_plot_digits_marks_wrong_predictions(tiny_mnist) -> None:
+    predictions = tiny_mnist["y_train"].copy()
+    predictions[1] = 7
+    fig = mc.plot_digits(
+        tiny_mnist["x_train"], tiny_mnist["y_train"], predictions=predictions, count=3
+    )
+    titles = [ax.title for ax in fig.axes[:3]]
+    assert titles[1].get_text() == "1  pred 7" and titles[1].get_color() == "crimson"
+    assert titles[0].get_color() == "black"
+
+
+def test_plot_digits_accepts_flat_and_scaled_input(tiny_mnist) -> None:
+    fig = mc.plot_digits(mc.prepare(tiny_mnist["x_train"]), count=100)
+    assert sum(1 for ax in fig.axes if ax.images) == 50
+
+
+def test_plot_pixels_writes_each_nonzero_value() -> None:
+    image = np.zeros((28, 28), np.uint8)
+    image[5, 6], image[7, 8] = 200, 13
+    fig = mc.plot_pixels(image, label=4)
+    ax = fig.axes[0]
+    assert sorted(t.get_text() for t in ax.texts) == ["13", "200"]
+    assert ax.get_title().startswith("label 4")
+
+
+def test_plot_pixels_of_scaled_image() -> None:
+    image = np.zeros((28, 28), np.float32)
+    image[0, 0], image[0, 1] = 0.5, 1.0
+    assert sorted(t.get_text() for t in mc.plot_pixels(image).axes[0].texts) == [".5", "1"]
+
+
+def test_plot_pixels_wants_one_image(tiny_mnist) -> None:
+    with pytest.raises(InputError, match=r"images\[0\]"):
+        mc.plot_pixels(tiny_mnist["x_train"])
+
+
+def test_plot_label_counts(tiny_mnist) -> None:
+    fig = mc.plot_label_counts(tiny_mnist["y_train"], tiny_mnist["y_test"])
+    ax = fig.axes[0]
+    heights = [patch.get_height() for patch in ax.patches]
+    assert heights == [5] * 10 + [2] * 10

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mnist_course import DatasetBrowser, InputError
+
+
+def test_browser_starts_at_the_first_image(tiny_mnist) -> None:
+    browser = DatasetBrowser(tiny_mnist["x_train"], tiny_mnist["y_train"])
+    assert browser.index == 0
+    assert "label 0" in browser.caption.value and "image 1 of 50" in browser.caption.value
+    assert bytes(browser.picture.value).startswith(b"\x89PNG")
+
+
+def test_browser_filters_by_digit(tiny_mnist) -> None:
+    browser = DatasetBrowser(tiny_mnist["x_train"], tiny_mnist["y_train"])
+    browser.position.value = 40
+    browser.digit.value = 3
+    assert browser.position.max == 4 and browser.position.value == 0
+    assert browser.index == 3
+    browser.position.value = 2
+    assert browser.index == 23 and "image 3 of 5" in browser.caption.value
+    browser.digit.value = None
+    assert browser.position.max == 49
+
+
+def test_browser_with_a_missing_digit(tiny_mnist) -> None:
+    labels = tiny_mnist["y_train"].copy()
+    labels[labels == 7] = 1
+    browser = DatasetBrowser(tiny_mnist["x_train"], labels)
+    browser.digit.value = 7
+    assert browser.index == -1 and "No image of digit 7" in browser.caption.value
+
+
+def test_browser_checks_its_input(tiny_mnist) -> None:
+    with pytest.raises(InputError, match="labels"):
+        DatasetBrowser(tiny_mnist["x_train"], np.zeros(3, np.uint8))
