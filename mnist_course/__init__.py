@@ -21,33 +21,73 @@ from .errors import (
     DownloadError,
     InputError,
     MnistCourseError,
+    ModelFileError,
 )
 from .idx import read_idx, write_idx
-from .plots import plot_digits, plot_label_counts, plot_pixels
-from .widgets import DatasetBrowser
+from .models import MODELS, build_model, cnn, input_layout, lenet, mlp, tiny_mlp
+from .plots import plot_digits, plot_history, plot_label_counts, plot_pixels
+from .training import (
+    DEFAULT_EPOCHS,
+    EpochLog,
+    augmentation,
+    cached_model_path,
+    compile_model,
+    cosine_decay,
+    load_model,
+    one_cycle,
+    save_model,
+    set_seed,
+    train,
+    train_course_model,
+    trained_model,
+)
+from .widgets import DatasetBrowser, LiveCurves
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_EPOCHS",
+    "MODELS",
     "DataFileError",
     "DataNotFoundError",
     "DatasetBrowser",
     "DatasetSummary",
     "DownloadError",
+    "EpochLog",
     "InputError",
+    "LiveCurves",
     "MnistCourseError",
+    "ModelFileError",
+    "augmentation",
+    "build_model",
+    "cached_model_path",
     "check_dataset",
+    "cnn",
+    "compile_model",
+    "cosine_decay",
     "download_mnist",
     "flatten",
+    "input_layout",
+    "lenet",
     "load_mnist",
+    "load_model",
+    "mlp",
+    "one_cycle",
     "one_hot",
     "plot_digits",
+    "plot_history",
     "plot_label_counts",
     "plot_pixels",
     "prepare",
     "read_idx",
+    "save_model",
     "scale",
+    "set_seed",
     "summarize",
+    "tiny_mlp",
     "to_images",
+    "train",
+    "train_course_model",
+    "trained_model",
     "write_idx",
 ]

@@ -12,6 +12,7 @@ __all__ = [
     "DataFileError",
     "DownloadError",
     "InputError",
+    "ModelFileError",
 ]
 
 
@@ -33,3 +34,7 @@ class DownloadError(MnistCourseError, OSError):
 
 class InputError(MnistCourseError, ValueError):
     """An array given to a course function has the wrong shape, dtype or range."""
+
+
+class ModelFileError(MnistCourseError, ValueError):
+    """A model file cannot be loaded: missing, truncated, another format, or unsafe."""

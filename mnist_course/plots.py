@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from .data import NUM_CLASSES, flatten
 from .errors import InputError
 
-__all__ = ["plot_digits", "plot_pixels", "plot_label_counts"]
+__all__ = ["plot_digits", "plot_pixels", "plot_label_counts", "plot_history"]
 
 
 def _single_image(image: np.ndarray) -> np.ndarray:
@@ -157,4 +157,78 @@ def plot_label_counts(train_labels: np.ndarray, test_labels: np.ndarray | None =
     ax.set_title("Images per digit: the classes are roughly balanced")
     if len(splits) > 1:
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
+def _metrics(history: object) -> dict[str, list[float]]:
+    metrics = getattr(history, "history", history)
+    if not isinstance(metrics, dict):
+        raise InputError(
+            "plot_history: expected what model.fit or mc.train returns (a History), or its "
+            f".history dict; got {type(history).__name__}."
+        )
+    return metrics
+
+
+def plot_history(
+    *histories: object,
+    labels: Sequence[str] | None = None,
+    epochs: int | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Learning curves: loss and accuracy per epoch, training (solid) and validation (dashed).
+
+    Parameters
+    ----------
+    *histories : keras.callbacks.History or dict
+        One or more training runs, e.g. the return values of ``mc.train``; several are
+        drawn in different colours to compare them.
+    labels : sequence of str, optional
+        A name per run, for the legend.
+    epochs : int, optional
+        Fix the x axis to this many epochs (used while training is still running).
+    title : str, optional
+        Title over both panels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if not histories:
+        raise InputError("plot_history: give at least one training history.")
+    labels = list(labels) if labels is not None else [None] * len(histories)
+    if len(labels) != len(histories):
+        raise InputError(f"plot_history: {len(histories)} histories but {len(labels)} labels.")
+    fig = Figure(figsize=(10, 3.8), layout="constrained")
+    loss_ax, acc_ax = fig.subplots(1, 2)
+    for color, history, label in zip(
+        ("C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7"), histories, labels, strict=False
+    ):
+        metrics = _metrics(history)
+        for ax, key in ((loss_ax, "loss"), (acc_ax, "accuracy")):
+            for prefix, style in (("", "-"), ("val_", "--")):
+                values = metrics.get(prefix + key)
+                if not values:
+                    continue
+                name = "validation" if prefix else "training"
+                ax.plot(
+                    range(1, len(values) + 1),
+                    values,
+                    style,
+                    color=color,
+                    marker=".",
+                    label=f"{label}, {name}" if label else name,
+                )
+    for ax, name in ((loss_ax, "loss"), (acc_ax, "accuracy")):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
+        ax.grid(alpha=0.3)
+        if epochs:
+            ax.set_xlim(0.5, epochs + 0.5)
+        if ax.lines:
+            ax.legend(fontsize=8)
+    loss_ax.set_title("loss (lower is better)")
+    acc_ax.set_title("accuracy (higher is better)")
+    if title:
+        fig.suptitle(title)
     return fig

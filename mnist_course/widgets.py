@@ -12,10 +12,13 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
+from ._backend import keras
 from .data import check_dataset
 from .errors import InputError
+from .plots import plot_history
+from .training import EpochLog
 
-__all__ = ["DatasetBrowser", "figure_to_png"]
+__all__ = ["DatasetBrowser", "LiveCurves", "figure_to_png"]
 
 
 def figure_to_png(fig: Figure, dpi: int = 80) -> bytes:
@@ -113,3 +116,70 @@ class DatasetBrowser:
         from IPython.display import display
 
         display(self.widget)
+
+
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
+
+
+class LiveCurves(keras.callbacks.Callback):
+    """Redraw the learning curves after every epoch, in place, while a model trains.
+
+    Pass it as ``progress`` to ``mc.train``. Outside a notebook it prints one line per
+    epoch instead (:class:`mnist_course.training.EpochLog`).
+
+    Parameters
+    ----------
+    title : str, optional
+        Title over the curves.
+    """
+
+    def __init__(self, title: str | None = None) -> None:
+        super().__init__()
+        self.title = title
+        self.metrics: dict[str, list[float]] = {}
+        self._handle = None
+        self._lines = None if _in_notebook() else EpochLog()
+
+    def set_model(self, model: keras.Model) -> None:
+        super().set_model(model)
+        if self._lines is not None:
+            self._lines.set_model(model)
+
+    def set_params(self, params: dict) -> None:
+        super().set_params(params)
+        if self._lines is not None:
+            self._lines.set_params(params)
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.metrics = {}
+        if self._lines is not None:
+            self._lines.on_train_begin(logs)
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        if self._lines is not None:
+            self._lines.on_epoch_begin(epoch, logs)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        for key, value in (logs or {}).items():
+            self.metrics.setdefault(key, []).append(float(value))
+        if self._lines is not None:
+            self._lines.on_epoch_end(epoch, logs)
+            return
+        from IPython.display import display
+
+        total = self.params.get("epochs")
+        latest = "  ".join(
+            f"{k} {v[-1]:.4f}" for k, v in self.metrics.items() if k != "learning_rate"
+        )
+        heading = f"{self.title + ': ' if self.title else ''}epoch {epoch + 1}/{total}   {latest}"
+        fig = plot_history(self.metrics, epochs=total, title=heading)
+        if self._handle is None:
+            self._handle = display(fig, display_id=True)
+        else:
+            self._handle.update(fig)

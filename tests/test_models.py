@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import pytest
+
+import mnist_course as mc
+from mnist_course import InputError
+
+
+def layer_kinds(model) -> list[str]:
+    return [type(layer).__name__ for layer in model.layers]
+
+
+def test_tiny_mlp() -> None:
+    model = mc.tiny_mlp()
+    assert model.count_params() == 784 * 15 + 15 + 15 * 10 + 10 == 11_935
+    assert layer_kinds(model) == ["Dense", "Dense"]
+    assert model.layers[0].activation.__name__ == "relu"
+    assert model.layers[-1].activation.__name__ == "softmax"
+    assert model.input_shape == (None, 784) and model.output_shape == (None, 10)
+
+
+def test_mlp_128_32_10() -> None:
+    model = mc.mlp()
+    assert model.count_params() == 104_938
+    assert layer_kinds(model) == ["Dense", "Dropout", "Dense", "Dropout", "Dense"]
+    assert [layer.units for layer in model.layers if hasattr(layer, "units")] == [128, 32, 10]
+    hidden = [layer for layer in model.layers if hasattr(layer, "units")][:2]
+    assert all(float(layer.kernel_regularizer.l1) == pytest.approx(1e-4) for layer in hidden)
+    assert all(layer.rate == 0.01 for layer in model.layers if hasattr(layer, "rate"))
+
+
+def test_lenet() -> None:
+    model = mc.lenet()
+    assert model.count_params() == 109_994
+    assert layer_kinds(model) == [
+        "Conv2D",
+        "AveragePooling2D",
+        "Conv2D",
+        "AveragePooling2D",
+        "Conv2D",
+        "Flatten",
+        "Dense",
+        "Dense",
+    ]
+    shapes = [layer.output.shape[1:] for layer in model.layers]
+    assert shapes[:6] == [(26, 26, 6), (13, 13, 6), (11, 11, 16), (5, 5, 16), (3, 3, 120), (1080,)]
+    assert [layer.kernel_size for layer in model.layers if hasattr(layer, "kernel_size")] == [
+        (3, 3)
+    ] * 3
+
+
+def test_sizes_are_configurable() -> None:
+    assert mc.tiny_mlp(hidden_units=32).count_params() == 784 * 32 + 32 + 330
+    assert mc.mlp(hidden_units=(64,), l1=0, dropout=0).count_params() == 784 * 64 + 64 + 650
+    assert mc.mlp(l1=0).layers[0].kernel_regularizer is None
+    assert mc.lenet(filters=(4, 8, 16), dense_units=10).output_shape == (None, 10)
+
+
+def test_cnn_is_bigger_than_lenet_but_small() -> None:
+    model = mc.cnn()
+    assert "BatchNormalization" in layer_kinds(model) and "MaxPooling2D" in layer_kinds(model)
+    assert 100_000 < model.count_params() < 200_000
+
+
+def test_build_model_by_name() -> None:
+    assert mc.build_model("lenet").name == "lenet"
+    assert mc.build_model("tiny-mlp", hidden_units=7).layers[0].units == 7
+    with pytest.raises(InputError, match="choose one of tiny-mlp, mlp, lenet, cnn"):
+        mc.build_model("resnet")
+    with pytest.raises(InputError, match="three numbers"):
+        mc.lenet(filters=(6, 16))
+
+
+def test_input_layout() -> None:
+    assert mc.input_layout(mc.mlp()) == "flat"
+    assert mc.input_layout(mc.lenet()) == "image"
