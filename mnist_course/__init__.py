@@ -25,11 +25,18 @@ from .errors import (
 )
 from .idx import read_idx, write_idx
 from .models import MODELS, build_model, cnn, input_layout, lenet, mlp, tiny_mlp
-from .plots import plot_digits, plot_history, plot_label_counts, plot_pixels
+from .plots import (
+    plot_digits,
+    plot_history,
+    plot_label_counts,
+    plot_layer_shapes,
+    plot_pixels,
+)
 from .training import (
     DEFAULT_EPOCHS,
     EpochLog,
     augmentation,
+    cache_model,
     cached_model_path,
     compile_model,
     cosine_decay,
@@ -60,6 +67,7 @@ __all__ = [
     "ModelFileError",
     "augmentation",
     "build_model",
+    "cache_model",
     "cached_model_path",
     "check_dataset",
     "cnn",
@@ -77,6 +85,7 @@ __all__ = [
     "plot_digits",
     "plot_history",
     "plot_label_counts",
+    "plot_layer_shapes",
     "plot_pixels",
     "prepare",
     "read_idx",

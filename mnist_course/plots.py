@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from .data import NUM_CLASSES, flatten
 from .errors import InputError
 
-__all__ = ["plot_digits", "plot_pixels", "plot_label_counts", "plot_history"]
+__all__ = ["plot_digits", "plot_pixels", "plot_label_counts", "plot_history", "plot_layer_shapes"]
 
 
 def _single_image(image: np.ndarray) -> np.ndarray:
@@ -232,3 +232,59 @@ def plot_history(
     if title:
         fig.suptitle(title)
     return fig
+
+
+def plot_layer_shapes(model: object) -> Figure:
+    """Draw the shape of the data after each layer of a Keras model, left to right.
+
+    Grids (height x width x channels) are drawn as squares sized by their height, with a
+    stack of sheets for the channels; flat vectors as bars whose height grows with their
+    length. It shows how a CNN trades image size for channels.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built model (any object with ``input_shape`` and ``layers`` whose outputs have
+        a ``shape``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    try:
+        stages = [("input", tuple(model.input_shape[1:]))] + [
+            (layer.name, tuple(layer.output.shape[1:])) for layer in model.layers
+        ]
+    except (AttributeError, TypeError, ValueError):
+        raise InputError("plot_layer_shapes: expected a built Keras model.") from None
+    fig = Figure(figsize=(1.45 * len(stages), 3.6), layout="constrained")
+    ax = fig.subplots()
+    largest = max(shape[0] for _, shape in stages if len(shape) == 3) if any(
+        len(shape) == 3 for _, shape in stages) else 28
+    for i, (name, shape) in enumerate(stages):
+        if len(shape) == 3:
+            side = 0.9 * shape[0] / largest
+            sheets = min(shape[2], 6)
+            for k in range(sheets - 1, -1, -1):
+                offset = 0.05 * k
+                ax.add_patch(_rect(i - side / 2 + offset, 0.5 - side / 2 + offset, side, side,
+                                   face="#9ecae1" if k else "#3182bd"))
+            label = " x ".join(str(n) for n in shape)
+        else:
+            length = int(np.prod(shape))
+            height = 0.2 + 0.8 * min(1.0, np.log10(length + 1) / np.log10(1200))
+            ax.add_patch(_rect(i - 0.06, 0.5 - height / 2, 0.12, height, face="#fd8d3c"))
+            label = f"{length}"
+        ax.text(i, -0.18, label, ha="center", va="top", fontsize=9)
+        ax.text(i, 1.18, name, ha="center", va="bottom", fontsize=9, rotation=20)
+    ax.set_xlim(-0.7, len(stages) - 0.3)
+    ax.set_ylim(-0.45, 1.55)
+    ax.set_axis_off()
+    ax.set_title(f"{getattr(model, 'name', 'model')}: the shape of the data after each layer")
+    return fig
+
+
+def _rect(x: float, y: float, width: float, height: float, face: str):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((x, y), width, height, facecolor=face, edgecolor="black", linewidth=0.6)

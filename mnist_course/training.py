@@ -34,6 +34,7 @@ __all__ = [
     "model_cache_dir",
     "cached_model_path",
     "trained_model",
+    "cache_model",
     "train_course_model",
     "augmentation",
     "one_cycle",
@@ -463,6 +464,19 @@ def cached_model_path(name: str) -> Path:
     return model_cache_dir() / f"{name}.keras"
 
 
+def cache_model(model: keras.Model, name: str) -> Path:
+    """Save a trained model in the cache under ``name``, for later notebooks to reuse."""
+    path = cached_model_path(name)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ModelFileError(
+            f"cannot create the model cache {path.parent} ({error.strerror or error}); set "
+            f"{CACHE_ENV_VAR} to a writable folder."
+        ) from None
+    return save_model(model, path)
+
+
 def trained_model(
     name: str,
     *,
@@ -495,9 +509,8 @@ def trained_model(
     (x_train, y_train), _ = load_mnist()
     model, _ = train_course_model(name, x_train, y_train, seed=seed, progress=progress)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        save_model(model, path)
-    except (OSError, ModelFileError) as error:
+        cache_model(model, name)
+    except (InputError, ModelFileError) as error:
         print(
             f"Note: could not cache the trained model in {path.parent} ({error}); "
             f"set {CACHE_ENV_VAR} to a writable folder to keep it."
