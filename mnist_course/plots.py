@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .data import NUM_CLASSES, flatten
 from .errors import InputError
@@ -220,6 +221,7 @@ def plot_history(
                     label=f"{label}, {name}" if label else name,
                 )
     for ax, name in ((loss_ax, "loss"), (acc_ax, "accuracy")):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
@@ -259,16 +261,26 @@ def plot_layer_shapes(model: object) -> Figure:
         raise InputError("plot_layer_shapes: expected a built Keras model.") from None
     fig = Figure(figsize=(1.45 * len(stages), 3.6), layout="constrained")
     ax = fig.subplots()
-    largest = max(shape[0] for _, shape in stages if len(shape) == 3) if any(
-        len(shape) == 3 for _, shape in stages) else 28
+    largest = (
+        max(shape[0] for _, shape in stages if len(shape) == 3)
+        if any(len(shape) == 3 for _, shape in stages)
+        else 28
+    )
     for i, (name, shape) in enumerate(stages):
         if len(shape) == 3:
             side = 0.9 * shape[0] / largest
             sheets = min(shape[2], 6)
             for k in range(sheets - 1, -1, -1):
                 offset = 0.05 * k
-                ax.add_patch(_rect(i - side / 2 + offset, 0.5 - side / 2 + offset, side, side,
-                                   face="#9ecae1" if k else "#3182bd"))
+                ax.add_patch(
+                    _rect(
+                        i - side / 2 + offset,
+                        0.5 - side / 2 + offset,
+                        side,
+                        side,
+                        face="#9ecae1" if k else "#3182bd",
+                    )
+                )
             label = " x ".join(str(n) for n in shape)
         else:
             length = int(np.prod(shape))

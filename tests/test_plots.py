@@ -57,3 +57,38 @@ def test_plot_label_counts(tiny_mnist) -> None:
     ax = fig.axes[0]
     heights = [patch.get_height() for patch in ax.patches]
     assert heights == [5] * 10 + [2] * 10
+
+
+def test_plot_history_draws_training_and_validation() -> None:
+    history = {
+        "loss": [0.9, 0.5, 0.3],
+        "accuracy": [0.7, 0.8, 0.9],
+        "val_loss": [0.8, 0.6, 0.5],
+        "val_accuracy": [0.75, 0.8, 0.82],
+    }
+    fig = mc.plot_history(history)
+    loss_ax, acc_ax = fig.axes
+    assert [line.get_label() for line in loss_ax.lines] == ["training", "validation"]
+    assert list(acc_ax.lines[1].get_ydata()) == [0.75, 0.8, 0.82]
+    assert list(acc_ax.lines[0].get_xdata()) == [1, 2, 3]
+
+
+def test_plot_history_compares_runs_and_fixes_the_axis() -> None:
+    a, b = {"loss": [1.0, 0.5], "accuracy": [0.5, 0.6]}, {"loss": [0.7], "accuracy": [0.7]}
+    fig = mc.plot_history(a, b, labels=["slow", "fast"], epochs=10)
+    loss_ax = fig.axes[0]
+    assert [line.get_label() for line in loss_ax.lines] == ["slow, training", "fast, training"]
+    assert loss_ax.get_xlim() == (0.5, 10.5)
+    with pytest.raises(InputError, match="2 histories but 1 labels"):
+        mc.plot_history(a, b, labels=["one"])
+    with pytest.raises(InputError, match="History"):
+        mc.plot_history([0.1, 0.2])
+
+
+def test_plot_layer_shapes_labels_every_stage() -> None:
+    fig = mc.plot_layer_shapes(mc.lenet())
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "28 x 28 x 1" in texts and "13 x 13 x 6" in texts and "1080" in texts and "10" in texts
+    assert "conv_3" in texts
+    with pytest.raises(InputError, match="built Keras model"):
+        mc.plot_layer_shapes("lenet")

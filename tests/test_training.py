@@ -248,3 +248,14 @@ def test_cache_defaults_to_the_repository_models_folder(monkeypatch) -> None:
         mc.cached_model_path("lenet")
         == Path(__file__).resolve().parents[1] / "models" / "lenet.keras"
     )
+
+
+def test_cache_model_creates_the_folder(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("MNIST_COURSE_MODELS", str(tmp_path / "deep" / "models"))
+    path = mc.cache_model(mc.tiny_mlp(), "tiny-mlp")
+    assert path == tmp_path / "deep" / "models" / "tiny-mlp.keras" and path.is_file()
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("MNIST_COURSE_MODELS", str(blocker / "models"))
+    with pytest.raises(ModelFileError, match="MNIST_COURSE_MODELS"):
+        mc.cache_model(mc.tiny_mlp(), "tiny-mlp")

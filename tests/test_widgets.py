@@ -36,3 +36,18 @@ def test_browser_with_a_missing_digit(tiny_mnist) -> None:
 def test_browser_checks_its_input(tiny_mnist) -> None:
     with pytest.raises(InputError, match="labels"):
         DatasetBrowser(tiny_mnist["x_train"], np.zeros(3, np.uint8))
+
+
+def test_live_curves_outside_a_notebook_prints_lines(tiny_mnist, capsys) -> None:
+    from mnist_course import LiveCurves, prepare, tiny_mlp, train
+
+    curves = LiveCurves("test")
+    train(
+        tiny_mlp(),
+        *prepare(tiny_mnist["x_train"], tiny_mnist["y_train"]),
+        epochs=2,
+        progress=curves,
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[1] for line in lines] == ["1/2", "2/2"]
+    assert len(curves.metrics["loss"]) == 2
