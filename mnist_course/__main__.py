@@ -1,4 +1,8 @@
-"""Command line: ``python -m mnist_course train MODEL [--epochs N] [--out PATH]``.
+"""Command line: ``python -m mnist_course train|evaluate|predict ...``.
+
+* ``train MODEL [--epochs N] [--out PATH]``: train a course model, save it, print test accuracy;
+* ``evaluate MODEL.keras``: loss, accuracy and the per-digit table on the test set;
+* ``predict MODEL.keras IMAGE [IMAGE ...]``: the digit in each image file, and its probability.
 
 Errors a user can cause (bad arguments, missing or corrupt data, unwritable output) give
 one clear line on stderr and a non-zero exit: 2 for usage errors, 1 for the others.
@@ -50,6 +54,21 @@ def _parser() -> argparse.ArgumentParser:
         "--limit", type=_positive_int, help="train on only the first N training images"
     )
     train.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="test loss, accuracy and per-digit table of a saved model",
+        description="Evaluate a saved .keras model on the MNIST test set.",
+    )
+    evaluate.add_argument("model_file", type=Path, metavar="MODEL.keras")
+    evaluate.add_argument("--data", type=Path, help="mnist.npz or IDX folder (default: as train)")
+    predict = commands.add_parser(
+        "predict",
+        help="read the digit in image files",
+        description="Predict the digit in each image (PNG, JPEG, ...; any size, dark-on-light "
+        "or light-on-dark), after turning it into an MNIST-style 28x28 input.",
+    )
+    predict.add_argument("model_file", type=Path, metavar="MODEL.keras")
+    predict.add_argument("images", type=Path, nargs="+", metavar="IMAGE")
     return parser
 
 
@@ -85,12 +104,48 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate(args: argparse.Namespace) -> int:
+    from .data import load_mnist
+    from .evaluation import classification_report, evaluate
+    from .training import load_model
+
+    model = load_model(args.model_file)
+    _, (x_test, y_test) = load_mnist(args.data)
+    result = evaluate(model, x_test, y_test)
+    print(f"{args.model_file}: {result} on {len(y_test)} test images")
+    print(classification_report(result.labels, result.predictions))
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from .evaluation import predict_digit
+    from .images import to_mnist_image
+    from .training import load_model
+
+    model = load_model(args.model_file)
+    failed = 0
+    for path in args.images:
+        try:
+            digit, probability, _ = predict_digit(model, to_mnist_image(path))
+        except MnistCourseError as error:
+            failed += 1
+            text = str(error)
+            print(f"error: {text if str(path) in text else f'{path}: {text}'}", file=sys.stderr)
+            continue
+        print(f"{path}: {digit} ({probability:.1%})", flush=True)
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
     try:
         if args.command == "train":
             return _train(args)
+        if args.command == "evaluate":
+            return _evaluate(args)
+        if args.command == "predict":
+            return _predict(args)
     except MnistCourseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -16,7 +16,19 @@ from matplotlib.ticker import MaxNLocator
 from .data import NUM_CLASSES, flatten
 from .errors import InputError
 
-__all__ = ["plot_digits", "plot_pixels", "plot_label_counts", "plot_history", "plot_layer_shapes"]
+__all__ = [
+    "plot_digits",
+    "plot_pixels",
+    "plot_label_counts",
+    "plot_history",
+    "plot_layer_shapes",
+    "plot_confusion_matrix",
+    "plot_mistakes",
+    "plot_prediction",
+    "plot_weight_images",
+    "plot_filters",
+    "plot_feature_maps",
+]
 
 
 def _single_image(image: np.ndarray) -> np.ndarray:
@@ -300,3 +312,211 @@ def _rect(x: float, y: float, width: float, height: float, face: str):
     from matplotlib.patches import Rectangle
 
     return Rectangle((x, y), width, height, facecolor=face, edgecolor="black", linewidth=0.6)
+
+
+def plot_confusion_matrix(matrix: np.ndarray, title: str | None = None) -> Figure:
+    """Draw a 10x10 confusion matrix with its counts; mistakes are shaded by how many.
+
+    Parameters
+    ----------
+    matrix : numpy.ndarray
+        int (10, 10), rows the true digit, columns the predicted one (see
+        ``mc.confusion_matrix``).
+    title : str, optional
+    """
+    matrix = np.asarray(matrix)
+    if matrix.shape != (NUM_CLASSES, NUM_CLASSES):
+        raise InputError(f"plot_confusion_matrix: expected a (10, 10) matrix, got {matrix.shape}.")
+    off = matrix.astype(float).copy()
+    np.fill_diagonal(off, np.nan)  # colour the mistakes; the diagonal would swamp them
+    fig = Figure(figsize=(6.2, 5.4), layout="constrained")
+    ax = fig.subplots()
+    image = ax.imshow(off, cmap="Reds", vmin=0, vmax=max(1.0, np.nanmax(off)))
+    for (t, p), count in np.ndenumerate(matrix):
+        if count or t == p:
+            strong = t != p and count > 0.6 * np.nanmax(off)
+            ax.text(
+                p,
+                t,
+                str(count),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if strong else "black",
+                fontweight="bold" if t == p else "normal",
+            )
+    ax.set_xticks(range(10))
+    ax.set_yticks(range(10))
+    ax.set_xlabel("predicted digit")
+    ax.set_ylabel("true digit")
+    fig.colorbar(image, ax=ax, shrink=0.8, label="mistakes")
+    correct = int(np.trace(matrix))
+    ax.set_title(title or f"{correct} of {int(matrix.sum())} right; off the diagonal: mistakes")
+    return fig
+
+
+def plot_mistakes(
+    images: np.ndarray,
+    labels: np.ndarray,
+    probabilities: np.ndarray,
+    indices: Sequence[int] | np.ndarray,
+    columns: int = 8,
+    title: str | None = None,
+) -> Figure:
+    """A gallery of chosen images, each titled true label, predicted label and confidence.
+
+    Parameters
+    ----------
+    images : numpy.ndarray
+        The test images (n, 28, 28) (or flat / with channel axis).
+    labels : numpy.ndarray
+        Their true digits (n,).
+    probabilities : numpy.ndarray
+        The model's probabilities (n, 10).
+    indices : sequence of int
+        Which images to show, e.g. ``mc.most_confident_mistakes(...)``.
+    """
+    images = flatten(images).reshape(-1, 28, 28)
+    indices = [int(i) for i in indices]
+    if not indices:
+        raise InputError("plot_mistakes: no images to show (is the list of mistakes empty?).")
+    columns = max(1, min(columns, len(indices)))
+    rows = -(-len(indices) // columns)
+    fig = Figure(figsize=(1.35 * columns, 1.6 * rows + (0.4 if title else 0)), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False)
+    for ax in axes.flat:
+        ax.set_axis_off()
+    for ax, i in zip(axes.flat, indices, strict=False):
+        predicted = int(np.argmax(probabilities[i]))
+        ax.imshow(images[i], cmap="gray_r")
+        ax.set_title(
+            f"#{i}\ntrue {int(labels[i])} → {predicted}\n{probabilities[i][predicted]:.0%}",
+            fontsize=8,
+            color="crimson" if predicted != labels[i] else "black",
+        )
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_prediction(
+    image: np.ndarray, probabilities: np.ndarray, label: int | None = None
+) -> Figure:
+    """One image beside the model's probability for each digit.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        One image (28, 28) (or (784,), (28, 28, 1)).
+    probabilities : numpy.ndarray
+        (10,) probabilities, e.g. from ``mc.predict_digit``.
+    label : int, optional
+        The true digit, if known: its bar is outlined.
+    """
+    image = _single_image(image)
+    probabilities = np.asarray(probabilities, dtype=float).reshape(-1)
+    if probabilities.shape != (NUM_CLASSES,):
+        raise InputError(f"plot_prediction: expected 10 probabilities, got {probabilities.shape}.")
+    fig = Figure(figsize=(7, 2.6), layout="constrained")
+    image_ax, bar_ax = fig.subplots(1, 2, width_ratios=[1, 2.4])
+    image_ax.imshow(image, cmap="gray_r")
+    image_ax.set_axis_off()
+    predicted = int(probabilities.argmax())
+    image_ax.set_title(f"true {label}" if label is not None else "input")
+    colours = ["#9ecae1"] * NUM_CLASSES
+    colours[predicted] = "crimson" if label is not None and predicted != label else "#3182bd"
+    bars = bar_ax.bar(range(NUM_CLASSES), probabilities, color=colours)
+    if label is not None:
+        bars[int(label)].set_edgecolor("black")
+        bars[int(label)].set_linewidth(1.5)
+    bar_ax.set_xticks(range(NUM_CLASSES))
+    bar_ax.set_ylim(0, 1.05)
+    bar_ax.set_xlabel("digit")
+    bar_ax.set_ylabel("probability")
+    bar_ax.set_title(f"predicted {predicted} ({probabilities[predicted]:.1%})")
+    return fig
+
+
+def plot_weight_images(weights: np.ndarray, count: int = 15, columns: int = 5) -> Figure:
+    """Show a Dense layer's weights from the 784 pixels as 28x28 images, one per unit.
+
+    Red pixels push the unit up when inked, blue ones push it down: each unit is a
+    template the network learned to match against the image.
+
+    Parameters
+    ----------
+    weights : array-like
+        (784, units), e.g. ``model.layers[0].kernel`` of an MLP.
+    """
+    weights = np.asarray(weights)
+    if weights.ndim != 2 or weights.shape[0] != 784:
+        raise InputError(
+            f"plot_weight_images: expected weights shaped (784, units), got {weights.shape}."
+        )
+    count = max(1, min(count, weights.shape[1]))
+    columns = max(1, min(columns, count))
+    rows = -(-count // columns)
+    fig = Figure(figsize=(1.5 * columns, 1.6 * rows), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False)
+    for unit, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        if unit < count:
+            template = weights[:, unit].reshape(28, 28)
+            limit = float(np.abs(template).max()) or 1.0
+            ax.imshow(template, cmap="RdBu_r", vmin=-limit, vmax=limit)
+            ax.set_title(f"unit {unit}", fontsize=8)
+    return fig
+
+
+def plot_filters(kernel: np.ndarray) -> Figure:
+    """Show a first convolution's filters, e.g. LeNet's six 3x3 filters.
+
+    Parameters
+    ----------
+    kernel : array-like
+        (height, width, 1, filters), e.g. ``model.get_layer("conv_1").kernel``.
+    """
+    kernel = np.asarray(kernel)
+    if kernel.ndim != 4 or kernel.shape[2] != 1:
+        raise InputError(
+            f"plot_filters: expected a first-layer kernel (h, w, 1, filters), got {kernel.shape}."
+        )
+    filters = kernel.shape[3]
+    fig = Figure(figsize=(1.4 * filters, 1.7), layout="constrained")
+    axes = fig.subplots(1, filters, squeeze=False)[0]
+    limit = float(np.abs(kernel).max()) or 1.0
+    for i, ax in enumerate(axes):
+        ax.imshow(kernel[:, :, 0, i], cmap="RdBu_r", vmin=-limit, vmax=limit)
+        ax.set_title(f"filter {i}", fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return fig
+
+
+def plot_feature_maps(image: np.ndarray, maps: np.ndarray) -> Figure:
+    """An image and what each filter of a convolution made of it.
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        The input image (28, 28).
+    maps : numpy.ndarray
+        The layer's output for it, (h, w, channels), e.g. from ``mc.feature_maps``.
+    """
+    image = _single_image(image)
+    maps = np.asarray(maps)
+    if maps.ndim != 3:
+        raise InputError(
+            f"plot_feature_maps: expected maps shaped (h, w, channels), got {maps.shape}."
+        )
+    channels = min(maps.shape[2], 16)
+    fig = Figure(figsize=(1.5 * (channels + 1), 1.8), layout="constrained")
+    axes = fig.subplots(1, channels + 1, squeeze=False)[0]
+    axes[0].imshow(image, cmap="gray_r")
+    axes[0].set_title("input", fontsize=8)
+    for i, ax in enumerate(axes[1:]):
+        ax.imshow(maps[:, :, i], cmap="viridis")
+        ax.set_title(f"map {i}", fontsize=8)
+    for ax in axes:
+        ax.set_axis_off()
+    return fig

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -428,7 +429,11 @@ def load_model(path: str | os.PathLike[str]) -> keras.Model:
             "mc.save_model(model, 'name.keras')."
         )
     try:
-        return keras.saving.load_model(path, safe_mode=True)
+        with warnings.catch_warnings():
+            # A model saved before training has no optimizer state yet; that is fine for
+            # predicting, and Keras's warning about it only alarms learners.
+            warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+            return keras.saving.load_model(path, safe_mode=True)
     except Exception as error:  # Keras raises many types here; the message is what matters
         text = str(error)
         if "safe_mode" in text or "Lambda" in text:

@@ -15,10 +15,11 @@ from matplotlib.figure import Figure
 from ._backend import keras
 from .data import check_dataset
 from .errors import InputError
-from .plots import plot_history
+from .evaluation import check_images, predict
+from .plots import plot_history, plot_prediction
 from .training import EpochLog
 
-__all__ = ["DatasetBrowser", "LiveCurves", "figure_to_png"]
+__all__ = ["DatasetBrowser", "LiveCurves", "PredictionExplorer", "figure_to_png"]
 
 
 def figure_to_png(fig: Figure, dpi: int = 80) -> bytes:
@@ -183,3 +184,120 @@ class LiveCurves(keras.callbacks.Callback):
             self._handle = display(fig, display_id=True)
         else:
             self._handle.update(fig)
+
+
+class PredictionExplorer:
+    """Browse a test set with a model's verdict on each image.
+
+    Filters: only the mistakes, a true digit, a predicted digit. Shows the image beside
+    the model's ten probabilities. Predictions are computed once, when it is created.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A trained course model.
+    images : numpy.ndarray
+        (n, 28, 28) uint8 images (or float in [0, 1]).
+    labels : numpy.ndarray
+        Their true digits, (n,).
+    probabilities : numpy.ndarray, optional
+        The model's (n, 10) predictions, if already computed (saves predicting again).
+
+    Attributes
+    ----------
+    only_mistakes : ipywidgets.Checkbox
+    true_digit, predicted_digit : ipywidgets.Dropdown
+        ``None`` for any digit.
+    position : ipywidgets.IntSlider
+        Position among the images that pass the filters.
+    caption : ipywidgets.HTML
+    picture : ipywidgets.Image
+    """
+
+    def __init__(
+        self,
+        model: keras.Model,
+        images: np.ndarray,
+        labels: np.ndarray,
+        probabilities: np.ndarray | None = None,
+    ) -> None:
+        self.images = check_images(images)
+        self.labels = np.asarray(labels).astype(np.int64)
+        if self.labels.shape != (len(self.images),):
+            raise InputError(
+                f"PredictionExplorer: {len(self.images)} images but labels shaped "
+                f"{self.labels.shape}."
+            )
+        self.probabilities = (
+            predict(model, self.images) if probabilities is None else np.asarray(probabilities)
+        )
+        if self.probabilities.shape != (len(self.images), 10):
+            raise InputError(
+                f"PredictionExplorer: probabilities must be shaped ({len(self.images)}, 10)."
+            )
+        self.predictions = self.probabilities.argmax(axis=1)
+        digits = [("any", None)] + [(str(d), d) for d in range(10)]
+        self.only_mistakes = widgets.Checkbox(value=False, description="only mistakes")
+        self.true_digit = widgets.Dropdown(options=digits, value=None, description="true")
+        self.predicted_digit = widgets.Dropdown(options=digits, value=None, description="predicted")
+        self.position = widgets.IntSlider(
+            value=0, min=0, max=len(self.images) - 1, description="image", continuous_update=False
+        )
+        self.caption = widgets.HTML()
+        self.picture = widgets.Image(format="png")
+        for control in (self.only_mistakes, self.true_digit, self.predicted_digit):
+            control.observe(self._on_filter, names="value")
+        self.position.observe(self._redraw, names="value")
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox([self.true_digit, self.predicted_digit, self.only_mistakes]),
+                self.position,
+                self.caption,
+                self.picture,
+            ]
+        )
+        self._on_filter()
+
+    @property
+    def indices(self) -> np.ndarray:
+        """Indices of the images that pass the current filters."""
+        keep = np.ones(len(self.labels), dtype=bool)
+        if self.only_mistakes.value:
+            keep &= self.predictions != self.labels
+        if self.true_digit.value is not None:
+            keep &= self.labels == self.true_digit.value
+        if self.predicted_digit.value is not None:
+            keep &= self.predictions == self.predicted_digit.value
+        return np.flatnonzero(keep)
+
+    @property
+    def index(self) -> int:
+        """Index of the image shown now; -1 when no image passes the filters."""
+        matching = self.indices
+        return int(matching[min(self.position.value, len(matching) - 1)]) if len(matching) else -1
+
+    def _on_filter(self, _change: object = None) -> None:
+        self.position.value = 0
+        self.position.max = max(len(self.indices) - 1, 0)
+        self._redraw()
+
+    def _redraw(self, _change: object = None) -> None:
+        index, count = self.index, len(self.indices)
+        if index < 0:
+            self.caption.value = "No image matches these filters."
+            self.picture.value = b""
+            return
+        true, predicted = int(self.labels[index]), int(self.predictions[index])
+        verdict = "right" if true == predicted else "<b style='color:crimson'>wrong</b>"
+        self.caption.value = (
+            f"image {self.position.value + 1} of {count} (test index {index}): true "
+            f"<b>{true}</b>, predicted <b>{predicted}</b> "
+            f"({self.probabilities[index, predicted]:.1%}), {verdict}"
+        )
+        fig = plot_prediction(self.images[index], self.probabilities[index], label=true)
+        self.picture.value = figure_to_png(fig)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import mnist_course as mc
@@ -76,3 +77,73 @@ def test_bad_output_path(npz_path, tmp_path) -> None:
 def test_help() -> None:
     result = run("train", "--help")
     assert result.returncode == 0 and "--epochs" in result.stdout
+
+
+@pytest.fixture(scope="module")
+def saved_model(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("model") / "tiny.keras"
+    mc.save_model(mc.compile_model(mc.tiny_mlp()), path)
+    return str(path)
+
+
+def test_evaluate_prints_loss_accuracy_and_table(saved_model, npz_path) -> None:
+    result = run("evaluate", saved_model, "--data", str(npz_path))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "accuracy" in lines[0] and "on 20 test images" in lines[0]
+    assert lines[1].startswith("digit  precision") and len(lines) == 12
+
+
+def test_predict_images(saved_model, tmp_path) -> None:
+    from PIL import Image
+
+    paper = np.full((60, 40), 255, np.uint8)
+    paper[10:50, 18:22] = 0
+    Image.fromarray(paper).save(tmp_path / "one.png")
+    Image.fromarray(np.stack([paper] * 3, -1)).save(tmp_path / "one.jpg")
+    result = run("predict", saved_model, str(tmp_path / "one.png"), str(tmp_path / "one.jpg"))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2 and lines[0].startswith(f"{tmp_path / 'one.png'}: ")
+    assert lines[0].endswith("%)")
+
+
+def test_predict_reports_each_bad_file_and_fails(saved_model, tmp_path) -> None:
+    from PIL import Image
+
+    (tmp_path / "text.png").write_text("hello")
+    Image.fromarray(np.full((30, 30), 255, np.uint8)).save(tmp_path / "blank.png")
+    paper = np.full((30, 30), 255, np.uint8)
+    paper[5:25, 14:16] = 0
+    Image.fromarray(paper).save(tmp_path / "good.png")
+    result = run(
+        "predict",
+        saved_model,
+        str(tmp_path / "text.png"),
+        str(tmp_path / "blank.png"),
+        str(tmp_path / "missing.png"),
+        str(tmp_path / "good.png"),
+    )
+    assert result.returncode == 1
+    errors = result.stderr.splitlines()
+    assert len(errors) == 3 and all(line.startswith("error: ") for line in errors)
+    assert "text.png: not an image" in errors[0]
+    assert "blank.png" in errors[1] and "no digit found" in errors[1]
+    assert "missing.png: no such file" in errors[2]
+    assert result.stdout.startswith(f"{tmp_path / 'good.png'}: ")
+
+
+def test_models_that_fail_safe_loading(tmp_path) -> None:
+    from mnist_course._backend import keras
+
+    model = keras.Sequential([keras.Input((784,)), keras.layers.Lambda(lambda t: t)])
+    model.save(tmp_path / "lambda.keras")
+    (tmp_path / "fake.keras").write_text("not a model")
+    for name in ("lambda.keras", "fake.keras", "missing.keras"):
+        result = run("predict", str(tmp_path / name), str(tmp_path / "x.png"))
+        assert result.returncode == 1
+        assert (
+            result.stderr.startswith("error: load_model:") and len(result.stderr.splitlines()) == 1
+        )
+    result = run("evaluate", str(tmp_path / "lambda.keras"))
+    assert result.returncode == 1 and "safe mode" in result.stderr

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mnist_course as mc
+from mnist_course import InputError
+
+
+@pytest.fixture(scope="module")
+def models():
+    mc.set_seed(0)
+    return {"flat": mc.compile_model(mc.tiny_mlp()), "image": mc.compile_model(mc.lenet())}
+
+
+# --------------------------------------------------------------------------- metrics by hand
+
+LABELS = np.array([0, 0, 1, 1, 1, 2])
+PREDICTIONS = np.array([0, 1, 1, 1, 2, 2])
+
+
+def test_confusion_matrix_by_hand() -> None:
+    matrix = mc.confusion_matrix(LABELS, PREDICTIONS)
+    assert matrix.shape == (10, 10) and matrix.sum() == 6
+    assert matrix[:3, :3].tolist() == [[1, 1, 0], [0, 2, 1], [0, 0, 1]]
+
+
+def test_classification_report_by_hand() -> None:
+    report = mc.classification_report(LABELS, PREDICTIONS)
+    # digit 1: predicted 3 times, 2 right -> precision 2/3; 3 true, 2 found -> recall 2/3
+    assert report.precision[:3] == pytest.approx([1.0, 2 / 3, 1 / 2])
+    assert report.recall[:3] == pytest.approx([1 / 2, 2 / 3, 1.0])
+    assert report.f1[0] == pytest.approx(2 * 1.0 * 0.5 / 1.5)
+    assert report.support[:4].tolist() == [2, 3, 1, 0]
+    assert report.precision[5] == 0 and report.f1[5] == 0  # never seen, never predicted
+    assert str(report).splitlines()[0] == "digit  precision  recall     f1  support"
+
+
+def test_most_confident_mistakes_and_pairs() -> None:
+    probabilities = np.full((4, 10), 0.01)
+    probabilities[0, 3] = 0.9  # true 3: right
+    probabilities[1, 5] = 0.6  # true 3: wrong, 60%
+    probabilities[2, 8] = 0.95  # true 3: wrong, 95%
+    probabilities[3, 1] = 0.7  # true 1: right
+    labels = np.array([3, 3, 3, 1])
+    assert mc.most_confident_mistakes(probabilities, labels).tolist() == [2, 1]
+    assert mc.most_confident_mistakes(probabilities, labels, count=1).tolist() == [2]
+    matrix = mc.confusion_matrix(labels, probabilities.argmax(axis=1))
+    assert mc.most_confused_pairs(matrix) == [(3, 5, 1), (3, 8, 1)]
+
+
+def test_evaluate_matches_keras(models, tiny_mnist) -> None:
+    model = models["flat"]
+    result = mc.evaluate(model, tiny_mnist["x_test"], tiny_mnist["y_test"])
+    loss, accuracy = model.evaluate(
+        mc.prepare(tiny_mnist["x_test"]), mc.one_hot(tiny_mnist["y_test"]), verbose=0
+    )
+    assert result.accuracy == pytest.approx(accuracy)
+    assert result.loss == pytest.approx(loss, rel=1e-4)
+    assert result.probabilities.shape == (20, 10)
+    assert len(result.mistakes) == round((1 - accuracy) * 20)
+    assert "accuracy" in str(result)
+
+
+@pytest.mark.parametrize("layout", ["flat", "image"])
+def test_predict_agrees_with_keras_for_every_layout(models, tiny_mnist, layout) -> None:
+    model = models[layout]
+    expected = model.predict(mc.prepare(tiny_mnist["x_test"], layout=layout), verbose=0)
+    for images in (
+        tiny_mnist["x_test"],
+        mc.scale(tiny_mnist["x_test"]),
+        mc.flatten(tiny_mnist["x_test"]),
+        mc.to_images(tiny_mnist["x_test"]),
+    ):
+        np.testing.assert_allclose(mc.predict(model, images), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_predict_digit(models, tiny_mnist) -> None:
+    digit, probability, probabilities = mc.predict_digit(models["image"], tiny_mnist["x_test"][3])
+    assert probabilities.shape == (10,) and probabilities.sum() == pytest.approx(1, abs=1e-5)
+    assert digit == probabilities.argmax() and probability == probabilities[digit]
+
+
+def test_feature_maps(models, tiny_mnist) -> None:
+    maps = mc.feature_maps(models["image"], tiny_mnist["x_test"][0], "conv_1")
+    assert maps.shape == (26, 26, 6) and maps.min() >= 0  # after relu
+    with pytest.raises(InputError, match="no layer 'conv_9'.*conv_1"):
+        mc.feature_maps(models["image"], tiny_mnist["x_test"][0], "conv_9")
+
+
+# --------------------------------------------------------------------------- bad input
+
+ONE = np.zeros((28, 28), np.uint8)
+
+
+@pytest.mark.parametrize(
+    ("images", "message"),
+    [
+        (np.zeros((5, 32, 32), np.uint8), r"got shape \(5, 32, 32\)"),
+        (np.zeros((5, 28, 28, 3), np.uint8), "colour.*mc.to_mnist_image"),
+        (np.zeros((28, 28, 4), np.uint8), "colour"),
+        (ONE, r"a single image.*predict_digit"),
+        (np.zeros((0, 28, 28)), "empty batch"),
+        (np.full((2, 28, 28), np.nan, np.float32), "NaN"),
+        (np.full((2, 28, 28), np.inf), "NaN or infinite"),
+        (np.full((2, 28, 28), 255.0), r"scaled to \[0, 1\].*uint8"),
+        (np.full((2, 28, 28), -0.5), "scaled to"),
+        (np.full((2, 28, 28), 300, np.int64), "0-255"),
+        (np.full((2, 28, 28), 40000, np.uint16), "0-255"),
+        (np.zeros((2, 28, 28), bool), "dtype bool"),
+        (np.array([["a"] * 28] * 28), "dtype <U1"),
+    ],
+)
+def test_predict_rejects_bad_batches(models, images, message) -> None:
+    with pytest.raises(InputError, match=message):
+        mc.predict(models["flat"], images)
+
+
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [
+        (np.zeros((3, 28, 28), np.uint8), r"batch of 3.*mc.predict.*images\[0\]"),
+        (np.zeros((100, 100), np.uint8), "to_mnist_image"),
+        (np.zeros(28), r"got shape \(28,\)"),
+        (np.full((28, 28), np.nan), "NaN"),
+    ],
+)
+def test_predict_digit_rejects_bad_images(models, image, message) -> None:
+    with pytest.raises(InputError, match=message):
+        mc.predict_digit(models["image"], image)
+
+
+def test_model_with_an_unexpected_input_shape() -> None:
+    from mnist_course._backend import keras
+
+    odd = keras.Sequential(
+        [keras.Input((32, 32, 3)), keras.layers.Flatten(), keras.layers.Dense(10)]
+    )
+    with pytest.raises(InputError, match=r"expects inputs of shape \(32, 32, 3\)"):
+        mc.predict(odd, np.zeros((1, 28, 28), np.uint8))
+
+
+def test_labels_must_fit_the_images(models, tiny_mnist) -> None:
+    with pytest.raises(InputError, match="20 images but 19 labels"):
+        mc.evaluate(models["flat"], tiny_mnist["x_test"], tiny_mnist["y_test"][:19])
+    with pytest.raises(InputError, match="digits 0-9"):
+        mc.evaluate(models["flat"], tiny_mnist["x_test"], np.full(20, 12))
