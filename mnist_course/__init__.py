@@ -3,6 +3,7 @@
 The notebooks call only the names exported here.
 """
 
+from . import exercises
 from .data import (
     DatasetSummary,
     check_dataset,
@@ -73,6 +74,7 @@ from .widgets import DatasetBrowser, LiveCurves, PredictionExplorer
 __version__ = "0.1.0"
 
 __all__ = [
+    "exercises",
     "DEFAULT_EPOCHS",
     "MODELS",
     "ClassificationReport",

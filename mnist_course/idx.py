@@ -8,6 +8,7 @@ See http://yann.lecun.com/exdb/mnist/ ("FILE FORMATS FOR THE MNIST DATABASE").
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from pathlib import Path
@@ -74,7 +75,8 @@ def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
         )
     shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     dtype = _DTYPES[code]
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    # exact integers: four 32-bit sizes can overflow int64 and wrap to a plausible size
+    expected = math.prod(shape) * dtype.itemsize
     body = len(data) - header_size
     if body != expected:
         what = "truncated" if body < expected else "longer than its header says"

@@ -259,3 +259,16 @@ def test_summarize(tiny_mnist) -> None:
     assert summary.pixel_max == tiny_mnist["x_train"].max()
     assert summary.pixel_mean == pytest.approx(tiny_mnist["x_train"].mean())
     assert "images per digit: 0: 5" in str(summary)
+
+
+def test_a_path_that_cannot_be_read(npz_path, idx_folder, monkeypatch) -> None:
+    # running as root, permissions cannot deny a read, so the refusal is simulated
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(np, "load", refuse)
+    with pytest.raises(DataFileError, match=r"mnist.npz: cannot be read \(Permission denied\)"):
+        load_mnist(npz_path)
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(DataFileError, match=r"idx3-ubyte: cannot be read \(Permission denied\)"):
+        load_mnist(idx_folder)

@@ -81,3 +81,9 @@ def test_write_refuses_unsupported_dtypes(tmp_path: Path) -> None:
     with pytest.raises(DataFileError, match="dtype"):
         write_idx(tmp_path / "x", np.zeros(3, dtype=np.uint64))
     assert not list(tmp_path.iterdir())
+
+
+def test_huge_declared_sizes_do_not_overflow() -> None:
+    # 2**16 ** 4 == 2**64 wraps to 0 in int64 arithmetic; it must not pass as an empty body
+    with pytest.raises(DataFileError, match="truncated"):
+        parse_idx(header(8, [2**16, 2**16, 2**16, 2**16]), name="huge")

@@ -259,3 +259,19 @@ def test_cache_model_creates_the_folder(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("MNIST_COURSE_MODELS", str(blocker / "models"))
     with pytest.raises(ModelFileError, match="MNIST_COURSE_MODELS"):
         mc.cache_model(mc.tiny_mlp(), "tiny-mlp")
+
+
+def test_trained_model_still_returns_when_the_cache_is_read_only(
+    tmp_path, monkeypatch, npz_path, capsys
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("MNIST_COURSE_MODELS", str(blocker / "models"))  # cannot be created
+    monkeypatch.setenv("MNIST_COURSE_DATA", str(npz_path))
+    real = training.train_course_model
+    monkeypatch.setattr(
+        training, "train_course_model", lambda *a, **k: real(*a, **{**k, "epochs": 1})
+    )
+    model = mc.trained_model("tiny-mlp", progress=quiet())
+    assert model.name == "tiny_mlp"
+    assert "could not cache the trained model" in capsys.readouterr().out

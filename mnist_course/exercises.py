@@ -1,0 +1,367 @@
+"""Checkers for the notebooks' exercises: specific feedback, not just right or wrong.
+
+Each ``check_*`` function takes the learner's answer (``None`` while the exercise is not
+attempted yet) and returns a :class:`Feedback` that a notebook displays: what is right,
+what is off, and a hint toward the fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._backend import keras
+from .evaluation import confusion_matrix, most_confused_pairs
+
+__all__ = [
+    "Feedback",
+    "check_flatten_and_scale",
+    "check_one_hot",
+    "check_digit_count",
+    "check_tiny_mlp",
+    "check_dense_parameters",
+    "check_conv_parameters",
+    "check_compiled",
+    "check_optimizer_comparison",
+    "check_most_confused_pair",
+    "check_accuracy_from_matrix",
+]
+
+
+@dataclass
+class Feedback:
+    """The verdict on one exercise: ``status`` is "not attempted", "correct" or "not yet"."""
+
+    exercise: str
+    status: str
+    good: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    hint: str | None = None
+
+    @property
+    def correct(self) -> bool:
+        return self.status == "correct"
+
+    def __str__(self) -> str:
+        if self.status == "not attempted":
+            return (
+                f"{self.exercise}: not attempted yet. Replace the None above with your "
+                "answer and run the cell again. Take your time!"
+            )
+        head = "correct, well done!" if self.correct else "not quite yet."
+        lines = [f"{self.exercise}: {head}"]
+        lines += [f"  ✓ {text}" for text in self.good]
+        lines += [f"  ✗ {text}" for text in self.problems]
+        if self.hint and not self.correct:
+            lines.append(f"  Hint: {self.hint}")
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(str(self))
+
+
+def _verdict(name: str, good: list[str], problems: list[str], hint: str | None) -> Feedback:
+    return Feedback(name, "not yet" if problems else "correct", good, problems, hint)
+
+
+def _not_attempted(name: str) -> Feedback:
+    return Feedback(name, "not attempted")
+
+
+# --------------------------------------------------------------------------- 01 dataset
+
+
+def check_flatten_and_scale(answer: object, images: np.ndarray) -> Feedback:
+    """Exercise: turn ``images`` (n, 28, 28) uint8 into (n, 784) float32 in [0, 1]."""
+    name = "Flatten and scale"
+    if answer is None:
+        return _not_attempted(name)
+    images = np.asarray(images)
+    expected = images.reshape(len(images), 784).astype(np.float32) / 255
+    answer = np.asarray(answer)
+    good, problems, hint = [], [], None
+    if answer.shape == expected.shape:
+        good.append(f"shape {answer.shape}: one row of 784 pixels per image")
+    else:
+        problems.append(f"shape is {answer.shape}, expected {expected.shape}")
+        hint = "images.reshape(len(images), 28 * 28) lays each image's rows end to end."
+    if np.issubdtype(answer.dtype, np.floating):
+        good.append(f"dtype {answer.dtype}: floating point")
+    else:
+        problems.append(f"dtype is {answer.dtype}; integers cannot hold values between 0 and 1")
+        hint = hint or "convert with .astype('float32') before dividing."
+    if answer.size and np.issubdtype(answer.dtype, np.number):
+        high = float(answer.max())
+        if high <= 1.0 + 1e-6:
+            good.append("values are in [0, 1]")
+        else:
+            problems.append(f"the largest value is {high:g}; scaled pixels go up to 1")
+            hint = hint or "divide by 255, the largest raw pixel value."
+    if not problems and not np.allclose(answer, expected, atol=1e-6):
+        problems.append("the values are in the right range but not the right places")
+        hint = "reshape keeps the pixel order; transposing or sorting would not."
+    return _verdict(name, good, problems, hint)
+
+
+def check_one_hot(answer: object, labels: np.ndarray) -> Feedback:
+    """Exercise: one-hot encode ``labels`` (n,) as (n, 10)."""
+    name = "One-hot labels"
+    if answer is None:
+        return _not_attempted(name)
+    labels = np.asarray(labels)
+    answer = np.asarray(answer)
+    expected = np.eye(10)[labels]
+    good, problems, hint = [], [], None
+    if answer.shape != expected.shape:
+        problems.append(
+            f"shape is {answer.shape}, expected {expected.shape}: one row of 10 per label"
+        )
+        hint = "np.eye(10) has one one-hot row per digit; index it with the labels."
+        return _verdict(name, good, problems, hint)
+    good.append(f"shape {answer.shape}")
+    sums = answer.sum(axis=1)
+    if np.allclose(sums, 1):
+        good.append("every row holds exactly one 1")
+    else:
+        problems.append("some rows do not sum to 1: each row needs exactly one 1")
+    if not problems and not np.array_equal(answer.argmax(axis=1), labels):
+        problems.append("the 1s are not at the label's position (is it shifted by one?)")
+        hint = "label d goes to column d, counting from 0."
+    return _verdict(name, good, problems, hint)
+
+
+def check_digit_count(answer: object, labels: np.ndarray, digit: int) -> Feedback:
+    """Exercise: how many images of ``digit`` are there in ``labels``?"""
+    name = f"How many {digit}s"
+    if answer is None:
+        return _not_attempted(name)
+    expected = int(np.sum(np.asarray(labels) == digit))
+    try:
+        value = int(answer)
+    except (TypeError, ValueError):
+        return _verdict(
+            name,
+            [],
+            [f"expected a whole number, got {answer!r}"],
+            f"np.sum(labels == {digit}) counts the matches.",
+        )
+    if value == expected:
+        return _verdict(name, [f"{expected} images of the digit {digit}"], [], None)
+    off = "too many" if value > expected else "too few"
+    return _verdict(
+        name,
+        [],
+        [f"{value} is {off}"],
+        f"compare each label with {digit} and count the True values: np.sum(labels == {digit}).",
+    )
+
+
+# --------------------------------------------------------------------------- 02 build
+
+
+def check_tiny_mlp(answer: object) -> Feedback:
+    """Exercise: build the tiny MLP (784 -> Dense 15 relu -> Dense 10 softmax) by hand."""
+    name = "Build the tiny MLP"
+    if answer is None:
+        return _not_attempted(name)
+    if not isinstance(answer, keras.Model):
+        return _verdict(
+            name,
+            [],
+            [f"expected a Keras model, got {type(answer).__name__}"],
+            "keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(...), ...])",
+        )
+    good, problems, hint = [], [], None
+    try:
+        input_shape = tuple(answer.input_shape[1:])
+    except (AttributeError, ValueError):
+        return _verdict(
+            name,
+            [],
+            ["the model has no input shape yet"],
+            "start the list of layers with keras.Input(shape=(784,)).",
+        )
+    if input_shape == (784,):
+        good.append("input of 784 pixels")
+    else:
+        problems.append(f"input shape is {input_shape}, expected (784,)")
+        hint = "keras.Input(shape=(784,)) for flattened images."
+    dense = [layer for layer in answer.layers if isinstance(layer, keras.layers.Dense)]
+    units = [layer.units for layer in dense]
+    if units == [15, 10]:
+        good.append("two Dense layers of 15 and 10 units")
+    else:
+        problems.append(f"Dense layers have {units} units, expected [15, 10]")
+        hint = hint or "one hidden Dense(15) and one output Dense(10)."
+    activations = [layer.activation.__name__ for layer in dense]
+    if activations == ["relu", "softmax"]:
+        good.append("relu in the hidden layer, softmax at the output")
+    elif len(activations) == 2:
+        problems.append(f"activations are {activations}, expected ['relu', 'softmax']")
+        hint = hint or "softmax turns the 10 outputs into probabilities that sum to 1."
+    if not problems and answer.count_params() == 11_935:
+        good.append("11,935 parameters, like the tutorial's")
+    return _verdict(name, good, problems, hint)
+
+
+def _check_count(name: str, answer: object, expected: int, formula: str) -> Feedback:
+    if answer is None:
+        return _not_attempted(name)
+    try:
+        value = int(answer)
+    except (TypeError, ValueError):
+        return _verdict(name, [], [f"expected a whole number, got {answer!r}"], formula)
+    if value == expected:
+        return _verdict(name, [f"{expected:,} parameters"], [], None)
+    problems = [f"{value:,} is not it"]
+    return _verdict(name, [], problems, formula)
+
+
+def check_dense_parameters(answer: object, inputs: int, units: int) -> Feedback:
+    """Exercise: parameters of a Dense layer with ``inputs`` inputs and ``units`` units."""
+    expected = inputs * units + units
+    bias_only = inputs * units
+    hint = "each unit has one weight per input, plus one bias."
+    if answer is not None and str(answer).strip().isdigit() and int(answer) == bias_only:
+        hint = "you counted the weights; each of the units also has a bias."
+    return _check_count(f"Dense({units}) on {inputs} inputs", answer, expected, hint)
+
+
+def check_conv_parameters(answer: object, kernel: int, channels: int, filters: int) -> Feedback:
+    """Exercise: parameters of a ``kernel`` x ``kernel`` convolution."""
+    expected = (kernel * kernel * channels + 1) * filters
+    hint = (
+        "each filter has kernel x kernel weights for every input channel, plus one bias; "
+        "multiply by the number of filters."
+    )
+    if (
+        answer is not None
+        and str(answer).strip().isdigit()
+        and int(answer) == (kernel * kernel + 1) * filters
+    ):
+        hint = f"a filter spans all {channels} input channels, not just one."
+    return _check_count(
+        f"Conv2D({filters}, {kernel}x{kernel}) on {channels} channels", answer, expected, hint
+    )
+
+
+# --------------------------------------------------------------------------- 03 train
+
+
+def check_compiled(answer: object) -> Feedback:
+    """Exercise: compile a model for 10-digit classification with one-hot labels."""
+    name = "Compile the model"
+    if answer is None:
+        return _not_attempted(name)
+    if not isinstance(answer, keras.Model):
+        return _verdict(name, [], [f"expected a Keras model, got {type(answer).__name__}"], None)
+    if not answer.compiled:
+        return _verdict(
+            name,
+            [],
+            ["the model is not compiled yet"],
+            "model.compile(optimizer=..., loss=..., metrics=[...])",
+        )
+    good, problems, hint = [], [], None
+    config = answer.get_compile_config() or {}
+    # names appear as plain strings or inside serialized configs; search the text of both
+    loss, metrics = str(config.get("loss")), str(config.get("metrics"))
+    if "categorical_crossentropy" in loss.lower() and "sparse" not in loss.lower():
+        good.append("categorical cross-entropy, for one-hot labels")
+    else:
+        problems.append(f"the loss is {config.get('loss')!r}")
+        hint = "with one-hot labels use loss='categorical_crossentropy'."
+    if "acc" in metrics.lower():
+        good.append("reports accuracy")
+    else:
+        problems.append("accuracy is not among the metrics")
+        hint = hint or "metrics=['accuracy']"
+    return _verdict(name, good, problems, hint)
+
+
+def check_optimizer_comparison(answer: object, baseline: object) -> Feedback:
+    """Exercise: train with another optimizer and compare with the baseline history."""
+    name = "Compare optimizers"
+    if answer is None:
+        return _not_attempted(name)
+    metrics = getattr(answer, "history", answer)
+    base = getattr(baseline, "history", baseline)
+    if not isinstance(metrics, dict) or "val_accuracy" not in metrics:
+        return _verdict(
+            name,
+            [],
+            ["expected the History that mc.train returns, with validation"],
+            "history = mc.train(model, x, y, epochs=..., validation_data=(x_val, y_val))",
+        )
+    ours, theirs = metrics["val_accuracy"][-1], base["val_accuracy"][-1]
+    good = [f"trained {len(metrics['val_accuracy'])} epochs; final validation accuracy {ours:.2%}"]
+    problems = [] if ours > 0.9 else [f"validation accuracy {ours:.2%} is low: did training run?"]
+    verdict = "better than" if ours > theirs else "not better than"
+    good.append(
+        f"that is {verdict} the baseline's {theirs:.2%}; either is fine, what matters is comparing"
+    )
+    return _verdict(name, good, problems, "try a learning rate of 0.001 and 5 or more epochs.")
+
+
+# --------------------------------------------------------------------------- 04 evaluate
+
+
+def check_most_confused_pair(
+    answer: object, labels: np.ndarray, predictions: np.ndarray
+) -> Feedback:
+    """Exercise: the (true digit, predicted digit) pair the model confuses most."""
+    name = "Most confused pair"
+    if answer is None:
+        return _not_attempted(name)
+    matrix = confusion_matrix(labels, predictions)
+    top = most_confused_pairs(matrix, count=10)
+    if not top:
+        return _verdict(name, ["the model makes no mistakes at all here"], [], None)
+    best = top[0][2]
+    winners = {(t, p) for t, p, n in top if n == best}
+    try:
+        pair = (int(answer[0]), int(answer[1]))  # type: ignore[index]
+    except (TypeError, ValueError, IndexError):
+        return _verdict(
+            name,
+            [],
+            [f"expected a pair (true, predicted), got {answer!r}"],
+            "zero the diagonal of the confusion matrix, then find its largest cell.",
+        )
+    if pair in winners:
+        return _verdict(
+            name, [f"true {pair[0]} read as {pair[1]}: {best} times, the most"], [], None
+        )
+    count = int(matrix[pair]) if all(0 <= d < 10 for d in pair) else 0
+    problems = [
+        f"true {pair[0]} read as {pair[1]} happened {count} times; "
+        f"another pair happened {best} times"
+    ]
+    hint = "rows are true digits, columns predicted; ignore the diagonal (correct answers)."
+    if (pair[1], pair[0]) in winners:
+        hint = "close: you have the pair the wrong way round (true digit first)."
+    return _verdict(name, [], problems, hint)
+
+
+def check_accuracy_from_matrix(answer: object, matrix: np.ndarray) -> Feedback:
+    """Exercise: compute accuracy from a confusion matrix."""
+    name = "Accuracy from the confusion matrix"
+    if answer is None:
+        return _not_attempted(name)
+    matrix = np.asarray(matrix)
+    expected = float(np.trace(matrix) / matrix.sum())
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return _verdict(name, [], [f"expected a number, got {answer!r}"], None)
+    if abs(value - expected) < 1e-6:
+        return _verdict(name, [f"accuracy {expected:.4f}"], [], None)
+    if abs(value / 100 - expected) < 1e-6:
+        return _verdict(name, [], ["that is a percentage"], "give a fraction between 0 and 1.")
+    return _verdict(
+        name,
+        [],
+        [f"{value:.4f} is not it"],
+        "the correct answers are on the diagonal (np.trace); divide by all answers.",
+    )
