@@ -68,6 +68,7 @@ from .training import (
     train,
     train_course_model,
     trained_model,
+    use_logical_cpus,
 )
 from .widgets import DatasetBrowser, LiveCurves, PredictionExplorer
 
@@ -141,5 +142,6 @@ __all__ = [
     "train",
     "train_course_model",
     "trained_model",
+    "use_logical_cpus",
     "write_idx",
 ]

