@@ -38,7 +38,7 @@ from .evaluation import (
     predict_digit,
 )
 from .idx import read_idx, write_idx
-from .images import NoDigitError, read_image, to_mnist_image
+from .images import NoDigitError, read_image, render_strokes, to_mnist_image
 from .models import MODELS, build_model, cnn, input_layout, lenet, mlp, tiny_mlp
 from .plots import (
     plot_confusion_matrix,
@@ -70,7 +70,13 @@ from .training import (
     trained_model,
     use_logical_cpus,
 )
-from .widgets import DatasetBrowser, LiveCurves, PredictionExplorer
+from .widgets import (
+    DatasetBrowser,
+    DrawingPad,
+    LiveCurves,
+    PredictionExplorer,
+    TrainingPlayground,
+)
 
 __version__ = "0.1.0"
 
@@ -83,6 +89,7 @@ __all__ = [
     "DataNotFoundError",
     "DatasetBrowser",
     "DatasetSummary",
+    "DrawingPad",
     "DownloadError",
     "EpochLog",
     "Evaluation",
@@ -90,6 +97,7 @@ __all__ = [
     "LiveCurves",
     "MnistCourseError",
     "ModelFileError",
+    "TrainingPlayground",
     "NoDigitError",
     "PredictionExplorer",
     "augmentation",
@@ -132,6 +140,7 @@ __all__ = [
     "prepare",
     "read_idx",
     "read_image",
+    "render_strokes",
     "save_model",
     "scale",
     "set_seed",

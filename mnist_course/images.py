@@ -13,11 +13,11 @@ import os
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageDraw, UnidentifiedImageError
 
 from .errors import InputError
 
-__all__ = ["to_mnist_image", "read_image", "NoDigitError"]
+__all__ = ["to_mnist_image", "read_image", "render_strokes", "NoDigitError"]
 
 # pixels below this (on a 0-1 scale, after inverting) count as background when cropping
 INK_THRESHOLD = 0.2
@@ -162,3 +162,36 @@ def to_mnist_image(image: np.ndarray | str | os.PathLike[str]) -> np.ndarray:
     left = int(np.clip(round(13.5 - com_x), 0, 28 - small.shape[1]))
     field[top : top + small.shape[0], left : left + small.shape[1]] = small
     return field.astype(np.float32)
+
+
+def render_strokes(
+    strokes: list[list[tuple[float, float]]], size: int = 280, pen_width: float = 20
+) -> np.ndarray:
+    """Draw pen strokes as dark ink on white paper, like a drawing pad's canvas.
+
+    Parameters
+    ----------
+    strokes : list of list of (x, y)
+        Each stroke is the pointer positions from pen-down to pen-up, in pixels from the
+        top-left corner.
+    size : int
+        Width and height of the square canvas.
+    pen_width : float
+        Thickness of the pen, in pixels.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 (size, size): 255 paper, 0 ink. Feed it to :func:`to_mnist_image`.
+    """
+    paper = Image.new("L", (size, size), 255)
+    pen = ImageDraw.Draw(paper)
+    radius = pen_width / 2
+    for stroke in strokes:
+        points = [(float(x), float(y)) for x, y in stroke]
+        if len(points) > 1:
+            pen.line(points, fill=0, width=max(1, round(pen_width)), joint="curve")
+        # round caps at every point, which also draws a single tap as a dot
+        for x, y in points:
+            pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=0)
+    return np.asarray(paper, dtype=np.uint8)

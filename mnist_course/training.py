@@ -300,6 +300,7 @@ def train_course_model(
     progress: keras.callbacks.Callback | None = None,
     validation: tuple[np.ndarray, np.ndarray] | None = None,
     strategy: tf.distribute.Strategy | None = None,
+    callbacks: list[keras.callbacks.Callback] | tuple = (),
 ) -> tuple[keras.Model, keras.callbacks.History]:
     """Build and train a course model by name with its recipe, from raw MNIST arrays.
 
@@ -358,6 +359,7 @@ def train_course_model(
         progress=progress,
         validation_data=val,
         augment=augment,
+        callbacks=callbacks,
     )
     return model, history
 

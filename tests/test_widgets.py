@@ -96,3 +96,106 @@ def test_explorer_checks_its_input(tiny_mnist) -> None:
         PredictionExplorer(tiny_mlp(), np.zeros((3, 28, 28, 3), np.uint8), np.zeros(3))
     with pytest.raises(InputError, match="labels"):
         PredictionExplorer(tiny_mlp(), tiny_mnist["x_test"], tiny_mnist["y_test"][:3])
+
+
+@pytest.fixture(scope="module")
+def reader():
+    """A model that reads the toy digits of `toy_digit`: a bar at a height per digit."""
+    from mnist_course import compile_model, prepare, set_seed, tiny_mlp, train
+
+    images = np.stack([toy_digit(d) for d in range(10)] * 30)
+    labels = np.tile(np.arange(10), 30)
+    set_seed(0)
+    model = compile_model(tiny_mlp(hidden_units=32), learning_rate=0.01)
+    train(
+        model,
+        *prepare(images, labels),
+        epochs=40,
+        batch_size=30,
+        progress=__import__("mnist_course").EpochLog(lambda line: None),
+    )
+    return model
+
+
+def toy_digit(digit: int) -> np.ndarray:
+    """What the pad makes of a horizontal stroke drawn at height 60 + 16 * digit."""
+    from mnist_course import render_strokes, to_mnist_image
+
+    y = 60 + 16 * digit
+    raster = render_strokes([[(40, y), (240, y)], [(140, 20), (140, 22)]], 280, 280 / 12)
+    return (to_mnist_image(raster) * 255).astype(np.uint8)
+
+
+def test_drawing_pad_records_strokes_and_predicts(reader) -> None:
+    from mnist_course import DrawingPad
+
+    pad = DrawingPad(reader)
+    pad._pen_down(40, 108)
+    pad._pen_move(140, 108)
+    pad._pen_move(240, 108)
+    pad._pen_up()
+    pad._pen_move(10, 10)  # moving with the pen up draws nothing
+    pad.add_stroke([(140, 20), (140, 22)])
+    assert pad.strokes == [[(40, 108), (140, 108), (240, 108)], [(140, 20), (140, 22)]]
+    pad.predict_button.click()
+    assert "It looks like a <b>3</b>" in pad.message.value
+    assert pad.last_input.shape == (28, 28)
+    assert bytes(pad.result.value).startswith(b"\x89PNG")
+
+
+def test_drawing_pad_blank_and_clear(reader) -> None:
+    from mnist_course import DrawingPad
+
+    pad = DrawingPad(reader)
+    assert pad.predict() is None and "Draw a digit first" in pad.message.value
+    pad.add_stroke([(50, 50), (200, 200)])
+    assert pad.predict() is not None
+    pad.clear_button.click()
+    assert pad.strokes == [] and pad.last_input is None and pad.result.value == b""
+    assert pad.predict() is None
+
+
+def test_drawing_pad_touch_events(reader) -> None:
+    from mnist_course import DrawingPad
+
+    pad = DrawingPad(reader)
+    # the messages ipycanvas's front end sends
+    send = pad.canvas._handle_frontend_event
+    send(None, {"event": "touch_start", "touches": [{"x": 40, "y": 80}]}, [])
+    send(None, {"event": "touch_move", "touches": [{"x": 200, "y": 80}]}, [])
+    send(None, {"event": "touch_end", "touches": []}, [])
+    send(None, {"event": "mouse_down", "x": 10, "y": 10}, [])
+    send(None, {"event": "mouse_move", "x": 20, "y": 30}, [])
+    send(None, {"event": "mouse_out", "x": 0, "y": 30}, [])
+    send(None, {"event": "mouse_move", "x": 90, "y": 90}, [])
+    assert pad.strokes == [[(40, 80), (200, 80)], [(10, 10), (20, 30)]]
+
+
+def test_render_strokes() -> None:
+    from mnist_course import render_strokes
+
+    paper = render_strokes([[(10, 10), (50, 10)], [(30, 40)]], size=60, pen_width=6)
+    assert paper.shape == (60, 60) and paper.dtype == np.uint8
+    assert paper[10, 30] == 0 and paper[40, 30] == 0  # the line and the dot
+    assert paper[25, 30] == 255 and paper[0, 0] == 255
+
+
+def test_training_playground_trains_and_tabulates(tiny_mnist, capsys) -> None:
+    from mnist_course import TrainingPlayground
+
+    playground = TrainingPlayground(
+        tiny_mnist["x_train"], tiny_mnist["y_train"], tiny_mnist["x_test"], tiny_mnist["y_test"]
+    )
+    assert "No runs yet" in playground.table.value
+    assert playground.train_size.options == (50,)
+    playground.hidden_units.value = 16
+    playground.epochs.value = 2
+    playground.dropout.value = 0.2
+    playground.train_button.click()
+    playground.hidden_units.value = 32
+    row = playground.train()
+    assert len(playground.runs) == 2 and row["hidden units"] == 32 and row["epochs"] == 2
+    assert 0 <= row["test accuracy"] <= 1
+    assert playground.table.value.count("<tr") == 3 and "0.20" in playground.table.value
+    assert "Run 2: test accuracy" in playground.status.value
+    assert not playground.train_button.disabled

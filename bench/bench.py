@@ -1,0 +1,335 @@
+"""Benchmarks: the course's training and inference paths against the tutorial's and Keras's.
+
+Every measurement runs in a fresh Python process (so no run inherits another's TensorFlow
+state), one after another on the same machine, and the report prints each result beside
+its baseline with the ratio. Accuracies are means over seeds.
+
+    python bench/bench.py            # full run, about 40 minutes on 2 cores
+    python bench/bench.py --quick    # smoke check, under a minute
+
+Needs the full MNIST: MNIST_COURSE_DATA or the Keras cache (see README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# --------------------------------------------------------------------------- workers
+# Each worker runs in its own process and prints one JSON line.
+
+
+def _data(quick: bool):
+    import mnist_course as mc
+
+    (x, y), (xt, yt) = mc.load_mnist()
+    if quick:
+        x, y, xt, yt = x[:6000], y[:6000], xt[:2000], yt[:2000]
+    return x, y, xt, yt
+
+
+class _Clock:
+    """Keras callback: training seconds (evaluation excluded) and test accuracy per epoch."""
+
+    def __init__(self, keras, evaluate):
+        outer = self
+
+        class Callback(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                outer.start = time.perf_counter()
+
+            def on_epoch_end(self, epoch, logs=None):
+                outer.train_seconds += time.perf_counter() - outer.start
+                outer.curve.append((outer.train_seconds, evaluate(self.model)))
+
+        self.train_seconds, self.curve, self.callback = 0.0, [], Callback()
+
+
+def worker_tutorial_lenet(seed: int, quick: bool) -> dict:
+    """The tutorial's LeNet exactly as written: float64 NumPy arrays, model.fit, batch 128."""
+    import numpy as np
+
+    import mnist_course as mc
+    from mnist_course._backend import keras
+
+    x, y, xt, yt = _data(quick)
+    keras.utils.set_random_seed(seed)
+    x_in = x.reshape(-1, 28, 28, 1).astype("float64") / 255  # float64, as the tutorial had
+    xt_in = xt.reshape(-1, 28, 28, 1).astype("float64") / 255
+    y_in = keras.utils.to_categorical(y, 10)
+    model = mc.lenet()
+    model.compile(
+        optimizer=keras.optimizers.RMSprop(learning_rate=0.001),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    clock = _Clock(keras, lambda m: float((m.predict(xt_in, verbose=0).argmax(1) == yt).mean()))
+    model.fit(
+        x_in, y_in, batch_size=128, epochs=1 if quick else 10, verbose=0, callbacks=[clock.callback]
+    )
+    return {
+        "seconds": clock.train_seconds,
+        "accuracy": clock.curve[-1][1],
+        "curve": clock.curve,
+        "dtype": str(np.asarray(x_in).dtype),
+    }
+
+
+def worker_keras_example(seed: int, quick: bool) -> dict:
+    """The Keras example: conv32-pool-conv64-pool-dropout-dense, Adam, batch 128, 15 epochs."""
+    import mnist_course as mc
+    from mnist_course._backend import keras
+
+    x, y, xt, yt = _data(quick)
+    keras.utils.set_random_seed(seed)
+    layers = keras.layers
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            layers.Conv2D(32, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(64, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dropout(0.5),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    x_in, y_in = mc.prepare(x, y, layout="image")
+    xt_in = mc.prepare(xt, layout="image")
+    clock = _Clock(keras, lambda m: float((m.predict(xt_in, verbose=0).argmax(1) == yt).mean()))
+    model.fit(
+        x_in, y_in, batch_size=128, epochs=1 if quick else 15, verbose=0, callbacks=[clock.callback]
+    )
+    return {"seconds": clock.train_seconds, "accuracy": clock.curve[-1][1], "curve": clock.curve}
+
+
+def worker_course(seed: int, quick: bool, name: str, epochs: int | None) -> dict:
+    """A course model trained with the course's own path (mc.train_course_model)."""
+    import mnist_course as mc
+    from mnist_course._backend import keras
+
+    x, y, xt, yt = _data(quick)
+    clock = _Clock(keras, lambda m: mc.evaluate(m, xt, yt).accuracy)
+    _, _ = mc.train_course_model(
+        name,
+        x,
+        y,
+        epochs=1 if quick else epochs,
+        seed=seed,
+        progress=mc.EpochLog(lambda line: None),
+        callbacks=[clock.callback],
+    )
+    return {"seconds": clock.train_seconds, "accuracy": clock.curve[-1][1], "curve": clock.curve}
+
+
+def worker_inference(quick: bool) -> dict:
+    """Images per second over the test set and single-image latency, course vs model.predict."""
+    import numpy as np
+
+    import mnist_course as mc
+
+    _, _, xt, _ = _data(quick)
+    out = {}
+    for name in ("mlp", "lenet", "cnn"):
+        model = mc.build_model(name)  # untrained: speed does not depend on the weights
+        x_in = mc.prepare(xt, layout=mc.input_layout(model))
+        mc.predict(model, xt[:16])
+        model.predict(x_in[:16], verbose=0)
+        rates = {}
+        runners = {
+            "course": lambda model=model: mc.predict(model, xt),
+            "keras": lambda model=model, x_in=x_in: model.predict(x_in, verbose=0),
+        }
+        for label, run in runners.items():
+            run()
+            start = time.perf_counter()
+            repeats = 1 if quick else 3
+            for _ in range(repeats):
+                run()
+            rates[label] = len(xt) * repeats / (time.perf_counter() - start)
+        latencies = []
+        for i in range(50 if quick else 300):
+            start = time.perf_counter()
+            mc.predict_digit(model, xt[i % len(xt)])
+            latencies.append(time.perf_counter() - start)
+        out[name] = {
+            "course_images_per_s": rates["course"],
+            "keras_images_per_s": rates["keras"],
+            "single_p50_ms": 1000 * float(np.median(latencies)),
+        }
+    return out
+
+
+def worker_nbval() -> dict:
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval", "notebooks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    return {
+        "seconds": time.perf_counter() - start,
+        "returncode": result.returncode,
+        "summary": (result.stdout.strip().splitlines() or [""])[-1],
+    }
+
+
+# --------------------------------------------------------------------------- orchestration
+
+
+def run_worker(*args: str) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run(
+        [sys.executable, __file__, "--worker", *args], capture_output=True, text=True, env=env
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"worker {args} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def mean(values) -> float:
+    return statistics.fmean(values)
+
+
+def accuracies(results: list[dict]) -> str:
+    each = ", ".join(f"{r['accuracy']:.2%}" for r in results)
+    return f"{mean(r['accuracy'] for r in results):.2%} (runs: {each})"
+
+
+def first_reaching(curve, target: float):
+    for seconds, accuracy in curve:
+        if accuracy >= target:
+            return seconds
+    return None
+
+
+def report(seeds: list[int], quick: bool) -> None:
+    q = ["--quick"] if quick else []
+    mode = "QUICK (subset, 1 epoch)" if quick else "full"
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; {mode} run, seeds {seeds}\n",
+        flush=True,
+    )
+
+    def runs(kind: str, *extra: str) -> list[dict]:
+        return [run_worker(kind, "--seed", str(seed), *extra, *q) for seed in seeds]
+
+    tutorial = runs("tutorial_lenet")
+    lenet = runs("course", "--model", "lenet")
+    t_time, c_time = mean(r["seconds"] for r in tutorial), mean(r["seconds"] for r in lenet)
+    print("1. LeNet, same epochs: the tutorial as written vs the course's training path")
+    print(f"   {'':28}{'train time':>12}{'ratio':>8}{'test accuracy':>15}")
+    for label, results, seconds in (
+        ("tutorial (float64, fit)", tutorial, t_time),
+        ("course (train_course_model)", lenet, c_time),
+    ):
+        accuracy = mean(r["accuracy"] for r in results)
+        print(f"   {label:28}{seconds:>11.1f}s{seconds / t_time:>8.2f}{accuracy:>15.2%}")
+    print("   target: ratio <= 0.40 with accuracy >= the tutorial's\n", flush=True)
+
+    target = 0.99 if not quick else 0.9
+    keras_example = runs("keras_example")
+    fast = runs("course", "--model", "cnn", "--epochs", "4")
+    print(f"2. Time to reach {target:.1%} test accuracy (training time only, mean over seeds)")
+    rows = [
+        ("tutorial LeNet", tutorial),
+        ("Keras example CNN", keras_example),
+        ("course LeNet recipe", lenet),
+        ("course CNN, 4 epochs", fast),
+    ]
+    base = [first_reaching(r["curve"], target) for r in tutorial]
+    base_time = (
+        mean(b for b in base if b is not None) if any(b is not None for b in base) else t_time
+    )
+    base_note = (
+        ""
+        if all(b is not None for b in base)
+        else " (tutorial did not always reach it: its full time used)"
+    )
+    for label, results in rows:
+        reached = [first_reaching(r["curve"], target) for r in results]
+        hits = [t for t in reached if t is not None]
+        text = (
+            f"{mean(hits):>11.1f}s{mean(hits) / base_time:>8.2f}"
+            if hits
+            else f"{'not reached':>12}{'':>8}"
+        )
+        print(f"   {label:28}{text}   reached in {len(hits)}/{len(results)} runs")
+    print(f"   target: course <= 0.25 x the tutorial LeNet's time{base_note}\n", flush=True)
+
+    strong = runs("course", "--model", "cnn", "--epochs", "15")
+    s_time = mean(r["seconds"] for r in strong)
+    print("3. The strongest model: course CNN, 15 epochs, augmentation, one-cycle")
+    print(
+        f"   accuracy {accuracies(strong)}, time {s_time:.0f}s = "
+        f"{s_time / 180:.2f} x the 3-minute target; target >= 99.5%\n",
+        flush=True,
+    )
+
+    mlp = runs("course", "--model", "mlp")
+    m_time = mean(r["seconds"] for r in mlp)
+    print("4. MLP 128-32-10, course recipe (cosine-decayed RMSprop, 20 epochs)")
+    print(
+        f"   accuracy {accuracies(mlp)}, time {m_time:.0f}s = "
+        f"{m_time / t_time:.2f} x the tutorial LeNet's; target >= 98.0%\n",
+        flush=True,
+    )
+
+    inference = run_worker("inference", *q)
+    print("5. Inference over the test set and one image at a time")
+    print(f"   {'model':8}{'mc.predict':>14}{'model.predict':>15}{'ratio':>8}{'one image p50':>16}")
+    for name, r in inference.items():
+        ours, theirs = r["course_images_per_s"], r["keras_images_per_s"]
+        print(
+            f"   {name:8}{ours:>10,.0f} /s{theirs:>11,.0f} /s{ours / theirs:>8.1f}"
+            f"{r['single_p50_ms']:>13.2f} ms"
+        )
+    print("   targets: LeNet >= 60,000/s, MLP >= 500,000/s, one image <= 1 ms p50\n", flush=True)
+
+    if not quick:
+        nbval = run_worker("nbval")
+        print("6. pytest --nbval notebooks")
+        print(
+            f"   {nbval['seconds']:.0f}s = {nbval['seconds'] / 360:.2f} x the 6-minute target "
+            f"({nbval['summary']})"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="subset and one epoch: a smoke check")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds per training benchmark")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--model", help=argparse.SUPPRESS)
+    parser.add_argument("--epochs", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        result = {
+            "tutorial_lenet": lambda: worker_tutorial_lenet(args.seed, args.quick),
+            "keras_example": lambda: worker_keras_example(args.seed, args.quick),
+            "course": lambda: worker_course(args.seed, args.quick, args.model, args.epochs),
+            "inference": lambda: worker_inference(args.quick),
+            "nbval": worker_nbval,
+        }[args.worker]()
+        print(json.dumps(result))
+        return
+    report(list(range(1 if args.quick else args.seeds)), args.quick)
+
+
+if __name__ == "__main__":
+    main()
