@@ -1,0 +1,31 @@
+"""The benchmark script runs end to end (its --quick mode) and prints every section."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_quick_benchmark_prints_every_section_with_ratios(real_mnist_path) -> None:
+    env = dict(os.environ, MNIST_COURSE_DATA=str(real_mnist_path))
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    for heading in ("1. LeNet", "2. Time to reach", "3. The strongest", "4. MLP", "5. Inference"):
+        assert heading in out
+    assert "ratio" in out and "QUICK" in out
+    assert "tutorial (float64, fit)" in out and "mc.predict" in out
