@@ -4,7 +4,7 @@ Every measurement runs in a fresh Python process (so no run inherits another's T
 state), one after another on the same machine, and the report prints each result beside
 its baseline with the ratio. Accuracies are means over seeds.
 
-    python bench/bench.py            # full run, about 40 minutes on 2 cores
+    python bench/bench.py            # full run, about 25 minutes on 2 cores
     python bench/bench.py --quick    # smoke check, under a minute
 
 Needs the full MNIST: MNIST_COURSE_DATA or the Keras cache (see README).
@@ -200,6 +200,17 @@ def run_worker(*args: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def mean(values) -> float:
     return statistics.fmean(values)
 
@@ -217,11 +228,15 @@ def first_reaching(curve, target: float):
 
 
 def report(seeds: list[int], quick: bool) -> None:
+    import mnist_course as mc
+
     q = ["--quick"] if quick else []
     mode = "QUICK (subset, 1 epoch)" if quick else "full"
     print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; {mode} run, seeds {seeds}\n",
+        f"machine: {cpu_name()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; {mode} run, seeds {seeds}\n"
+        f"precision of the recipes marked auto (LeNet, CNNs) here: "
+        f"{mc.resolve_precision('auto')}\n",
         flush=True,
     )
 
@@ -243,13 +258,13 @@ def report(seeds: list[int], quick: bool) -> None:
 
     target = 0.99 if not quick else 0.9
     keras_example = runs("keras_example")
-    fast = runs("course", "--model", "cnn", "--epochs", "4")
+    fast = runs("course", "--model", "fast-cnn")
     print(f"2. Time to reach {target:.1%} test accuracy (training time only, mean over seeds)")
     rows = [
         ("tutorial LeNet", tutorial),
         ("Keras example CNN", keras_example),
         ("course LeNet recipe", lenet),
-        ("course CNN, 4 epochs", fast),
+        ("course fast-cnn, 1 epoch", fast),
     ]
     base = [first_reaching(r["curve"], target) for r in tutorial]
     base_time = (
@@ -274,7 +289,7 @@ def report(seeds: list[int], quick: bool) -> None:
         print(f"   {label:28}{text}   reached in {len(hits)}/{len(results)} runs")
     print(f"   target: course <= 0.25 x the tutorial LeNet's time{base_note}\n", flush=True)
 
-    strong = runs("course", "--model", "cnn", "--epochs", "15")
+    strong = runs("course", "--model", "cnn")
     s_time = mean(r["seconds"] for r in strong)
     epochs_note = " (quick: 1 epoch on a subset)" if quick else ""
     print(f"3. The strongest model: course CNN, 15 epochs, augmentation, one-cycle{epochs_note}")

@@ -39,7 +39,17 @@ from .evaluation import (
 )
 from .idx import read_idx, write_idx
 from .images import NoDigitError, read_image, render_strokes, to_mnist_image
-from .models import MODELS, build_model, cnn, input_layout, lenet, mlp, tiny_mlp
+from .models import (
+    MODELS,
+    build_model,
+    cnn,
+    has_native_bfloat16,
+    input_layout,
+    lenet,
+    mlp,
+    resolve_precision,
+    tiny_mlp,
+)
 from .plots import (
     plot_confusion_matrix,
     plot_digits,
@@ -55,7 +65,9 @@ from .plots import (
 )
 from .training import (
     DEFAULT_EPOCHS,
+    RECIPES,
     EpochLog,
+    Recipe,
     augmentation,
     cache_model,
     cached_model_path,
@@ -84,6 +96,8 @@ __all__ = [
     "exercises",
     "DEFAULT_EPOCHS",
     "MODELS",
+    "RECIPES",
+    "Recipe",
     "ClassificationReport",
     "DataFileError",
     "DataNotFoundError",
@@ -115,6 +129,7 @@ __all__ = [
     "evaluate",
     "feature_maps",
     "flatten",
+    "has_native_bfloat16",
     "input_layout",
     "lenet",
     "load_mnist",
@@ -141,6 +156,7 @@ __all__ = [
     "read_idx",
     "read_image",
     "render_strokes",
+    "resolve_precision",
     "save_model",
     "scale",
     "set_seed",

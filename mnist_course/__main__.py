@@ -28,7 +28,7 @@ def _positive_int(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from .models import MODELS  # imported here so `--help` answers before TensorFlow loads
+    from .training import RECIPES
 
     parser = argparse.ArgumentParser(
         prog="python -m mnist_course",
@@ -40,9 +40,9 @@ def _parser() -> argparse.ArgumentParser:
         help="train a model, save it and print its test accuracy",
         description="Train a course model on MNIST, save it (.keras) and print its test accuracy.",
     )
-    train.add_argument("model", choices=list(MODELS), help="which model to train")
+    train.add_argument("model", choices=list(RECIPES), help="which model (recipe) to train")
     train.add_argument(
-        "--epochs", type=_positive_int, help="passes over the data (default: the tutorial's)"
+        "--epochs", type=_positive_int, help="passes over the data (default: the recipe's)"
     )
     train.add_argument("--out", type=Path, help="where to save the model (default: MODEL.keras)")
     train.add_argument(
@@ -85,7 +85,8 @@ def _train(args: argparse.Namespace) -> int:
     if args.limit:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
     epochs = args.epochs or DEFAULT_EPOCHS[args.model]
-    print(f"Training {args.model} on {len(x_train)} images for {epochs} epochs", flush=True)
+    unit = "epoch" if epochs == 1 else "epochs"
+    print(f"Training {args.model} on {len(x_train)} images for {epochs} {unit}", flush=True)
     model, _ = train_course_model(
         args.model,
         x_train,

@@ -77,6 +77,15 @@ def test_bad_output_path(npz_path, tmp_path) -> None:
 def test_help() -> None:
     result = run("train", "--help")
     assert result.returncode == 0 and "--epochs" in result.stdout
+    assert "{tiny-mlp,mlp,lenet,cnn,fast-cnn}" in result.stdout  # one choice per recipe
+
+
+def test_train_the_fast_recipe_with_its_own_epochs(npz_path, tmp_path) -> None:
+    out = tmp_path / "fast.keras"
+    result = run("train", "fast-cnn", "--data", str(npz_path), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "images for 1 epoch\n" in result.stdout
+    assert [layer.filters for layer in mc.load_model(out).layers[:8:4]] == [16, 32]
 
 
 @pytest.fixture(scope="module")

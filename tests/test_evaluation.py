@@ -71,8 +71,21 @@ def test_predict_agrees_with_keras_for_every_layout(models, tiny_mnist, layout) 
         mc.scale(tiny_mnist["x_test"]),
         mc.flatten(tiny_mnist["x_test"]),
         mc.to_images(tiny_mnist["x_test"]),
+        tiny_mnist["x_test"].astype(np.int64),  # raw pixels in a wider integer type
     ):
-        np.testing.assert_allclose(mc.predict(model, images), expected, rtol=1e-5, atol=1e-6)
+        probabilities = mc.predict(model, images)
+        assert probabilities.dtype == np.float32
+        np.testing.assert_allclose(probabilities, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_predict_with_a_bfloat16_model(tiny_mnist) -> None:
+    mc.set_seed(0)
+    model = mc.build_model("lenet", precision="mixed_bfloat16")
+    probabilities = mc.predict(model, tiny_mnist["x_test"])
+    assert probabilities.dtype == np.float32
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, atol=1e-5)
+    expected = model.predict(mc.prepare(tiny_mnist["x_test"], layout="image"), verbose=0)
+    np.testing.assert_allclose(probabilities, expected, atol=1e-2)  # bfloat16 keeps ~3 digits
 
 
 def test_predict_digit(models, tiny_mnist) -> None:

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import mnist_course as mc
-from mnist_course import InputError
+from mnist_course import InputError, models
+from mnist_course._backend import keras
 
 
 def layer_kinds(model) -> list[str]:
@@ -74,3 +76,55 @@ def test_build_model_by_name() -> None:
 def test_input_layout() -> None:
     assert mc.input_layout(mc.mlp()) == "flat"
     assert mc.input_layout(mc.lenet()) == "image"
+
+
+def test_cnn_pools_before_normalising() -> None:
+    names = [layer.name for layer in mc.cnn().layers]
+    assert names[:4] == ["conv_1", "pool_1", "norm_1", "relu_1"]
+
+
+def compute_dtypes(model) -> set[str]:
+    return {layer.compute_dtype for layer in model.layers if layer.weights}
+
+
+@pytest.mark.parametrize("name", ["tiny-mlp", "mlp", "lenet", "cnn"])
+def test_bfloat16_models_keep_a_float32_output(name) -> None:
+    model = mc.build_model(name, precision="mixed_bfloat16")
+    assert "bfloat16" in compute_dtypes(model)
+    assert model.layers[-1].compute_dtype == "float32"
+    assert all(weight.dtype == "float32" for weight in model.weights)  # weights stay exact
+    x = np.zeros((2, *model.input_shape[1:]), np.float32)
+    assert keras.ops.convert_to_numpy(model(x)).dtype == np.float32
+    # the policy applied to this model only
+    assert keras.config.dtype_policy().name == "float32"
+    assert compute_dtypes(mc.build_model(name)) == {"float32"}
+
+
+def test_unknown_precision_is_explained(monkeypatch) -> None:
+    with pytest.raises(InputError, match="unknown precision 'float16'; choose one of float32"):
+        mc.build_model("lenet", precision="float16")
+    monkeypatch.setenv("MNIST_COURSE_PRECISION", "bf16")
+    with pytest.raises(InputError, match="MNIST_COURSE_PRECISION"):
+        mc.resolve_precision("auto")
+    assert keras.config.dtype_policy().name == "float32"
+
+
+@pytest.mark.parametrize(
+    ("flags", "native"),
+    [
+        ("fpu sse avx2 avx512f", False),
+        ("fpu avx512f avx512_bf16 avx512_vnni", True),
+        ("fpu amx_bf16 amx_tile", True),
+    ],
+)
+def test_auto_precision_follows_the_cpu(tmp_path, monkeypatch, flags, native) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nmodel name\t: test\nflags\t\t: {flags}\n")
+    monkeypatch.setattr(models, "_CPUINFO", str(cpuinfo))
+    monkeypatch.delenv("MNIST_COURSE_PRECISION", raising=False)
+    assert mc.has_native_bfloat16() is native
+    assert mc.resolve_precision("auto") == ("mixed_bfloat16" if native else "float32")
+    monkeypatch.setenv("MNIST_COURSE_PRECISION", "float32")
+    assert mc.resolve_precision("auto") == "float32"
+    monkeypatch.setattr(models, "_CPUINFO", str(tmp_path / "missing"))
+    assert mc.has_native_bfloat16() is False

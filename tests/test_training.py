@@ -117,16 +117,73 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_best_weights(small, capsys) -> None:
     assert "Training interrupted" in capsys.readouterr().out
 
 
-def test_train_course_model_uses_the_recipes(tiny_mnist) -> None:
-    model, history = mc.train_course_model(
-        "mlp", tiny_mnist["x_train"], tiny_mnist["y_train"], epochs=2, progress=quiet()
-    )
+def test_train_course_model_uses_the_recipes(tiny_mnist, monkeypatch) -> None:
+    batches = []
+
+    class Sizes(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            batches.append(batch)
+
+    x, y = tiny_mnist["x_train"], tiny_mnist["y_train"]
+    model, history = mc.train_course_model("mlp", x, y, epochs=2, progress=quiet())
     assert model.name == "mlp" and len(history.history["loss"]) == 2
     assert float(model.optimizer.learning_rate) < 1e-5  # cosine decay from 0.001 reached ~0
-    cnn, _ = mc.train_course_model(
-        "cnn", tiny_mnist["x_train"], tiny_mnist["y_train"], epochs=1, progress=quiet()
+    assert isinstance(model.optimizer, keras.optimizers.RMSprop)
+    assert {layer.compute_dtype for layer in model.layers} == {"float32"}
+
+    monkeypatch.setattr(
+        training,
+        "RECIPES",
+        {
+            **training.RECIPES,
+            "lenet": mc.Recipe(
+                "lenet", epochs=1, batch_size=25, learning_rate=0.01, warmup=0.5, precision="auto"
+            ),
+        },
     )
+    monkeypatch.setenv("MNIST_COURSE_PRECISION", "mixed_bfloat16")
+    lenet, _ = mc.train_course_model("lenet", x, y, progress=quiet())
+    assert lenet.layers[0].compute_dtype == "bfloat16"
+    assert int(lenet.optimizer.iterations) == len(x) // 25  # the recipe's batch size
+    float32, _ = mc.train_course_model("lenet", x, y, progress=quiet(), precision="float32")
+    assert float32.layers[0].compute_dtype == "float32"
+
+    cnn, _ = mc.train_course_model("cnn", x, y, epochs=1, progress=quiet())
     assert isinstance(cnn.optimizer, keras.optimizers.Adam)
+    with pytest.raises(InputError, match="unknown model 'vgg'"):
+        mc.train_course_model("vgg", x, y)
+    with pytest.raises(InputError, match="epochs must be at least 1"):
+        mc.train_course_model("mlp", x, y, epochs=0)
+
+
+def test_recipes_schedules() -> None:
+    steps = 100
+    flat = mc.Recipe("mlp", epochs=1, learning_rate=0.002).schedule(steps)
+    assert float(flat(0)) == pytest.approx(0.002) and float(flat(steps)) < 1e-6
+    warm = mc.Recipe("lenet", epochs=1, learning_rate=0.008, warmup=0.1).schedule(steps)
+    rates = [float(warm(step)) for step in (0, 10, 50, steps)]
+    assert rates[0] == pytest.approx(0.008 / 25) and rates[1] == pytest.approx(0.008)
+    assert rates[1] > rates[2] > rates[3]
+    assert {name: r.epochs for name, r in mc.RECIPES.items()} == mc.DEFAULT_EPOCHS
+    assert mc.DEFAULT_EPOCHS["lenet"] == 10 and mc.DEFAULT_EPOCHS["mlp"] == 20  # the tutorial's
+
+
+def test_each_epoch_sees_every_image_once_in_a_new_order() -> None:
+    x = np.arange(10, dtype=np.float32).reshape(10, 1) * np.ones((1, 3), np.float32)
+    y = np.arange(10, dtype=np.float32)[:, None]
+    data = training._dataset(x, y, 4, shuffle_seed=0)
+    epochs = [[b.numpy() for _, b in data] for _ in range(2)]
+    orders = [np.concatenate(batches).ravel() for batches in epochs]
+    assert [len(b) for b in epochs[0]] == [4, 4, 2]
+    for order in orders:
+        assert sorted(order) == list(range(10))
+    assert not np.array_equal(orders[0], orders[1])
+    for images, labels in data:  # images stay with their labels
+        assert np.array_equal(images.numpy()[:, 0], labels.numpy()[:, 0])
+    again = [np.concatenate([b.numpy() for _, b in training._dataset(x, y, 4, 0)]).ravel()]
+    assert np.array_equal(again[0], orders[0])  # seeded: the same order on a new run
+    unshuffled = np.concatenate([b.numpy() for _, b in training._dataset(x, y, 4, None)])
+    assert list(unshuffled.ravel()) == list(range(10))
 
 
 def test_one_cycle_rises_then_falls() -> None:
