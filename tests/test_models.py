@@ -71,6 +71,9 @@ def test_build_model_by_name() -> None:
         mc.build_model("resnet")
     with pytest.raises(InputError, match="three numbers"):
         mc.lenet(filters=(6, 16))
+    with pytest.raises(InputError, match="two numbers"):
+        mc.build_model("cnn", filters=(8,))
+    assert mc.cnn(filters=(8, 16)).layers[4].filters == 16
 
 
 def test_input_layout() -> None:
