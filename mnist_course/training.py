@@ -25,7 +25,7 @@ import numpy as np
 from ._backend import keras, tf
 from .data import load_mnist, one_hot, prepare
 from .errors import InputError, MnistCourseError, ModelFileError
-from .models import build_model, input_layout, resolve_precision
+from .models import MODELS, PRECISIONS, build_model, input_layout, resolve_precision
 
 __all__ = [
     "DEFAULT_EPOCHS",
@@ -300,6 +300,9 @@ def augmentation(
     )
 
 
+OPTIMIZERS = {"rmsprop": keras.optimizers.RMSprop, "adam": keras.optimizers.Adam}
+
+
 @dataclass(frozen=True)
 class Recipe:
     """How the course trains one of its models (see :data:`RECIPES`).
@@ -337,6 +340,26 @@ class Recipe:
     augment: bool = False
     precision: str = "float32"
     options: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # A recipe is data a learner may write; a typo must not silently train something else.
+        problems = []
+        if self.model not in MODELS:
+            problems.append(f"model {self.model!r} is not one of {', '.join(MODELS)}")
+        if self.optimizer not in OPTIMIZERS:
+            problems.append(f"optimizer {self.optimizer!r} is not one of {', '.join(OPTIMIZERS)}")
+        if int(self.epochs) < 1 or int(self.batch_size) < 1:
+            problems.append("epochs and batch_size must be at least 1")
+        if not self.learning_rate > 0:
+            problems.append(f"learning_rate must be above 0, got {self.learning_rate}")
+        if not 0 <= self.warmup < 1:
+            problems.append(
+                f"warmup is a fraction of training, from 0 to below 1, got {self.warmup}"
+            )
+        if self.precision not in PRECISIONS:
+            problems.append(f"precision {self.precision!r} is not one of {', '.join(PRECISIONS)}")
+        if problems:
+            raise InputError("Recipe: " + "; ".join(problems) + ".")
 
     def schedule(self, steps: int) -> keras.optimizers.schedules.LearningRateSchedule:
         """The learning rate over ``steps`` gradient steps."""
@@ -450,12 +473,7 @@ def train_course_model(
             precision=resolve_precision(precision or recipe.precision),
             **recipe.options,
         )
-        rate = recipe.schedule(steps)
-        optimizer = (
-            keras.optimizers.Adam(rate)
-            if recipe.optimizer == "adam"
-            else keras.optimizers.RMSprop(rate)
-        )
+        optimizer = OPTIMIZERS[recipe.optimizer](recipe.schedule(steps))
         compile_model(model, optimizer=optimizer)
     layout = input_layout(model)
     x, y = prepare(images, labels, layout=layout)

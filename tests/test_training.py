@@ -168,6 +168,22 @@ def test_recipes_schedules() -> None:
     assert mc.DEFAULT_EPOCHS["lenet"] == 10 and mc.DEFAULT_EPOCHS["mlp"] == 20  # the tutorial's
 
 
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"model": "vgg"}, "model 'vgg' is not one of tiny-mlp, mlp, lenet, cnn"),
+        ({"optimizer": "sgd"}, "optimizer 'sgd' is not one of rmsprop, adam"),
+        ({"epochs": 0}, "epochs and batch_size must be at least 1"),
+        ({"learning_rate": 0}, "learning_rate must be above 0"),
+        ({"warmup": 1.5}, "warmup is a fraction of training"),
+        ({"precision": "fp16"}, "precision 'fp16' is not one of float32"),
+    ],
+)
+def test_a_wrong_recipe_is_explained(fields, message) -> None:
+    with pytest.raises(InputError, match=message):
+        mc.Recipe(**{"model": "lenet", "epochs": 1, **fields})
+
+
 def test_each_epoch_sees_every_image_once_in_a_new_order() -> None:
     x = np.arange(10, dtype=np.float32).reshape(10, 1) * np.ones((1, 3), np.float32)
     y = np.arange(10, dtype=np.float32)[:, None]
