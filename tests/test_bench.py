@@ -27,5 +27,5 @@ def test_quick_benchmark_prints_every_section_with_ratios(real_mnist_path) -> No
     out = result.stdout
     for heading in ("1. LeNet", "2. Time to reach", "3. The strongest", "4. MLP", "5. Inference"):
         assert heading in out
-    assert "ratio" in out and "QUICK" in out
+    assert "ratio" in out and "ratio seed by seed" in out and "QUICK" in out
     assert "tutorial (float64, fit)" in out and "mc.predict" in out

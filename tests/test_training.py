@@ -8,7 +8,7 @@ import pytest
 
 import mnist_course as mc
 from mnist_course import InputError, ModelFileError, training
-from mnist_course._backend import keras
+from mnist_course._backend import keras, tf
 
 
 @pytest.fixture
@@ -200,6 +200,21 @@ def test_each_epoch_sees_every_image_once_in_a_new_order() -> None:
     assert np.array_equal(again[0], orders[0])  # seeded: the same order on a new run
     unshuffled = np.concatenate([b.numpy() for _, b in training._dataset(x, y, 4, None)])
     assert list(unshuffled.ravel()) == list(range(10))
+
+
+def test_bfloat16_models_get_batches_already_in_bfloat16() -> None:
+    # The first layer of a bfloat16 model casts its input; the pipeline does it once instead.
+    assert training._input_dtype(mc.build_model("lenet", precision="mixed_bfloat16")) == "bfloat16"
+    assert training._input_dtype(mc.build_model("lenet")) == "float32"
+    x = np.linspace(0, 1, 8 * 3, dtype=np.float32).reshape(8, 3)
+    y = np.eye(8, dtype=np.float32)
+    plain = next(iter(training._dataset(x, y, 8, None)))[0]
+    stored = next(iter(training._dataset(x, y, 8, None, dtype="bfloat16")))[0]
+    assert plain.dtype == tf.float32 and stored.dtype == tf.bfloat16
+    np.testing.assert_array_equal(stored.numpy(), tf.cast(plain, tf.bfloat16).numpy())
+    # with augmentation, the float32 images are augmented first and cast afterwards
+    double = next(iter(training._dataset(x, y, 8, None, lambda a, training: 2 * a, "bfloat16")))
+    np.testing.assert_array_equal(double[0].numpy(), tf.cast(2 * plain, tf.bfloat16).numpy())
 
 
 def test_one_cycle_rises_then_falls() -> None:
