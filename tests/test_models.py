@@ -5,7 +5,7 @@ import pytest
 
 import mnist_course as mc
 from mnist_course import InputError, models
-from mnist_course._backend import keras
+from mnist_course._backend import keras, tf
 
 
 def layer_kinds(model) -> list[str]:
@@ -49,6 +49,50 @@ def test_lenet() -> None:
     assert [layer.kernel_size for layer in model.layers if hasattr(layer, "kernel_size")] == [
         (3, 3)
     ] * 3
+
+
+@pytest.mark.parametrize(
+    "size, dtype, settings",
+    [
+        (26, "float32", {}),
+        (11, "float32", {}),  # odd: the last row and column are left out, and get no gradient
+        (11, "bfloat16", {}),
+        (9, "float32", {"pool_size": 3}),  # other settings: Keras's own gradient
+        (9, "float32", {"padding": "same"}),
+    ],
+)
+def test_lenet_pooling_matches_keras_with_its_own_gradient(size, dtype, settings) -> None:
+    settings = {
+        "pool_size": 2,
+        "dtype": "mixed_bfloat16" if dtype == "bfloat16" else None,
+        **settings,
+    }
+    ours, theirs = models.AveragePooling2D(**settings), keras.layers.AveragePooling2D(**settings)
+    assert isinstance(ours, keras.layers.AveragePooling2D)
+    rng = np.random.default_rng(0)
+    x = tf.constant(rng.normal(size=(3, size, size, 4)), dtype)
+    weights = tf.constant(rng.normal(size=theirs(x).shape), dtype)
+    results = []
+    for layer in (ours, theirs):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x)
+            loss = tf.reduce_sum(tf.cast(y * weights, "float32"))
+        assert y.dtype == x.dtype
+        results.append([np.asarray(tf.cast(t, "float32")) for t in (y, tape.gradient(loss, x))])
+    (y_ours, grad_ours), (y_theirs, grad_theirs) = results
+    np.testing.assert_array_equal(y_ours, y_theirs)
+    np.testing.assert_array_equal(grad_ours, grad_theirs)
+    assert np.count_nonzero(grad_ours) > 0
+
+
+def test_lenet_saves_and_loads_with_its_pooling(tmp_path) -> None:
+    model = mc.lenet()
+    path = mc.save_model(model, tmp_path / "lenet.keras")
+    loaded = mc.load_model(path)
+    assert [type(layer) for layer in loaded.layers] == [type(layer) for layer in model.layers]
+    x = np.random.default_rng(0).random((4, 28, 28, 1), dtype=np.float32)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
 def test_sizes_are_configurable() -> None:
