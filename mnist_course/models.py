@@ -14,6 +14,7 @@ from ._backend import keras, tf
 from .errors import InputError
 
 __all__ = [
+    "AveragePooling2D",
     "tiny_mlp",
     "mlp",
     "lenet",
@@ -133,6 +134,7 @@ def lenet(filters: Sequence[int] = (6, 16, 120), dense_units: int = 84) -> keras
 
     Shapes: 28x28x1 -> conv 26x26x6 -> pool 13x13x6 -> conv 11x11x16 -> pool 5x5x16
     -> conv 3x3x120 -> flatten 1080 -> dense 84 -> dense 10.
+    The pooling layers are :class:`AveragePooling2D`: Keras's layer, with a faster gradient.
 
     Parameters
     ----------
