@@ -1,172 +1,122 @@
-"""Helpers for the mnist-course notebooks: data, models, training, evaluation, pictures.
+"""Helpers for the mnist-course notebooks, around Keras: data, models, training, pictures.
 
-The notebooks call only the names exported here.
+``import mnist_course as mc`` is cheap: each name below loads its module the first time it
+is used, so the command line runs without matplotlib or the widget packages, and nothing
+loads TensorFlow until a name that needs it is used. The public names, by module
+(docs/api.md says the same, with one line each):
+
+* data: ``load_mnist``
+* arrays (what an MNIST array is): ``flatten``, ``scale``, ``one_hot``, ``to_images``,
+  ``prepare``, ``summarize``
+* images (your own pictures): ``to_mnist_image``
+* models: ``tiny_mlp``, ``mlp``, ``lenet``, ``cnn``, ``build_model``, ``input_layout``,
+  ``resolve_precision``, ``MODELS``
+* fitting: ``set_seed``, ``compile_model``, ``train``
+* callbacks (plug into ``model.fit``): ``LiveCurves``, ``EpochLog``
+* recipes: ``Recipe``, ``RECIPES``, ``DEFAULT_EPOCHS``, ``train_course_model``,
+  ``cosine_decay``, ``one_cycle``, ``augmentation``, ``use_logical_cpus``
+* saving: ``save_model``, ``load_model``, ``cache_model``, ``cached_model_path``,
+  ``trained_model``
+* evaluation: ``predict``, ``predict_digit``, ``evaluate``, ``confusion_matrix``,
+  ``classification_report``, ``most_confident_mistakes``, ``most_confused_pairs``
+* plots: ``plot_digits``, ``plot_pixels``, ``plot_label_counts``, ``plot_history``,
+  ``plot_confusion_matrix``, ``plot_mistakes``, ``plot_prediction``
+* inspection: ``feature_maps``, ``plot_layer_shapes``, ``plot_weight_images``,
+  ``plot_filters``, ``plot_feature_maps``
+* widgets: ``DatasetBrowser``, ``PredictionExplorer``, ``DrawingPad``,
+  ``TrainingPlayground``
+* ``exercises``: the notebooks' exercise checkers
+* errors: ``MnistCourseError`` and its kinds ``InputError``, ``NoDigitError``,
+  ``DataNotFoundError``, ``DataFileError``, ``DownloadError``, ``ModelFileError``
+
+Everything else lives in the modules (``mnist_course.arrays.check_images``, ...), for the
+curious and for tests.
 """
 
-from . import exercises
-from .data import (
-    DatasetSummary,
-    check_dataset,
-    download_mnist,
-    flatten,
-    load_mnist,
-    one_hot,
-    prepare,
-    scale,
-    summarize,
-    to_images,
-)
-from .errors import (
-    DataFileError,
-    DataNotFoundError,
-    DownloadError,
-    InputError,
-    MnistCourseError,
-    ModelFileError,
-)
-from .evaluation import (
-    ClassificationReport,
-    Evaluation,
-    check_images,
-    classification_report,
-    confusion_matrix,
-    evaluate,
-    feature_maps,
-    most_confident_mistakes,
-    most_confused_pairs,
-    predict,
-    predict_digit,
-)
-from .idx import read_idx, write_idx
-from .images import NoDigitError, read_image, render_strokes, to_mnist_image
-from .models import (
-    MODELS,
-    build_model,
-    cnn,
-    has_native_bfloat16,
-    input_layout,
-    lenet,
-    mlp,
-    resolve_precision,
-    tiny_mlp,
-)
-from .plots import (
-    plot_confusion_matrix,
-    plot_digits,
-    plot_feature_maps,
-    plot_filters,
-    plot_history,
-    plot_label_counts,
-    plot_layer_shapes,
-    plot_mistakes,
-    plot_pixels,
-    plot_prediction,
-    plot_weight_images,
-)
-from .training import (
-    DEFAULT_EPOCHS,
-    RECIPES,
-    EpochLog,
-    Recipe,
-    augmentation,
-    cache_model,
-    cached_model_path,
-    compile_model,
-    cosine_decay,
-    load_model,
-    one_cycle,
-    save_model,
-    set_seed,
-    train,
-    train_course_model,
-    trained_model,
-    use_logical_cpus,
-)
-from .widgets import (
-    DatasetBrowser,
-    DrawingPad,
-    LiveCurves,
-    PredictionExplorer,
-    TrainingPlayground,
-)
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "exercises",
-    "DEFAULT_EPOCHS",
-    "MODELS",
-    "RECIPES",
-    "Recipe",
-    "ClassificationReport",
-    "DataFileError",
-    "DataNotFoundError",
-    "DatasetBrowser",
-    "DatasetSummary",
-    "DrawingPad",
-    "DownloadError",
-    "EpochLog",
-    "Evaluation",
-    "InputError",
-    "LiveCurves",
-    "MnistCourseError",
-    "ModelFileError",
-    "TrainingPlayground",
-    "NoDigitError",
-    "PredictionExplorer",
-    "augmentation",
-    "build_model",
-    "cache_model",
-    "cached_model_path",
-    "check_dataset",
-    "check_images",
-    "classification_report",
-    "cnn",
-    "compile_model",
-    "confusion_matrix",
-    "cosine_decay",
-    "download_mnist",
-    "evaluate",
-    "feature_maps",
-    "flatten",
-    "has_native_bfloat16",
-    "input_layout",
-    "lenet",
-    "load_mnist",
-    "load_model",
-    "mlp",
-    "most_confident_mistakes",
-    "most_confused_pairs",
-    "one_cycle",
-    "one_hot",
-    "plot_confusion_matrix",
-    "plot_digits",
-    "plot_feature_maps",
-    "plot_filters",
-    "plot_history",
-    "plot_label_counts",
-    "plot_layer_shapes",
-    "plot_mistakes",
-    "plot_pixels",
-    "plot_prediction",
-    "plot_weight_images",
-    "predict",
-    "predict_digit",
-    "prepare",
-    "read_idx",
-    "read_image",
-    "render_strokes",
-    "resolve_precision",
-    "save_model",
-    "scale",
-    "set_seed",
-    "summarize",
-    "tiny_mlp",
-    "to_images",
-    "to_mnist_image",
-    "train",
-    "train_course_model",
-    "trained_model",
-    "use_logical_cpus",
-    "write_idx",
-]
+_MODULES: dict[str, tuple[str, ...]] = {
+    "data": ("load_mnist",),
+    "arrays": ("flatten", "scale", "one_hot", "to_images", "prepare", "summarize"),
+    "images": ("to_mnist_image", "NoDigitError"),
+    "models": (
+        "tiny_mlp",
+        "mlp",
+        "lenet",
+        "cnn",
+        "build_model",
+        "input_layout",
+        "resolve_precision",
+        "MODELS",
+    ),
+    "fitting": ("set_seed", "compile_model", "train"),
+    "callbacks": ("LiveCurves", "EpochLog"),
+    "recipes": (
+        "Recipe",
+        "RECIPES",
+        "DEFAULT_EPOCHS",
+        "train_course_model",
+        "cosine_decay",
+        "one_cycle",
+        "augmentation",
+        "use_logical_cpus",
+    ),
+    "saving": ("save_model", "load_model", "cache_model", "cached_model_path", "trained_model"),
+    "evaluation": (
+        "predict",
+        "predict_digit",
+        "evaluate",
+        "confusion_matrix",
+        "classification_report",
+        "most_confident_mistakes",
+        "most_confused_pairs",
+    ),
+    "plots": (
+        "plot_digits",
+        "plot_pixels",
+        "plot_label_counts",
+        "plot_history",
+        "plot_confusion_matrix",
+        "plot_mistakes",
+        "plot_prediction",
+    ),
+    "inspection": (
+        "feature_maps",
+        "plot_layer_shapes",
+        "plot_weight_images",
+        "plot_filters",
+        "plot_feature_maps",
+    ),
+    "widgets": ("DatasetBrowser", "PredictionExplorer"),
+    "drawing": ("DrawingPad",),
+    "playground": ("TrainingPlayground",),
+    "errors": (
+        "MnistCourseError",
+        "InputError",
+        "DataNotFoundError",
+        "DataFileError",
+        "DownloadError",
+        "ModelFileError",
+    ),
+}
+_HOME = {name: module for module, names in _MODULES.items() for name in names}
+__all__ = ["exercises", *_HOME]
+
+
+def __getattr__(name: str) -> object:
+    if name == "exercises":
+        return importlib.import_module(".exercises", __name__)
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mnist_course' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -1,6 +1,7 @@
 """Command line: ``python -m mnist_course train|evaluate|predict ...``.
 
-* ``train MODEL [--epochs N] [--out PATH]``: train a course model, save it, print test accuracy;
+* ``train MODEL [--epochs N] [--out PATH]``: train a course model, save it, print test accuracy
+  (Ctrl-C leaves ``PATH`` as it was and exits 130);
 * ``evaluate MODEL.keras``: loss, accuracy and the per-digit table on the test set;
 * ``predict MODEL.keras IMAGE [IMAGE ...]``: the digit in each image file, and its probability.
 
@@ -27,8 +28,22 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 4294967295, got {value}")
+    return value
+
+
+# The recipe names, written here so that --help and usage errors need no TensorFlow;
+# tests/test_cli.py checks they match mnist_course.recipes.RECIPES.
+RECIPE_NAMES = ("tiny-mlp", "mlp", "lenet", "cnn", "fast-cnn")
+
+
 def _parser() -> argparse.ArgumentParser:
-    from .training import RECIPES
 
     parser = argparse.ArgumentParser(
         prog="python -m mnist_course",
@@ -40,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
         help="train a model, save it and print its test accuracy",
         description="Train a course model on MNIST, save it (.keras) and print its test accuracy.",
     )
-    train.add_argument("model", choices=list(RECIPES), help="which model (recipe) to train")
+    train.add_argument("model", choices=RECIPE_NAMES, help="which model (recipe) to train")
     train.add_argument(
         "--epochs", type=_positive_int, help="passes over the data (default: the recipe's)"
     )
@@ -53,7 +68,13 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--limit", type=_positive_int, help="train on only the first N training images"
     )
-    train.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    train.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
+    train.add_argument(
+        "--keep-interrupted",
+        action="store_true",
+        help="on Ctrl-C, save the best weights so far as MODEL.interrupted.keras "
+        "(never over --out)",
+    )
     evaluate = commands.add_parser(
         "evaluate",
         help="test loss, accuracy and per-digit table of a saved model",
@@ -73,8 +94,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .data import load_mnist, prepare
-    from .training import DEFAULT_EPOCHS, EpochLog, save_model, train_course_model
+    from .callbacks import EpochLog
+    from .data import load_mnist
+    from .evaluation import evaluate
+    from .recipes import DEFAULT_EPOCHS, train_course_model
+    from .saving import plain_model, save_model
 
     out = args.out or Path(f"{args.model}.keras")
     if out.suffix != ".keras":
@@ -87,7 +111,7 @@ def _train(args: argparse.Namespace) -> int:
     epochs = args.epochs or DEFAULT_EPOCHS[args.model]
     unit = "epoch" if epochs == 1 else "epochs"
     print(f"Training {args.model} on {len(x_train)} images for {epochs} {unit}", flush=True)
-    model, _ = train_course_model(
+    model, history = train_course_model(
         args.model,
         x_train,
         y_train,
@@ -95,20 +119,36 @@ def _train(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=EpochLog(lambda line: print(line, flush=True)),
     )
+    if getattr(history, "interrupted", False):
+        kept = out.exists()
+        print(
+            f"Interrupted: {out} was not written"
+            + (" (it still holds the model it had)." if kept else "."),
+            file=sys.stderr,
+        )
+        partial = out.with_name(f"{out.stem}.interrupted.keras")
+        if args.keep_interrupted:
+            save_model(model, partial)
+            print(f"The partly trained model is in {partial}.", file=sys.stderr)
+        else:
+            print(
+                f"To keep a partly trained model next time, add --keep-interrupted: it goes "
+                f"to {partial}.",
+                file=sys.stderr,
+            )
+        return 130
     save_model(model, out)
-    from .models import input_layout
-
-    x, y = prepare(x_test, y_test, layout=input_layout(model))
-    loss, accuracy = model.evaluate(x, y, batch_size=1024, verbose=0)
+    # Reported from the saved model, as `evaluate` will report it for the same file.
+    result = evaluate(plain_model(model), x_test, y_test)
     print(f"Saved {out} ({model.count_params():,} parameters)")
-    print(f"Test accuracy: {accuracy:.2%} (loss {loss:.4f}) on {len(x_test)} test images")
+    print(f"Test: {result} on {len(x_test)} test images")
     return 0
 
 
 def _evaluate(args: argparse.Namespace) -> int:
     from .data import load_mnist
     from .evaluation import classification_report, evaluate
-    from .training import load_model
+    from .saving import load_model
 
     model = load_model(args.model_file)
     _, (x_test, y_test) = load_mnist(args.data)
@@ -121,7 +161,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _predict(args: argparse.Namespace) -> int:
     from .evaluation import predict_digit
     from .images import to_mnist_image
-    from .training import load_model
+    from .saving import load_model
 
     model = load_model(args.model_file)
     failed = 0
@@ -141,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
     try:
+        # Ctrl-C during the slow TensorFlow import lands here too: one line, no traceback.
         if args.command == "train":
             return _train(args)
         if args.command == "evaluate":

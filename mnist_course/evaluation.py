@@ -1,19 +1,20 @@
 """How good is a trained model, and where is it wrong?
 
-Every function that takes images checks them here, at the boundary, so a learner who passes
-an RGB picture, a NaN, a batch where one image was expected (or the reverse) gets a message
-that says what was expected, not a traceback from inside TensorFlow.
+Images and labels are checked by :mod:`mnist_course.arrays` and models by
+:func:`check_model`, at the boundary, so a learner who passes an RGB picture, a NaN, a
+file name instead of a model, or a batch where one image was expected gets a message that
+says what was expected, not a traceback from inside TensorFlow.
 """
 
 from __future__ import annotations
 
-import weakref
+import os
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._backend import keras, tf
-from .data import NUM_CLASSES
+from .arrays import NUM_CLASSES, check_images, check_labels, check_probabilities
 from .errors import InputError
 
 __all__ = [
@@ -26,18 +27,55 @@ __all__ = [
     "ClassificationReport",
     "most_confident_mistakes",
     "most_confused_pairs",
-    "feature_maps",
-    "check_images",
+    "check_model",
 ]
 
 # Large batches amortise the per-call overhead: measured 620k images/s for the MLP and 116k
 # for LeNet on 2 CPU cores, against 20k for model.predict's default batch of 32.
 PREDICT_BATCH = 8192
-_FORWARD: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# The traced pass is kept on the model itself, as Keras keeps model.predict_function: it
+# lives and dies with the model and reads its current weights at every call.
+_TRACED = "_mnist_course_forward"
+
+
+def check_model(model: object, name: str = "model") -> keras.Model:
+    """Check that ``model`` is a Keras model that reads MNIST images and gives 10 outputs.
+
+    Raises
+    ------
+    InputError
+        Not a Keras model (a file name? load it first), an input that is not 784 numbers
+        or a 28x28 image, or not 10 outputs; the message says what the model has.
+    """
+    if isinstance(model, str | os.PathLike):
+        raise InputError(
+            f"{name}: got the path {str(model)!r}, not a model. Load it first: "
+            "model = mc.load_model(path)."
+        )
+    if not isinstance(model, keras.Model):
+        raise InputError(f"{name}: expected a Keras model, got {type(model).__name__}.")
+    try:
+        inputs, outputs = tuple(model.input_shape[1:]), tuple(model.output_shape[1:])
+    except (AttributeError, ValueError):
+        raise InputError(
+            f"{name}: model {model.name!r} has no input shape yet; build it with "
+            "keras.Input(shape=...) as its first layer."
+        ) from None
+    if inputs not in ((784,), (28, 28), (28, 28, 1)):
+        raise InputError(
+            f"{name}: model {model.name!r} reads inputs shaped {inputs}, not MNIST images "
+            "((784,), (28, 28) or (28, 28, 1)). Is it an MNIST model?"
+        )
+    if outputs != (NUM_CLASSES,):
+        raise InputError(
+            f"{name}: model {model.name!r} gives outputs shaped {outputs}; an MNIST "
+            "classifier gives 10, one probability per digit."
+        )
+    return model
 
 
 def _forward(model: keras.Model):
-    """The model's inference pass, traced once per model as a TensorFlow graph.
+    """The model's inference pass, traced once as a TensorFlow graph and kept on the model.
 
     Takes float32 inputs in [0, 1] or raw uint8 pixels, which it scales inside the graph:
     TensorFlow converts on every core, and a quarter of the bytes cross into it (measured
@@ -45,7 +83,7 @@ def _forward(model: keras.Model):
     Also correct for models built under a distribution strategy, whose
     ``predict_on_batch`` returns one copy of the output per replica in Keras 3.15.
     """
-    forward = _FORWARD.get(model)
+    forward = model.__dict__.get(_TRACED)
     if forward is None:
 
         def run(x):
@@ -54,132 +92,66 @@ def _forward(model: keras.Model):
             return tf.cast(model(x, training=False), tf.float32)
 
         forward = tf.function(run, reduce_retracing=True)
-        _FORWARD[model] = forward
+        setattr(model, _TRACED, forward)
     return forward
 
 
-def _scaled(pixels: np.ndarray) -> np.ndarray:
-    return np.multiply(pixels, np.float32(1 / 255), dtype=np.float32)
-
-
-def check_images(images: np.ndarray, *, single: bool = False) -> np.ndarray:
-    """Validate MNIST-style images and return them as float32 in [0, 1], shape (n, 28, 28).
-
-    Parameters
-    ----------
-    images : numpy.ndarray
-        A batch (n, 28, 28), (n, 28, 28, 1) or (n, 784); or with ``single=True`` one
-        image (28, 28), (28, 28, 1) or (784,). uint8 (or other integer) values are raw
-        pixels 0-255; float values must already be scaled to [0, 1].
-    single : bool
-        Whether one image is expected rather than a batch.
-
-    Raises
-    ------
-    InputError
-        Saying what shape and range is expected and what was given.
-    """
-    return _pixels(images, single=single, raw=False)
-
-
-def _pixels(images: np.ndarray, *, single: bool, raw: bool) -> np.ndarray:
-    """:func:`check_images`, but with ``raw=True`` uint8 and other integer pixels come
-    back as uint8 for the model's traced pass to scale, which is faster."""
-    array = np.asarray(images)
-    expect = (
-        "one image shaped (28, 28), (28, 28, 1) or (784,)"
-        if single
-        else "a batch of images shaped (n, 28, 28), (n, 28, 28, 1) or (n, 784)"
-    )
-    if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
-        raise InputError(f"expected {expect} of numbers; got dtype {array.dtype}.")
-    shape = array.shape
-    if shape[-1:] in ((3,), (4,)) and len(shape) >= 3 and shape[-3:-1] == (28, 28):
+def _probabilities(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    step = PREDICT_BATCH
+    out = np.concatenate([_forward(model)(x[i : i + step]).numpy() for i in range(0, len(x), step)])
+    # A model ending in raw scores (no softmax) would give wrong losses and confidences.
+    if out.min() < 0 or np.abs(out.sum(axis=1) - 1).max() > 1e-2:
         raise InputError(
-            f"got shape {shape}: a colour (RGB/RGBA) image. MNIST models read grey images; "
-            "convert it with mc.to_mnist_image(image)."
+            f"model {model.name!r} does not output probabilities (its rows do not sum to 1): "
+            "its last layer needs activation='softmax'."
         )
-    one = {(28, 28), (28, 28, 1), (784,)}
-    many = len(shape) >= 2 and shape[1:] in one and len(shape) in (2, 3, 4)
-    if single:
-        if shape not in one:
-            hint = (
-                f" That is a batch of {shape[0]}; use mc.predict for a batch, or pick one "
-                "image: images[0]."
-                if many
-                else " For a photo or drawing of another size, use mc.to_mnist_image(image)."
-            )
-            raise InputError(f"expected {expect}; got shape {shape}.{hint}")
-        array = array.reshape(1, 28, 28)
-    else:
-        if shape in one and shape != (784,) and len(shape) == 2:
-            raise InputError(
-                f"expected {expect}; got shape {shape}, a single image. Use "
-                "mc.predict_digit(model, image), or make a batch of one: image[None]."
-            )
-        if not many or shape == (28, 28, 1):
-            raise InputError(f"expected {expect}; got shape {shape}.")
-        array = array.reshape(len(array), 28, 28)
-    if len(array) == 0:
-        raise InputError("got an empty batch (0 images).")
-    if np.issubdtype(array.dtype, np.integer):
-        if array.dtype != np.uint8:  # uint8 cannot leave 0-255, so it skips the scan
-            low, high = int(array.min()), int(array.max())
-            if low < 0 or high > 255:
-                raise InputError(f"integer pixels must be 0-255; got values from {low} to {high}.")
-        return array.astype(np.uint8, copy=False) if raw else _scaled(array)
-    if not np.all(np.isfinite(array)):
-        raise InputError("the images contain NaN or infinite values.")
-    low, high = float(array.min()), float(array.max())
-    if low < 0 or high > 1:
-        raise InputError(
-            f"float pixels must be scaled to [0, 1]; got values from {low:g} to {high:g}. "
-            "For raw 0-255 pixels pass a uint8 array (or divide by 255)."
-        )
-    return array.astype(np.float32)
+    return out
 
 
 def _model_input(model: keras.Model, images: np.ndarray) -> np.ndarray:
-    expected = tuple(model.input_shape[1:])
-    if expected == (784,):
-        return images.reshape(len(images), 784)
-    if expected == (28, 28, 1):
-        return images[..., np.newaxis]
-    if expected == (28, 28):
-        return images
-    raise InputError(
-        f"model {model.name!r} expects inputs of shape {expected}, not MNIST images "
-        "(28, 28, 1) or (784,). Is it an MNIST model?"
-    )
+    if images.dtype != np.uint8:
+        images = (
+            images.astype(np.float32)
+            if np.issubdtype(images.dtype, np.floating)
+            else (
+                images.astype(np.uint8)  # other integer pixels, already checked to be 0-255
+            )
+        )
+    return images.reshape(len(images), *model.input_shape[1:])
 
 
 def predict(model: keras.Model, images: np.ndarray) -> np.ndarray:
     """The model's probability for each digit, for a batch of images.
 
-    Runs large batches through one traced TensorFlow function, many times faster than
-    ``model.predict`` with its default batch of 32 and progress bar.
+    What ``model.predict(x)`` gives, from raw or scaled images in any accepted shape, and
+    many times faster: large batches through one traced TensorFlow function, without a
+    progress bar.
 
     Parameters
     ----------
     model : keras.Model
-        A trained course model (flat or image input).
+        A trained MNIST model (flat or image input, 10 softmax outputs).
     images : numpy.ndarray
-        (n, 28, 28), (n, 28, 28, 1) or (n, 784); uint8 0-255 or float 0-1.
+        A batch, (n, 28, 28), (n, 28, 28, 1) or (n, 784); uint8 0-255 or float 0-1.
 
     Returns
     -------
     numpy.ndarray
         float32 (n, 10); row i is the probability of each digit for image i.
     """
-    x = _model_input(model, _pixels(images, single=False, raw=True))
-    forward = _forward(model)
-    step = PREDICT_BATCH
-    chunks = [forward(x[i : i + step]).numpy() for i in range(0, len(x), step)]
-    return np.concatenate(chunks)
+    check_model(model, "predict")
+    batch = check_images(images, name="predict", pixels="model")
+    return _probabilities(model, _model_input(model, batch))
 
 
 def predict_digit(model: keras.Model, image: np.ndarray) -> tuple[int, float, np.ndarray]:
     """Classify one image.
+
+    Parameters
+    ----------
+    model : keras.Model
+    image : numpy.ndarray
+        One image, (28, 28), (28, 28, 1) or (784,); uint8 0-255 or float 0-1.
 
     Returns
     -------
@@ -190,35 +162,42 @@ def predict_digit(model: keras.Model, image: np.ndarray) -> tuple[int, float, np
     probabilities : numpy.ndarray
         float32 (10,), all ten.
     """
-    x = _model_input(model, check_images(image, single=True))
-    probabilities = _forward(model)(x).numpy()[0].astype(np.float32)
+    check_model(model, "predict_digit")
+    one = check_images(image, name="predict_digit", single=True, pixels="model")
+    probabilities = _probabilities(model, _model_input(model, one[None]))[0]
     digit = int(probabilities.argmax())
     return digit, float(probabilities[digit]), probabilities
 
 
-def _labels(labels: np.ndarray, n: int | None = None) -> np.ndarray:
-    labels = np.asarray(labels)
-    if labels.ndim == 2 and labels.shape[1] == NUM_CLASSES:
-        labels = labels.argmax(axis=1)
-    if labels.ndim != 1 or (labels.size and not np.issubdtype(labels.dtype, np.integer)):
-        raise InputError(
-            f"labels: expected digits 0-9 shaped (n,); got {labels.shape} {labels.dtype}."
-        )
-    if labels.size and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
-        raise InputError("labels: expected digits 0-9.")
-    if n is not None and len(labels) != n:
-        raise InputError(f"got {n} images but {len(labels)} labels.")
-    return labels.astype(np.int64)
-
-
 @dataclass(frozen=True)
 class Evaluation:
-    """Test-set results: loss, accuracy, and the predictions they came from."""
+    """Test-set results: loss, accuracy, and the predictions they came from.
+
+    Attributes
+    ----------
+    loss : float
+        Mean categorical cross-entropy over the images.
+    penalty : float
+        The model's weight penalties (L1/L2 regularisation), which ``model.evaluate``
+        adds to its loss; 0 for a model without them.
+    accuracy : float
+        Fraction of images whose most probable digit is the true one.
+    probabilities : numpy.ndarray
+        float32 (n, 10), the model's predictions.
+    labels : numpy.ndarray
+        int64 (n,), the true digits.
+    """
 
     loss: float
+    penalty: float
     accuracy: float
     probabilities: np.ndarray
     labels: np.ndarray
+
+    @property
+    def total_loss(self) -> float:
+        """Cross-entropy plus penalty: the loss ``model.evaluate`` reports."""
+        return self.loss + self.penalty
 
     @property
     def predictions(self) -> np.ndarray:
@@ -232,14 +211,25 @@ class Evaluation:
 
     def __str__(self) -> str:
         n, wrong = len(self.labels), len(self.mistakes)
-        return f"loss {self.loss:.4f}  accuracy {self.accuracy:.2%}  ({wrong} of {n} wrong)"
+        penalty = (
+            f" (cross-entropy; with the L1/L2 penalty {self.penalty:.4f}, as model.evaluate "
+            f"reports it: {self.total_loss:.4f})"
+            if self.penalty
+            else ""
+        )
+        return (
+            f"loss {self.loss:.4f}{penalty}  accuracy {self.accuracy:.2%}  ({wrong} of {n} wrong)"
+        )
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
         printer.text(str(self))
 
 
 def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> Evaluation:
-    """Test loss (mean categorical cross-entropy) and accuracy over ``images``.
+    """Loss and accuracy over ``images``: ``model.evaluate``, keeping the predictions.
+
+    Every number the course reports about a model (notebooks, command line) comes from
+    here, so the same model always gets the same figures.
 
     Parameters
     ----------
@@ -252,29 +242,38 @@ def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> Eval
     Returns
     -------
     Evaluation
-        ``loss`` and ``accuracy`` match ``model.evaluate`` without regularisation
-        penalties; ``probabilities`` are kept for further analysis.
+        ``loss`` is the cross-entropy alone, ``penalty`` the regularisation that
+        ``model.evaluate`` adds (``total_loss`` is their sum); ``probabilities`` are kept
+        for further analysis.
     """
     probabilities = predict(model, images)
-    labels = _labels(labels, len(probabilities))
-    picked = np.clip(probabilities[np.arange(len(labels)), labels], 1e-7, 1.0)
+    digits = check_labels(labels, name="evaluate", count=len(probabilities))
+    picked = np.clip(probabilities[np.arange(len(digits)), digits], 1e-7, 1.0)
     loss = float(-np.log(picked).mean())
-    accuracy = float((probabilities.argmax(axis=1) == labels).mean())
-    return Evaluation(loss, accuracy, probabilities, labels)
+    penalty = float(sum(float(keras.ops.convert_to_numpy(term)) for term in model.losses))
+    accuracy = float((probabilities.argmax(axis=1) == digits).mean())
+    return Evaluation(loss, penalty, accuracy, probabilities, digits)
 
 
 def confusion_matrix(labels: np.ndarray, predictions: np.ndarray) -> np.ndarray:
     """Count how often each true digit (row) was predicted as each digit (column).
+
+    Parameters
+    ----------
+    labels, predictions : numpy.ndarray
+        Digits (n,) (or one-hot/probability rows (n, 10)), the same length.
 
     Returns
     -------
     numpy.ndarray
         int64 (10, 10); the diagonal holds the correct answers.
     """
-    labels = _labels(labels)
-    predictions = _labels(predictions, len(labels))
+    truth = check_labels(labels, name="confusion_matrix")
+    guess = check_labels(predictions, name="confusion_matrix (predictions)", count=len(truth))
+    # tf.math.confusion_matrix does the same, but would send two small arrays through
+    # TensorFlow for a one-line NumPy count.
     matrix = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
-    np.add.at(matrix, (labels, predictions), 1)
+    np.add.at(matrix, (truth, guess), 1)
     return matrix
 
 
@@ -321,8 +320,8 @@ def most_confident_mistakes(
     probabilities: np.ndarray, labels: np.ndarray, count: int = 16
 ) -> np.ndarray:
     """Indices of the wrong predictions the model was most sure of, most sure first."""
-    probabilities = np.asarray(probabilities)
-    labels = _labels(labels, len(probabilities))
+    probabilities = check_probabilities(probabilities, name="most_confident_mistakes")
+    labels = check_labels(labels, name="most_confident_mistakes", count=len(probabilities))
     predicted = probabilities.argmax(axis=1)
     wrong = np.flatnonzero(predicted != labels)
     confidence = probabilities[wrong, predicted[wrong]]
@@ -336,28 +335,3 @@ def most_confused_pairs(matrix: np.ndarray, count: int = 5) -> list[tuple[int, i
     order = np.argsort(-matrix, axis=None, kind="stable")[:count]
     pairs = [(int(i // matrix.shape[1]), int(i % matrix.shape[1])) for i in order]
     return [(t, p, int(matrix[t, p])) for t, p in pairs if matrix[t, p] > 0]
-
-
-def feature_maps(model: keras.Model, image: np.ndarray, layer: str) -> np.ndarray:
-    """What one layer outputs for one image: e.g. a convolution's feature maps.
-
-    Parameters
-    ----------
-    model : keras.Model
-        A built Sequential course model.
-    image : numpy.ndarray
-        One image, as for :func:`predict_digit`.
-    layer : str
-        The layer's name, e.g. ``"conv_1"``.
-
-    Returns
-    -------
-    numpy.ndarray
-        float32, the layer's output without the batch axis, e.g. (26, 26, 6).
-    """
-    names = [item.name for item in model.layers]
-    if layer not in names:
-        raise InputError(f"model {model.name!r} has no layer {layer!r}; it has {', '.join(names)}.")
-    x = _model_input(model, check_images(image, single=True))
-    probe = keras.Model(model.inputs[0], model.get_layer(layer).output)
-    return np.asarray(probe(x, training=False))[0].astype(np.float32)

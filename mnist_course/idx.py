@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._files import atomic_path
 from .errors import DataFileError
 
 __all__ = ["read_idx", "write_idx", "parse_idx"]
@@ -156,9 +157,5 @@ def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:
     path = Path(path)
     if path.suffix == ".gz":
         payload = gzip.compress(payload, mtime=0)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_path(path) as tmp:
         tmp.write_bytes(payload)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

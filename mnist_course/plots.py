@@ -1,4 +1,8 @@
-"""Pictures of the data and of training: arrays in, a matplotlib Figure out.
+"""Pictures of the data, of training and of a model's answers: arrays in, a Figure out.
+
+Digits are always drawn the same way: ink dark on white (matplotlib's ``gray_r``), on a
+fixed scale (0-255 for raw pixels, 0-1 for scaled ones), so two pictures can be compared.
+Pictures of what is inside a model are in :mod:`mnist_course.inspection`.
 
 Figures are built with :class:`matplotlib.figure.Figure` rather than ``pyplot`` so a
 function never draws twice in a notebook (once by pyplot, once as the returned value) and
@@ -13,7 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .data import NUM_CLASSES, flatten
+from .arrays import NUM_CLASSES, check_images, check_labels, check_probabilities
 from .errors import InputError
 
 __all__ = [
@@ -21,26 +25,17 @@ __all__ = [
     "plot_pixels",
     "plot_label_counts",
     "plot_history",
-    "plot_layer_shapes",
     "plot_confusion_matrix",
     "plot_mistakes",
     "plot_prediction",
-    "plot_weight_images",
-    "plot_filters",
-    "plot_feature_maps",
+    "draw_digit",
 ]
 
 
-def _single_image(image: np.ndarray) -> np.ndarray:
-    image = np.asarray(image)
-    if image.shape in ((28, 28, 1), (784,), (1, 28, 28)):
-        image = image.reshape(28, 28)
-    if image.shape != (28, 28):
-        raise InputError(
-            f"expected one image shaped (28, 28); got shape {image.shape}. "
-            "For a batch, pick one: images[0]."
-        )
-    return image
+def draw_digit(ax, image: np.ndarray) -> None:
+    """Draw one (28, 28) image on ``ax`` the course's way: dark ink, fixed scale, no axes."""
+    top = 1.0 if np.issubdtype(image.dtype, np.floating) and image.max() <= 1 else 255.0
+    ax.imshow(image, cmap="gray_r", vmin=0, vmax=top)
 
 
 def plot_digits(
@@ -63,7 +58,8 @@ def plot_digits(
     predictions : array-like of int, optional
         A model's predicted digits; a wrong prediction is shown in red.
     count : int
-        How many digits to draw (at most ``len(images)``).
+        How many digits to draw (at most ``len(images)``); ``labels`` and ``predictions``
+        need at least that many entries.
     columns : int
         Digits per row.
     title : str, optional
@@ -73,8 +69,15 @@ def plot_digits(
     -------
     matplotlib.figure.Figure
     """
-    images = flatten(images).reshape(-1, 28, 28)
+    images = check_images(images, name="plot_digits")
     count = max(1, min(count, len(images)))
+    # labels (and predictions) are needed for the digits drawn, not for the whole batch
+    if labels is not None:
+        labels = check_labels(labels, name="plot_digits")
+        labels = check_labels(labels[:count], name="plot_digits", count=count)
+    if predictions is not None:
+        predictions = check_labels(predictions, name="plot_digits (predictions)")
+        predictions = check_labels(predictions[:count], name="plot_digits", count=count)
     columns = max(1, min(columns, count))
     rows = -(-count // columns)
     fig = Figure(figsize=(1.1 * columns, 1.3 * rows + (0.4 if title else 0)), layout="constrained")
@@ -83,7 +86,7 @@ def plot_digits(
         ax.set_axis_off()
         if i >= count:
             continue
-        ax.imshow(images[i], cmap="gray_r")
+        draw_digit(ax, images[i])
         parts = []
         if labels is not None:
             parts.append(f"{int(labels[i])}")
@@ -112,7 +115,7 @@ def plot_pixels(image: np.ndarray, label: int | None = None) -> Figure:
     -------
     matplotlib.figure.Figure
     """
-    image = _single_image(image)
+    image = check_images(image, name="plot_pixels", single=True)
     fig = Figure(figsize=(9, 9), layout="constrained")
     ax = fig.subplots()
     high = float(image.max()) or 1.0
@@ -161,7 +164,8 @@ def plot_label_counts(train_labels: np.ndarray, test_labels: np.ndarray | None =
     )
     width = 0.8 / len(splits)
     for i, (name, labels) in enumerate(splits):
-        counts = np.bincount(np.asarray(labels).astype(np.intp), minlength=NUM_CLASSES)
+        digits_seen = check_labels(labels, name=f"plot_label_counts ({name})")
+        counts = np.bincount(digits_seen, minlength=NUM_CLASSES)
         bars = ax.bar(digits + (i - (len(splits) - 1) / 2) * width, counts, width, label=name)
         ax.bar_label(bars, fontsize=7)
     ax.set_xticks(digits)
@@ -248,72 +252,6 @@ def plot_history(
     return fig
 
 
-def plot_layer_shapes(model: object) -> Figure:
-    """Draw the shape of the data after each layer of a Keras model, left to right.
-
-    Grids (height x width x channels) are drawn as squares sized by their height, with a
-    stack of sheets for the channels; flat vectors as bars whose height grows with their
-    length. It shows how a CNN trades image size for channels.
-
-    Parameters
-    ----------
-    model : keras.Model
-        A built model (any object with ``input_shape`` and ``layers`` whose outputs have
-        a ``shape``).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    try:
-        stages = [("input", tuple(model.input_shape[1:]))] + [
-            (layer.name, tuple(layer.output.shape[1:])) for layer in model.layers
-        ]
-    except (AttributeError, TypeError, ValueError):
-        raise InputError("plot_layer_shapes: expected a built Keras model.") from None
-    fig = Figure(figsize=(1.45 * len(stages), 3.6), layout="constrained")
-    ax = fig.subplots()
-    largest = (
-        max(shape[0] for _, shape in stages if len(shape) == 3)
-        if any(len(shape) == 3 for _, shape in stages)
-        else 28
-    )
-    for i, (name, shape) in enumerate(stages):
-        if len(shape) == 3:
-            side = 0.9 * shape[0] / largest
-            sheets = min(shape[2], 6)
-            for k in range(sheets - 1, -1, -1):
-                offset = 0.05 * k
-                ax.add_patch(
-                    _rect(
-                        i - side / 2 + offset,
-                        0.5 - side / 2 + offset,
-                        side,
-                        side,
-                        face="#9ecae1" if k else "#3182bd",
-                    )
-                )
-            label = " x ".join(str(n) for n in shape)
-        else:
-            length = int(np.prod(shape))
-            height = 0.2 + 0.8 * min(1.0, np.log10(length + 1) / np.log10(1200))
-            ax.add_patch(_rect(i - 0.06, 0.5 - height / 2, 0.12, height, face="#fd8d3c"))
-            label = f"{length}"
-        ax.text(i, -0.18, label, ha="center", va="top", fontsize=9)
-        ax.text(i, 1.18, name, ha="center", va="bottom", fontsize=9, rotation=20)
-    ax.set_xlim(-0.7, len(stages) - 0.3)
-    ax.set_ylim(-0.45, 1.55)
-    ax.set_axis_off()
-    ax.set_title(f"{getattr(model, 'name', 'model')}: the shape of the data after each layer")
-    return fig
-
-
-def _rect(x: float, y: float, width: float, height: float, face: str):
-    from matplotlib.patches import Rectangle
-
-    return Rectangle((x, y), width, height, facecolor=face, edgecolor="black", linewidth=0.6)
-
-
 def plot_confusion_matrix(matrix: np.ndarray, title: str | None = None) -> Figure:
     """Draw a 10x10 confusion matrix with its counts; mistakes are shaded by how many.
 
@@ -376,10 +314,16 @@ def plot_mistakes(
     indices : sequence of int
         Which images to show, e.g. ``mc.most_confident_mistakes(...)``.
     """
-    images = flatten(images).reshape(-1, 28, 28)
-    indices = [int(i) for i in indices]
+    images = check_images(images, name="plot_mistakes")
+    labels = check_labels(labels, name="plot_mistakes", count=len(images))
+    probabilities = check_probabilities(probabilities, name="plot_mistakes", count=len(images))
+    indices = [int(i) for i in np.asarray(indices).reshape(-1)]
     if not indices:
         raise InputError("plot_mistakes: no images to show (is the list of mistakes empty?).")
+    if min(indices) < -len(images) or max(indices) >= len(images):
+        raise InputError(
+            f"plot_mistakes: indices must be below {len(images)}, the number of images."
+        )
     columns = max(1, min(columns, len(indices)))
     rows = -(-len(indices) // columns)
     fig = Figure(figsize=(1.35 * columns, 1.6 * rows + (0.4 if title else 0)), layout="constrained")
@@ -388,7 +332,7 @@ def plot_mistakes(
         ax.set_axis_off()
     for ax, i in zip(axes.flat, indices, strict=False):
         predicted = int(np.argmax(probabilities[i]))
-        ax.imshow(images[i], cmap="gray_r")
+        draw_digit(ax, images[i])
         ax.set_title(
             f"#{i}\ntrue {int(labels[i])} → {predicted}\n{probabilities[i][predicted]:.0%}",
             fontsize=8,
@@ -413,13 +357,14 @@ def plot_prediction(
     label : int, optional
         The true digit, if known: its bar is outlined.
     """
-    image = _single_image(image)
-    probabilities = np.asarray(probabilities, dtype=float).reshape(-1)
-    if probabilities.shape != (NUM_CLASSES,):
-        raise InputError(f"plot_prediction: expected 10 probabilities, got {probabilities.shape}.")
+    image = check_images(image, name="plot_prediction", single=True)
+    rows = (
+        np.asarray(probabilities).reshape(1, -1) if np.ndim(probabilities) == 1 else probabilities
+    )
+    probabilities = check_probabilities(rows, name="plot_prediction", count=1)[0]
     fig = Figure(figsize=(7, 2.6), layout="constrained")
     image_ax, bar_ax = fig.subplots(1, 2, width_ratios=[1, 2.4])
-    image_ax.imshow(image, cmap="gray_r")
+    draw_digit(image_ax, image)
     image_ax.set_axis_off()
     predicted = int(probabilities.argmax())
     image_ax.set_title(f"true {label}" if label is not None else "input")
@@ -434,89 +379,4 @@ def plot_prediction(
     bar_ax.set_xlabel("digit")
     bar_ax.set_ylabel("probability")
     bar_ax.set_title(f"predicted {predicted} ({probabilities[predicted]:.1%})")
-    return fig
-
-
-def plot_weight_images(weights: np.ndarray, count: int = 15, columns: int = 5) -> Figure:
-    """Show a Dense layer's weights from the 784 pixels as 28x28 images, one per unit.
-
-    Red pixels push the unit up when inked, blue ones push it down: each unit is a
-    template the network learned to match against the image.
-
-    Parameters
-    ----------
-    weights : array-like
-        (784, units), e.g. ``model.layers[0].kernel`` of an MLP.
-    """
-    weights = np.asarray(weights)
-    if weights.ndim != 2 or weights.shape[0] != 784:
-        raise InputError(
-            f"plot_weight_images: expected weights shaped (784, units), got {weights.shape}."
-        )
-    count = max(1, min(count, weights.shape[1]))
-    columns = max(1, min(columns, count))
-    rows = -(-count // columns)
-    fig = Figure(figsize=(1.5 * columns, 1.6 * rows), layout="constrained")
-    axes = fig.subplots(rows, columns, squeeze=False)
-    for unit, ax in enumerate(axes.flat):
-        ax.set_axis_off()
-        if unit < count:
-            template = weights[:, unit].reshape(28, 28)
-            limit = float(np.abs(template).max()) or 1.0
-            ax.imshow(template, cmap="RdBu_r", vmin=-limit, vmax=limit)
-            ax.set_title(f"unit {unit}", fontsize=8)
-    return fig
-
-
-def plot_filters(kernel: np.ndarray) -> Figure:
-    """Show a first convolution's filters, e.g. LeNet's six 3x3 filters.
-
-    Parameters
-    ----------
-    kernel : array-like
-        (height, width, 1, filters), e.g. ``model.get_layer("conv_1").kernel``.
-    """
-    kernel = np.asarray(kernel)
-    if kernel.ndim != 4 or kernel.shape[2] != 1:
-        raise InputError(
-            f"plot_filters: expected a first-layer kernel (h, w, 1, filters), got {kernel.shape}."
-        )
-    filters = kernel.shape[3]
-    fig = Figure(figsize=(1.4 * filters, 1.7), layout="constrained")
-    axes = fig.subplots(1, filters, squeeze=False)[0]
-    limit = float(np.abs(kernel).max()) or 1.0
-    for i, ax in enumerate(axes):
-        ax.imshow(kernel[:, :, 0, i], cmap="RdBu_r", vmin=-limit, vmax=limit)
-        ax.set_title(f"filter {i}", fontsize=8)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    return fig
-
-
-def plot_feature_maps(image: np.ndarray, maps: np.ndarray) -> Figure:
-    """An image and what each filter of a convolution made of it.
-
-    Parameters
-    ----------
-    image : numpy.ndarray
-        The input image (28, 28).
-    maps : numpy.ndarray
-        The layer's output for it, (h, w, channels), e.g. from ``mc.feature_maps``.
-    """
-    image = _single_image(image)
-    maps = np.asarray(maps)
-    if maps.ndim != 3:
-        raise InputError(
-            f"plot_feature_maps: expected maps shaped (h, w, channels), got {maps.shape}."
-        )
-    channels = min(maps.shape[2], 16)
-    fig = Figure(figsize=(1.5 * (channels + 1), 1.8), layout="constrained")
-    axes = fig.subplots(1, channels + 1, squeeze=False)[0]
-    axes[0].imshow(image, cmap="gray_r")
-    axes[0].set_title("input", fontsize=8)
-    for i, ax in enumerate(axes[1:]):
-        ax.imshow(maps[:, :, i], cmap="viridis")
-        ax.set_title(f"map {i}", fontsize=8)
-    for ax in axes:
-        ax.set_axis_off()
     return fig

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_course import write_idx
 from mnist_course.data import ENV_VAR, IDX_FILES
+from mnist_course.idx import write_idx
 
 
 def make_split(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

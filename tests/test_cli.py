@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 
@@ -29,8 +30,21 @@ def test_train_saves_a_model_and_prints_test_accuracy(npz_path, tmp_path) -> Non
     lines = result.stdout.splitlines()
     assert lines[0] == "Training tiny-mlp on 50 images for 2 epochs"
     assert lines[1].startswith("epoch 1/2") and lines[2].startswith("epoch 2/2")
-    assert "Test accuracy: " in lines[-1] and "on 20 test images" in lines[-1]
+    assert lines[-1].startswith("Test: loss ") and "on 20 test images" in lines[-1]
     assert mc.load_model(out).count_params() == 11_935
+
+
+def test_train_and_evaluate_report_the_same_figures(npz_path, tmp_path) -> None:
+    # One evaluation path: the loss `train` prints for a file is the one `evaluate` prints,
+    # and both say that the L1 penalty is not in it (the MLP has one).
+    out = tmp_path / "mlp.keras"
+    trained = run("train", "mlp", "--epochs", "1", "--data", str(npz_path), "--out", str(out))
+    assert trained.returncode == 0, trained.stderr
+    evaluated = run("evaluate", str(out), "--data", str(npz_path))
+    assert evaluated.returncode == 0, evaluated.stderr
+    figures = trained.stdout.splitlines()[-1].removeprefix("Test: ")
+    assert figures.startswith("loss ") and "L1/L2 penalty" in figures
+    assert evaluated.stdout.splitlines()[0] == f"{out}: {figures}"
 
 
 def test_train_lenet_on_a_subset_with_default_output(npz_path, tmp_path) -> None:
@@ -48,6 +62,8 @@ def test_train_lenet_on_a_subset_with_default_output(npz_path, tmp_path) -> None
         (["train", "resnet"], "invalid choice: 'resnet'"),
         (["train", "mlp", "--epochs", "0"], "must be at least 1"),
         (["train", "mlp", "--epochs", "many"], "not a whole number"),
+        (["train", "mlp", "--seed", "-1"], "must be from 0 to 4294967295"),
+        (["train", "mlp", "--seed", str(2**32)], "must be from 0 to 4294967295"),
         ([], "required: COMMAND"),
     ],
 )
@@ -72,6 +88,24 @@ def test_bad_output_path(npz_path, tmp_path) -> None:
     assert result.returncode == 1 and "must end in .keras" in result.stderr
     result = run("train", "mlp", "--data", str(npz_path), "--out", str(tmp_path / "no" / "m.keras"))
     assert result.returncode == 1 and "does not exist" in result.stderr
+
+
+def test_usage_errors_come_before_loading_anything() -> None:
+    # argparse rejects the seed before TensorFlow or the data are touched: fast, one line.
+    code = (
+        "import sys, mnist_course.__main__ as m\n"
+        "try:\n    m.main(['train', 'mlp', '--seed', '-5'])\n"
+        "except SystemExit as e:\n    print(e.code, 'tensorflow' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.split() == ["2", "False"], result.stderr
+
+
+def test_recipe_names_match_the_recipes() -> None:
+    from mnist_course.__main__ import RECIPE_NAMES
+    from mnist_course.recipes import RECIPES
+
+    assert tuple(RECIPES) == RECIPE_NAMES
 
 
 def test_help() -> None:
@@ -156,3 +190,58 @@ def test_models_that_fail_safe_loading(tmp_path) -> None:
         )
     result = run("evaluate", str(tmp_path / "lambda.keras"))
     assert result.returncode == 1 and "safe mode" in result.stderr
+
+
+def interrupt_training(npz_path, out, *extra: str) -> tuple[int, str]:
+    """Start `train`, press Ctrl-C once the first epoch is done, return (exit code, stderr)."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mnist_course",
+            "train",
+            "tiny-mlp",
+            "--epochs",
+            "100000",
+            "--data",
+            str(npz_path),
+            "--out",
+            str(out),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A shell's background jobs ignore Ctrl-C, and children inherit that; a user's
+        # terminal does not, so the child starts with the usual handling.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        for line in process.stdout:
+            if line.startswith("epoch "):  # the first epoch is done
+                process.send_signal(signal.SIGINT)
+                break
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    return process.returncode, stderr
+
+
+def test_ctrl_c_during_training_keeps_the_existing_model(npz_path, tmp_path) -> None:
+    out = tmp_path / "good.keras"
+    out.write_bytes(b"a model trained yesterday")
+    code, stderr = interrupt_training(npz_path, out)
+    assert code == 130, stderr
+    assert out.read_bytes() == b"a model trained yesterday"
+    assert "Interrupted: " in stderr and "still holds the model it had" in stderr
+    assert "--keep-interrupted" in stderr and "Traceback" not in stderr
+    assert sorted(p.name for p in tmp_path.glob("*.keras")) == ["good.keras"]
+    assert not list(tmp_path.glob(".*"))  # no temporary file left behind
+
+
+def test_ctrl_c_can_keep_the_partial_model_under_another_name(npz_path, tmp_path) -> None:
+    out = tmp_path / "m.keras"
+    code, stderr = interrupt_training(npz_path, out, "--keep-interrupted")
+    assert code == 130, stderr
+    assert not out.exists()
+    assert mc.load_model(tmp_path / "m.interrupted.keras").count_params() == 11_935

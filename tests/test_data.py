@@ -10,6 +10,7 @@ import pytest
 import mnist_course as mc
 from mnist_course import DataFileError, DataNotFoundError, InputError, load_mnist
 from mnist_course.data import ENV_VAR, IDX_FILES
+from mnist_course.idx import write_idx
 
 
 def assert_same(loaded, expected: dict[str, np.ndarray]) -> None:
@@ -151,7 +152,7 @@ def test_invalid_contents(tmp_path, tiny_mnist, key, value, message) -> None:
 
 
 def test_idx_counts_that_disagree(idx_folder, tiny_mnist) -> None:
-    mc.write_idx(idx_folder / IDX_FILES["y_test"], tiny_mnist["y_test"][:-1])
+    write_idx(idx_folder / IDX_FILES["y_test"], tiny_mnist["y_test"][:-1])
     with pytest.raises(DataFileError, match=r"test\): 20 images but 19 labels"):
         load_mnist(idx_folder)
 
@@ -163,7 +164,7 @@ def test_idx_folder_missing_a_file(idx_folder) -> None:
 
 
 def test_idx_file_with_wrong_type(idx_folder) -> None:
-    mc.write_idx(idx_folder / IDX_FILES["y_train"], np.zeros(50, np.int32))
+    write_idx(idx_folder / IDX_FILES["y_train"], np.zeros(50, np.int32))
     with pytest.raises(DataFileError, match="int32"):
         load_mnist(idx_folder)
 
@@ -192,7 +193,7 @@ def test_loader_leaves_the_source_untouched(npz_path, tmp_path) -> None:
 
 
 def test_flatten_keeps_row_major_pixel_order() -> None:
-    images = np.arange(2 * 28 * 28).reshape(2, 28, 28)
+    images = np.arange(2 * 28 * 28).reshape(2, 28, 28) / (2 * 28 * 28)  # all different
     flat = mc.flatten(images)
     assert flat.shape == (2, 784)
     assert flat[0, 28] == images[0, 1, 0]  # pixel 28 starts the second row
@@ -201,27 +202,37 @@ def test_flatten_keeps_row_major_pixel_order() -> None:
 
 
 def test_to_images_inverts_flatten() -> None:
-    images = np.arange(3 * 784).reshape(3, 28, 28)
+    images = np.arange(3 * 784).reshape(3, 28, 28) / (3 * 784)
     np.testing.assert_array_equal(mc.to_images(mc.flatten(images))[..., 0], images)
     assert mc.to_images(images).shape == (3, 28, 28, 1)
 
 
 def test_flatten_explains_a_single_image() -> None:
-    with pytest.raises(InputError, match=r"images\[None\]"):
+    with pytest.raises(InputError, match=r"one image; make a batch of one with image\[None\]"):
         mc.flatten(np.zeros((28, 28)))
     with pytest.raises(InputError, match=r"\(n, 28, 28\)"):
         mc.to_images(np.zeros((4, 32, 32)))
 
 
 def test_scale() -> None:
-    scaled = mc.scale(np.array([[0, 51, 255]], np.uint8))
-    assert scaled.dtype == np.float32
-    np.testing.assert_allclose(scaled, [[0, 0.2, 1]])
-    np.testing.assert_allclose(mc.scale(np.array([0.0, 255.0])), [0, 1])
+    raw = np.zeros((2, 784), np.uint8)
+    raw[0, :3] = [0, 51, 255]
+    scaled = mc.scale(raw)
+    assert scaled.dtype == np.float32 and scaled.shape == (2, 784)
+    np.testing.assert_allclose(scaled[0, :3], [0, 0.2, 1])
+    one = np.full((28, 28), 255.0)  # one image keeps its shape too
+    np.testing.assert_allclose(mc.scale(one), np.ones((28, 28)))
 
 
 @pytest.mark.parametrize(
-    "bad", [np.array([-1.0, 3.0]), np.array([0.0, 256.0]), np.array([np.nan]), np.array(["a"])]
+    "bad",
+    [
+        np.full((1, 784), -1.0),
+        np.full((1, 784), 256.0),
+        np.full((1, 784), np.nan),
+        np.full((1, 784), "a"),
+        np.array([0.0, 255.0]),  # not an image
+    ],
 )
 def test_scale_rejects_values_that_are_not_pixels(bad) -> None:
     with pytest.raises(InputError):
@@ -236,7 +247,11 @@ def test_one_hot() -> None:
     np.testing.assert_array_equal(mc.one_hot(np.array([2.0])), mc.one_hot(np.array([2])))
 
 
-@pytest.mark.parametrize("bad", [np.array([10]), np.array([-1]), np.array([1.5]), np.eye(10)])
+def test_one_hot_of_one_hot_rows_changes_nothing() -> None:
+    np.testing.assert_array_equal(mc.one_hot(np.eye(10)), np.eye(10))
+
+
+@pytest.mark.parametrize("bad", [np.array([10]), np.array([-1]), np.array([1.5]), np.eye(3)])
 def test_one_hot_rejects_bad_labels(bad) -> None:
     with pytest.raises(InputError):
         mc.one_hot(bad)

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 import mnist_course.data as data
-from mnist_course import DownloadError, download_mnist, load_mnist
+from mnist_course import DownloadError, load_mnist
+from mnist_course.data import download_mnist
 
 
 class Server:

@@ -112,12 +112,12 @@ ONE = np.zeros((28, 28), np.uint8)
         (np.zeros((5, 32, 32), np.uint8), r"got shape \(5, 32, 32\)"),
         (np.zeros((5, 28, 28, 3), np.uint8), "colour.*mc.to_mnist_image"),
         (np.zeros((28, 28, 4), np.uint8), "colour"),
-        (ONE, r"a single image.*predict_digit"),
+        (ONE, r"one image; make a batch of one"),
         (np.zeros((0, 28, 28)), "empty batch"),
         (np.full((2, 28, 28), np.nan, np.float32), "NaN"),
         (np.full((2, 28, 28), np.inf), "NaN or infinite"),
-        (np.full((2, 28, 28), 255.0), r"scaled to \[0, 1\].*uint8"),
-        (np.full((2, 28, 28), -0.5), "scaled to"),
+        (np.full((2, 28, 28), 255.0), r"uint8 pixels 0-255 or float pixels scaled to \[0, 1\]"),
+        (np.full((2, 28, 28), -0.5), "scaled 0-1"),
         (np.full((2, 28, 28), 300, np.int64), "0-255"),
         (np.full((2, 28, 28), 40000, np.uint16), "0-255"),
         (np.zeros((2, 28, 28), bool), "dtype bool"),
@@ -132,7 +132,7 @@ def test_predict_rejects_bad_batches(models, images, message) -> None:
 @pytest.mark.parametrize(
     ("image", "message"),
     [
-        (np.zeros((3, 28, 28), np.uint8), r"batch of 3.*mc.predict.*images\[0\]"),
+        (np.zeros((3, 28, 28), np.uint8), r"batch of 3; pick one image, e.g. images\[0\]"),
         (np.zeros((100, 100), np.uint8), "to_mnist_image"),
         (np.zeros(28), r"got shape \(28,\)"),
         (np.full((28, 28), np.nan), "NaN"),
@@ -149,7 +149,7 @@ def test_model_with_an_unexpected_input_shape() -> None:
     odd = keras.Sequential(
         [keras.Input((32, 32, 3)), keras.layers.Flatten(), keras.layers.Dense(10)]
     )
-    with pytest.raises(InputError, match=r"expects inputs of shape \(32, 32, 3\)"):
+    with pytest.raises(InputError, match=r"reads inputs shaped \(32, 32, 3\)"):
         mc.predict(odd, np.zeros((1, 28, 28), np.uint8))
 
 
@@ -158,3 +158,44 @@ def test_labels_must_fit_the_images(models, tiny_mnist) -> None:
         mc.evaluate(models["flat"], tiny_mnist["x_test"], tiny_mnist["y_test"][:19])
     with pytest.raises(InputError, match="digits 0-9"):
         mc.evaluate(models["flat"], tiny_mnist["x_test"], np.full(20, 12))
+
+
+def test_one_loss_and_it_says_whether_the_penalty_is_in(tiny_mnist) -> None:
+    # model.evaluate adds the L1 penalty; mc.evaluate reports both parts and their sum.
+    mc.set_seed(0)
+    model = mc.compile_model(mc.mlp(l1=1e-3))
+    x, y = mc.prepare(tiny_mnist["x_test"], tiny_mnist["y_test"])
+    keras_loss, keras_accuracy = model.evaluate(x, y, verbose=0)
+    result = mc.evaluate(model, tiny_mnist["x_test"], tiny_mnist["y_test"])
+    assert result.penalty > 0.01
+    assert result.total_loss == pytest.approx(keras_loss, rel=1e-4)
+    assert result.accuracy == pytest.approx(keras_accuracy)
+    assert "L1/L2 penalty" in str(result) and f"{result.total_loss:.4f}" in str(result)
+    plain = mc.compile_model(mc.mlp(l1=0))
+    result = mc.evaluate(plain, tiny_mnist["x_test"], tiny_mnist["y_test"])
+    assert result.penalty == 0 and "penalty" not in str(result)
+    assert result.loss == pytest.approx(plain.evaluate(x, y, verbose=0)[0], rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [
+        ("lenet.keras", r"got the path 'lenet.keras', not a model.*mc.load_model"),
+        (object(), "expected a Keras model, got object"),
+    ],
+)
+def test_things_that_are_not_models(model, message) -> None:
+    with pytest.raises(InputError, match=message):
+        mc.predict(model, np.zeros((2, 28, 28), np.uint8))
+
+
+def test_models_that_are_not_mnist_classifiers() -> None:
+    from mnist_course._backend import keras
+
+    three = keras.Sequential([keras.Input((784,)), keras.layers.Dense(3, activation="softmax")])
+    with pytest.raises(InputError, match=r"outputs shaped \(3,\); an MNIST classifier gives 10"):
+        mc.predict(three, np.zeros((2, 784), np.uint8))
+    logits = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10)])
+    logits.layers[0].set_weights([np.full((784, 10), -0.01), np.zeros(10)])
+    with pytest.raises(InputError, match="does not output probabilities.*softmax"):
+        mc.evaluate(logits, np.full((2, 784), 200, np.uint8), [1, 2])

@@ -13,7 +13,7 @@ from hypothesis.extra.numpy import arrays
 
 import mnist_course as mc
 from mnist_course import DataFileError, InputError, NoDigitError
-from mnist_course.idx import parse_idx
+from mnist_course.idx import parse_idx, read_idx, write_idx
 
 IDX_DTYPES = ["uint8", "int8", ">i2", ">i4", ">f4", ">f8", "<i2", "<f8"]
 
@@ -33,8 +33,8 @@ IDX_DTYPES = ["uint8", "int8", ">i2", ">i4", ">f4", ">f8", "<i2", "<f8"]
 )
 def test_idx_round_trip(tmp_path, array, compressed) -> None:
     path = tmp_path / ("a.idx.gz" if compressed else "a.idx")
-    mc.write_idx(path, array)
-    back = mc.read_idx(path)
+    write_idx(path, array)
+    back = read_idx(path)
     assert back.shape == array.shape
     assert back.dtype == array.dtype.newbyteorder("=")
     np.testing.assert_array_equal(back, array)
@@ -99,7 +99,7 @@ def test_fuzz_idx_parser_only_raises_the_documented_error(tmp_path) -> None:
         np.ones(5, np.float32),
         np.zeros((1, 1, 1, 2), np.float64),
     ):
-        mc.write_idx(tmp_path / "seed", array)
+        write_idx(tmp_path / "seed", array)
         seeds.append((tmp_path / "seed").read_bytes())
     parsed = refused = 0
     for i in range(3000):
@@ -121,7 +121,7 @@ def test_fuzz_idx_parser_only_raises_the_documented_error(tmp_path) -> None:
         blob = gzip.compress(bytes(rng.randrange(256) for _ in range(50)))
         (tmp_path / "f.gz").write_bytes(blob[: rng.randint(2, len(blob))])
         try:
-            mc.read_idx(tmp_path / "f.gz")
+            read_idx(tmp_path / "f.gz")
         except DataFileError:
             gzip_refused += 1
     assert gzip_refused == 300  # cut gzip, or random bytes that are no IDX header

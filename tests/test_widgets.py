@@ -119,7 +119,8 @@ def reader():
 
 def toy_digit(digit: int) -> np.ndarray:
     """What the pad makes of a horizontal stroke drawn at height 60 + 16 * digit."""
-    from mnist_course import render_strokes, to_mnist_image
+    from mnist_course import to_mnist_image
+    from mnist_course.images import render_strokes
 
     y = 60 + 16 * digit
     raster = render_strokes([[(40, y), (240, y)], [(140, 20), (140, 22)]], 280, 280 / 12)
@@ -172,7 +173,7 @@ def test_drawing_pad_touch_events(reader) -> None:
 
 
 def test_render_strokes() -> None:
-    from mnist_course import render_strokes
+    from mnist_course.images import render_strokes
 
     paper = render_strokes([[(10, 10), (50, 10)], [(30, 40)]], size=60, pen_width=6)
     assert paper.shape == (60, 60) and paper.dtype == np.uint8

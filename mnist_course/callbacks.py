@@ -1,0 +1,135 @@
+"""Keras callbacks the course plugs into ``model.fit``: progress lines and live curves.
+
+Pass them as ``model.fit(..., callbacks=[mc.LiveCurves()])``; they only watch training.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ._backend import keras
+
+__all__ = ["EpochLog", "LiveCurves", "KeepBest"]
+
+
+class EpochLog(keras.callbacks.Callback):
+    """Print one compact line per epoch: the metrics and how long the epoch took.
+
+    Parameters
+    ----------
+    print_fn : callable
+        Where the line goes; default :func:`print`.
+    """
+
+    def __init__(self, print_fn=print) -> None:
+        super().__init__()
+        self.print_fn = print_fn
+        self.epochs = 0
+        self._start = time.perf_counter()
+
+    def on_train_begin(self, logs=None) -> None:
+        self.epochs = self.params.get("epochs", 0)
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        width = len(str(self.epochs))
+        metrics = "  ".join(f"{k} {v:.4f}" for k, v in (logs or {}).items() if k != "learning_rate")
+        seconds = time.perf_counter() - self._start
+        self.print_fn(f"epoch {epoch + 1:>{width}}/{self.epochs}  {metrics}  ({seconds:.1f} s)")
+
+
+class KeepBest(keras.callbacks.Callback):
+    """Remember the weights of the best epoch so an interrupted run can fall back to them.
+
+    "Best" is the lowest ``val_loss``, or ``loss`` when there is no validation data.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.best_weights, self.best_epoch, self.best = None, None, np.inf
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        logs = logs or {}
+        value = logs.get("val_loss", logs.get("loss", np.inf))
+        if value < self.best:
+            self.best, self.best_epoch = value, epoch + 1
+            self.best_weights = self.model.get_weights()
+
+
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
+
+
+class LiveCurves(keras.callbacks.Callback):
+    """Redraw the learning curves after every epoch, in place, while a model trains.
+
+    ``model.fit(x, y, epochs=10, validation_split=0.1, callbacks=[mc.LiveCurves()])``.
+    Outside a notebook it prints one :class:`EpochLog` line per epoch instead.
+
+    Parameters
+    ----------
+    title : str, optional
+        Title over the curves.
+
+    Attributes
+    ----------
+    metrics : dict of str to list of float
+        Each metric's value after every epoch so far, as in ``History.history``.
+    """
+
+    def __init__(self, title: str | None = None) -> None:
+        super().__init__()
+        self.title = title
+        self.metrics: dict[str, list[float]] = {}
+        self._handle = None
+        self._lines = None if _in_notebook() else EpochLog()
+
+    def set_model(self, model: keras.Model) -> None:
+        super().set_model(model)
+        if self._lines is not None:
+            self._lines.set_model(model)
+
+    def set_params(self, params: dict) -> None:
+        super().set_params(params)
+        if self._lines is not None:
+            self._lines.set_params(params)
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.metrics = {}
+        if self._lines is not None:
+            self._lines.on_train_begin(logs)
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        if self._lines is not None:
+            self._lines.on_epoch_begin(epoch, logs)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        for key, value in (logs or {}).items():
+            self.metrics.setdefault(key, []).append(float(value))
+        if self._lines is not None:
+            self._lines.on_epoch_end(epoch, logs)
+            return
+        # Loaded here, not at import: the command line trains without matplotlib or IPython.
+        from IPython.display import display
+
+        from .plots import plot_history
+
+        total = self.params.get("epochs")
+        latest = "  ".join(
+            f"{k} {v[-1]:.4f}" for k, v in self.metrics.items() if k != "learning_rate"
+        )
+        heading = f"{self.title + ': ' if self.title else ''}epoch {epoch + 1}/{total}   {latest}"
+        fig = plot_history(self.metrics, epochs=total, title=heading)
+        if self._handle is None:
+            self._handle = display(fig, display_id=True)
+        else:
+            self._handle.update(fig)

@@ -1,0 +1,200 @@
+"""Fitting: mc.train around model.fit, compile settings, seeding, the input pipeline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mnist_course as mc
+from mnist_course import InputError, fitting
+from mnist_course._backend import keras, tf
+
+
+@pytest.fixture
+def small(tiny_mnist):
+    x, y = mc.prepare(tiny_mnist["x_train"], tiny_mnist["y_train"])
+    return x, y
+
+
+def quiet() -> mc.EpochLog:
+    return mc.EpochLog(print_fn=lambda line: None)
+
+
+def test_compile_uses_the_tutorial_settings() -> None:
+    model = mc.compile_model(mc.tiny_mlp())
+    assert isinstance(model.optimizer, keras.optimizers.RMSprop)
+    assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(0.001)
+    assert model.loss == "categorical_crossentropy"
+
+
+def test_a_seeded_run_repeats(small) -> None:
+    x, y = small
+    weights = []
+    for _ in range(2):
+        mc.set_seed(3)
+        model = mc.mlp()
+        mc.train(model, x, y, epochs=2, batch_size=16, seed=3, progress=quiet())
+        weights.append(model.get_weights())
+    assert all(np.array_equal(a, b) for a, b in zip(*weights, strict=True))
+
+
+def test_different_seeds_differ(small) -> None:
+    x, y = small
+    finals = []
+    for seed in (1, 2):
+        mc.set_seed(seed)
+        model = mc.tiny_mlp()
+        mc.train(model, x, y, epochs=1, seed=seed, progress=quiet())
+        finals.append(model.get_weights()[0])
+    assert not np.array_equal(*finals)
+
+
+def test_training_learns(tiny_mnist) -> None:
+    # a learnable toy task: the label is written into the image as its brightest row
+    images = np.zeros((200, 28, 28), np.uint8)
+    labels = np.arange(200) % 10
+    images[np.arange(200), labels * 2 + 3, :] = 255
+    x, y = mc.prepare(images, labels)
+    mc.set_seed(0)
+    model = mc.tiny_mlp()
+    history = mc.train(model, x, y, epochs=15, batch_size=20, progress=quiet())
+    assert history.history["accuracy"][-1] == 1.0
+    assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_train_accepts_integer_labels_and_reports_validation(small, tiny_mnist) -> None:
+    x, _ = small
+    val = mc.prepare(tiny_mnist["x_test"], tiny_mnist["y_test"])
+    history = mc.train(
+        mc.tiny_mlp(), x, tiny_mnist["y_train"], epochs=2, validation_data=val, progress=quiet()
+    )
+    assert set(history.history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert len(history.history["val_accuracy"]) == 2
+
+
+def test_epoch_log_prints_one_line_per_epoch(small) -> None:
+    lines: list[str] = []
+    mc.train(mc.tiny_mlp(), *small, epochs=3, progress=mc.EpochLog(lines.append))
+    assert len(lines) == 3
+    assert lines[0].startswith("epoch 1/3") and "accuracy" in lines[0] and lines[0].endswith(" s)")
+
+
+@pytest.mark.parametrize(
+    ("x", "message"),
+    [
+        (np.zeros((50, 27, 27)), r"train: expected a batch of images shaped \(n, 28, 28\)"),
+        (np.zeros((50, 28, 28, 3)), "colour"),
+        (np.full((50, 784), np.nan), "NaN"),
+    ],
+)
+def test_wrong_inputs_are_explained(small, x, message) -> None:
+    with pytest.raises(InputError, match=message):
+        mc.train(mc.tiny_mlp(), x, small[1], epochs=1, progress=quiet())
+
+
+def test_wrong_labels_are_explained(small) -> None:
+    with pytest.raises(InputError, match="got 50 images but 49 labels"):
+        mc.train(mc.tiny_mlp(), small[0], small[1][:49], epochs=1, progress=quiet())
+    with pytest.raises(InputError, match="epochs must be a whole number of at least 1"):
+        mc.train(mc.tiny_mlp(), *small, epochs=0)
+    with pytest.raises(InputError, match="validation_data must be a pair"):
+        mc.train(mc.tiny_mlp(), *small, epochs=1, validation_data=small[0])
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_the_best_weights(small, capsys) -> None:
+    seen = {}
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen[epoch] = self.model.get_weights()
+            if epoch == 2:
+                raise KeyboardInterrupt
+
+    model = mc.tiny_mlp()
+    history = mc.train(model, *small, epochs=10, progress=quiet(), callbacks=[Interrupt()])
+    losses = history.history["loss"]
+    assert len(losses) == 2 or len(losses) == 3
+    best = int(np.argmin(losses))
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), seen[best], strict=True))
+    assert "Training interrupted" in capsys.readouterr().out
+
+
+def test_each_epoch_sees_every_image_once_in_a_new_order() -> None:
+    x = np.arange(10, dtype=np.float32).reshape(10, 1) * np.ones((1, 3), np.float32)
+    y = np.arange(10, dtype=np.float32)[:, None]
+    data = fitting._dataset(x, y, 4, shuffle_seed=0)
+    epochs = [[b.numpy() for _, b in data] for _ in range(2)]
+    orders = [np.concatenate(batches).ravel() for batches in epochs]
+    assert [len(b) for b in epochs[0]] == [4, 4, 2]
+    for order in orders:
+        assert sorted(order) == list(range(10))
+    assert not np.array_equal(orders[0], orders[1])
+    for images, labels in data:  # images stay with their labels
+        assert np.array_equal(images.numpy()[:, 0], labels.numpy()[:, 0])
+    again = [np.concatenate([b.numpy() for _, b in fitting._dataset(x, y, 4, 0)]).ravel()]
+    assert np.array_equal(again[0], orders[0])  # seeded: the same order on a new run
+    unshuffled = np.concatenate(
+        [b.numpy() for _, b in fitting._dataset(x, y, 4, None, shuffle=False)]
+    )
+    assert list(unshuffled.ravel()) == list(range(10))
+
+
+def test_bfloat16_models_get_batches_already_in_bfloat16() -> None:
+    # The first layer of a bfloat16 model casts its input; the pipeline does it once instead.
+    assert fitting._input_dtype(mc.build_model("lenet", precision="mixed_bfloat16")) == "bfloat16"
+    assert fitting._input_dtype(mc.build_model("lenet")) == "float32"
+    x = np.linspace(0, 1, 8 * 3, dtype=np.float32).reshape(8, 3)
+    y = np.eye(8, dtype=np.float32)
+    plain = next(iter(fitting._dataset(x, y, 8, None, shuffle=False)))[0]
+    stored = next(iter(fitting._dataset(x, y, 8, None, dtype="bfloat16", shuffle=False)))[0]
+    assert plain.dtype == tf.float32 and stored.dtype == tf.bfloat16
+    np.testing.assert_array_equal(stored.numpy(), tf.cast(plain, tf.bfloat16).numpy())
+    # with augmentation, the float32 images are augmented first and cast afterwards
+    double = next(
+        iter(fitting._dataset(x, y, 8, None, lambda a, training: 2 * a, "bfloat16", shuffle=False))
+    )
+    np.testing.assert_array_equal(double[0].numpy(), tf.cast(2 * plain, tf.bfloat16).numpy())
+
+
+def test_nothing_changes_the_random_state_unless_asked(small, tiny_mnist) -> None:
+    # train and train_course_model (without seed) do not reseed Python's or NumPy's
+    # generators. (Building a Keras layer without a seed draws one from Python's `random`:
+    # that is Keras's own doing, so the model is built before the snapshot.)
+    import random
+
+    model = mc.tiny_mlp()
+    python_state, numpy_state = random.getstate(), np.random.get_state()[1].copy()
+    mc.train(model, *small, epochs=1, seed=5, progress=quiet())
+    assert random.getstate() == python_state
+    mc.train_course_model("tiny-mlp", tiny_mnist["x_train"], tiny_mnist["y_train"], epochs=1)
+    np.testing.assert_array_equal(np.random.get_state()[1], numpy_state)
+    mc.set_seed(1)  # asked for: now it changes
+    assert random.getstate() != python_state
+
+
+def test_op_determinism_is_switched_on_only_by_set_seed(npz_path) -> None:
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        f"""
+        import mnist_course as mc
+        from tensorflow.python.framework import config
+        (x, y), _ = mc.load_mnist({str(npz_path)!r})
+        quiet = mc.EpochLog(lambda line: None)
+        mc.train(mc.tiny_mlp(), mc.prepare(x), y, epochs=1, progress=quiet)
+        mc.train_course_model("tiny-mlp", x, y, epochs=1, progress=quiet)
+        print(config.is_op_determinism_enabled())
+        mc.set_seed(0)
+        print(config.is_op_determinism_enabled())
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.split() == ["False", "True"], result.stderr[-2000:]
+
+
+def test_set_seed_checks_its_seed() -> None:
+    for bad in (-1, 2**32, 1.5, "0", True):
+        with pytest.raises(InputError, match="seed must be a whole number"):
+            mc.set_seed(bad)

@@ -1,0 +1,265 @@
+"""Saving: plain Keras files, atomic writes, safe loading, the trained-model cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import mnist_course as mc
+from mnist_course import InputError, ModelFileError, saving
+from mnist_course._backend import keras
+from mnist_course._files import TEMP_PREFIX
+
+
+@pytest.fixture
+def small(tiny_mnist):
+    x, y = mc.prepare(tiny_mnist["x_train"], tiny_mnist["y_train"])
+    return x, y
+
+
+def quiet() -> mc.EpochLog:
+    return mc.EpochLog(print_fn=lambda line: None)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def test_save_and_load_round_trip(small, tmp_path) -> None:
+    model = mc.tiny_mlp()
+    mc.train(model, *small, epochs=1, progress=quiet())
+    path = mc.save_model(model, tmp_path / "m.keras")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.keras"]
+    again = mc.load_model(path)
+    np.testing.assert_allclose(
+        again.predict(small[0], verbose=0), model.predict(small[0], verbose=0)
+    )
+
+
+def test_a_save_killed_half_way_keeps_the_previous_file(small, tmp_path, monkeypatch) -> None:
+    path = tmp_path / "m.keras"
+    mc.save_model(mc.tiny_mlp(), path)
+    before = path.read_bytes()
+    model = mc.mlp()
+
+    def dying_save(self, filepath, *args, **kwargs):
+        Path(filepath).write_bytes(b"PK\x03\x04 half a zip")
+        raise KeyboardInterrupt  # the process is being stopped mid-write
+
+    monkeypatch.setattr(keras.Model, "save", dying_save)
+    with pytest.raises(KeyboardInterrupt):
+        mc.save_model(model, path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.keras"]
+
+
+def test_save_needs_the_keras_suffix_and_a_folder(tmp_path) -> None:
+    with pytest.raises(InputError, match=r"must end in \.keras"):
+        mc.save_model(mc.tiny_mlp(), tmp_path / "m.h5")
+    with pytest.raises(InputError, match="does not exist"):
+        mc.save_model(mc.tiny_mlp(), tmp_path / "nope" / "m.keras")
+
+
+def test_load_refuses_a_lambda_layer(tmp_path) -> None:
+    model = keras.Sequential([keras.Input((784,)), keras.layers.Lambda(lambda t: t * 2)])
+    model.save(tmp_path / "lambda.keras")
+    with pytest.raises(ModelFileError, match="safe mode"):
+        mc.load_model(tmp_path / "lambda.keras")
+
+
+def test_load_truncated_file(tmp_path) -> None:
+    path = mc.save_model(mc.tiny_mlp(), tmp_path / "m.keras")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelFileError, match="not a .keras file|could not be loaded"):
+        mc.load_model(path)
+
+
+def test_load_other_formats_and_missing_files(tmp_path) -> None:
+    (tmp_path / "h5.keras").write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(100))
+    with pytest.raises(ModelFileError, match="not a .keras file"):
+        mc.load_model(tmp_path / "h5.keras")
+    with zipfile.ZipFile(tmp_path / "zip.keras", "w") as archive:
+        archive.writestr("hello.txt", "not a model")
+    with pytest.raises(ModelFileError, match="could not be loaded"):
+        mc.load_model(tmp_path / "zip.keras")
+    with pytest.raises(ModelFileError, match="no model file"):
+        mc.load_model(tmp_path / "missing.keras")
+
+
+# --------------------------------------------------------------------------- cache
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch, npz_path) -> Path:
+    monkeypatch.setenv("MNIST_COURSE_MODELS", str(tmp_path / "models"))
+    monkeypatch.setenv("MNIST_COURSE_DATA", str(npz_path))
+    return tmp_path / "models"
+
+
+def test_cache_trains_once_then_reuses(cache, monkeypatch) -> None:
+    calls = []
+    real = saving.train_course_model
+
+    def counting(*args, **kwargs):
+        calls.append(args[0])
+        kwargs["epochs"] = 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(saving, "train_course_model", counting)
+    first = mc.trained_model("tiny-mlp", progress=quiet())
+    assert calls == ["tiny-mlp"] and (cache / "tiny-mlp.keras").is_file()
+    second = mc.trained_model("tiny-mlp")
+    assert calls == ["tiny-mlp"]
+    for a, b in zip(first.get_weights(), second.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    mc.trained_model("tiny-mlp", retrain=True, progress=quiet())
+    assert calls == ["tiny-mlp", "tiny-mlp"]
+
+
+def test_a_damaged_cache_entry_is_retrained(cache, monkeypatch) -> None:
+    cache.mkdir()
+    (cache / "tiny-mlp.keras").write_bytes(b"garbage")
+    real = saving.train_course_model
+    monkeypatch.setattr(
+        saving, "train_course_model", lambda *a, **k: real(*a, **{**k, "epochs": 1})
+    )
+    model = mc.trained_model("tiny-mlp", progress=quiet())
+    assert model.name == "tiny_mlp"
+    assert zipfile.is_zipfile(cache / "tiny-mlp.keras")
+
+
+def test_cache_defaults_to_the_repository_models_folder(monkeypatch) -> None:
+    monkeypatch.delenv("MNIST_COURSE_MODELS", raising=False)
+    assert (
+        mc.cached_model_path("lenet")
+        == Path(__file__).resolve().parents[1] / "models" / "lenet.keras"
+    )
+
+
+def test_cache_model_creates_the_folder(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("MNIST_COURSE_MODELS", str(tmp_path / "deep" / "models"))
+    path = mc.cache_model(mc.tiny_mlp(), "tiny-mlp")
+    assert path == tmp_path / "deep" / "models" / "tiny-mlp.keras" and path.is_file()
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("MNIST_COURSE_MODELS", str(blocker / "models"))
+    with pytest.raises(ModelFileError, match="MNIST_COURSE_MODELS"):
+        mc.cache_model(mc.tiny_mlp(), "tiny-mlp")
+
+
+def test_trained_model_still_returns_when_the_cache_is_read_only(
+    tmp_path, monkeypatch, npz_path, capsys
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("MNIST_COURSE_MODELS", str(blocker / "models"))  # cannot be created
+    monkeypatch.setenv("MNIST_COURSE_DATA", str(npz_path))
+    real = saving.train_course_model
+    monkeypatch.setattr(
+        saving, "train_course_model", lambda *a, **k: real(*a, **{**k, "epochs": 1})
+    )
+    model = mc.trained_model("tiny-mlp", progress=quiet())
+    assert model.name == "tiny_mlp"
+    assert "could not cache the trained model" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- plain Keras
+
+PLAIN_KERAS = """
+import importlib.abc, json, sys
+
+class NoCourse(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "mnist_course":
+            raise ImportError("mnist_course is not installed here")
+
+sys.meta_path.insert(0, NoCourse())
+import numpy as np
+import keras
+
+out = {}
+for name in sys.argv[1:]:
+    folder = sys.argv[0]
+    model = keras.saving.load_model(f"{folder}/{name}.keras", safe_mode=True)
+    x = np.load(f"{folder}/{name}.npy")
+    out[name] = {
+        "modules": sorted({type(layer).__module__.split(".")[0] for layer in model.layers}),
+        "policies": sorted({layer.dtype_policy.name for layer in model.layers}),
+        "compile": model.get_compile_config(),
+        "optimizer": type(model.optimizer).__name__,
+        "probabilities": model.predict(x, verbose=0).tolist(),
+    }
+print(json.dumps(out))
+"""
+
+
+def test_every_recipe_saves_a_file_that_plain_keras_loads(tiny_mnist, tmp_path, monkeypatch):
+    # The files the course writes load where mnist_course was never installed, in safe
+    # mode, with standard layers, float32, a plain compile config, and the same answers:
+    # exactly for float32 models, to bfloat16 rounding for the recipes that train in it.
+    monkeypatch.setenv("MNIST_COURSE_PRECISION", "mixed_bfloat16")  # bfloat16 on any CPU
+    x, y = tiny_mnist["x_train"], tiny_mnist["y_train"]
+    expected = {}
+    for name, recipe in mc.RECIPES.items():
+        model, _ = mc.train_course_model(name, x, y, epochs=1, seed=0, progress=quiet())
+        mc.save_model(model, tmp_path / f"{name}.keras")
+        inputs = mc.prepare(tiny_mnist["x_test"], layout=mc.input_layout(model))
+        np.save(tmp_path / f"{name}.npy", inputs)
+        expected[name] = (model(inputs, training=False).numpy(), recipe.precision)
+    code = f"import sys; sys.argv = [{str(tmp_path)!r}, *{list(expected)!r}]\n" + PLAIN_KERAS
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    loaded = json.loads(result.stdout.splitlines()[-1])
+    for name, (probabilities, precision) in expected.items():
+        found = loaded[name]
+        assert found["modules"] == ["keras"], (name, found["modules"])
+        assert found["policies"] == ["float32"], (name, found["policies"])
+        assert found["compile"]["steps_per_execution"] == 1
+        assert found["compile"]["loss"] == "categorical_crossentropy"
+        assert found["optimizer"] in ("RMSprop", "Adam")
+        tolerance = 1e-6 if precision == "float32" else 3e-2
+        np.testing.assert_allclose(found["probabilities"], probabilities, atol=tolerance)
+
+
+def test_the_cache_and_trained_model_are_plain_keras_too(cache, monkeypatch) -> None:
+    real = saving.train_course_model
+    monkeypatch.setattr(
+        saving, "train_course_model", lambda *a, **k: real(*a, **{**k, "epochs": 1})
+    )
+    monkeypatch.setenv("MNIST_COURSE_PRECISION", "mixed_bfloat16")
+    model = mc.trained_model("lenet", progress=quiet())
+    assert {layer.dtype_policy.name for layer in model.layers} == {"float32"}
+    assert all(type(layer).__module__.startswith("keras.") for layer in model.layers)
+
+
+def test_a_long_file_name_saves(tmp_path) -> None:
+    # the temporary name does not grow with the target's, so any valid name works
+    path = tmp_path / ("m" * 240 + ".keras")
+    assert mc.save_model(mc.tiny_mlp(), path) == path and path.is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+def test_leftovers_of_a_killed_save_are_cleaned_by_the_next(tmp_path) -> None:
+    dead = tmp_path / f"{TEMP_PREFIX}999999999-abc.keras"  # no such process
+    dead.write_bytes(b"half a model")
+    live = tmp_path / f"{TEMP_PREFIX}{os.getppid()}-abc.keras"  # a running process's
+    live.write_bytes(b"being written")
+    mc.save_model(mc.tiny_mlp(), tmp_path / "m.keras")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["m.keras", live.name])
+
+
+def test_a_save_error_is_not_hidden_by_the_cleanup(tmp_path, monkeypatch) -> None:
+    def failing_save(self, filepath, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(keras.Model, "save", failing_save)
+    with pytest.raises(ModelFileError, match="No space left on device"):
+        mc.save_model(mc.tiny_mlp(), tmp_path / "m.keras")
+    assert list(tmp_path.iterdir()) == []
