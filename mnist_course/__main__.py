@@ -165,13 +165,20 @@ def _predict(args: argparse.Namespace) -> int:
 
     model = load_model(args.model_file)
     failed = 0
+    # every image is read, whatever the ones before it did: one line each, the errors on
+    # stderr, and a non-zero exit at the end if any failed (Ctrl-C still stops the run)
     for path in args.images:
         try:
             digit, probability, _ = predict_digit(model, to_mnist_image(path))
-        except MnistCourseError as error:
+        except Exception as error:
             failed += 1
-            text = str(error)
-            print(f"error: {text if str(path) in text else f'{path}: {text}'}", file=sys.stderr)
+            text = " ".join(str(error).split())  # one line, whatever the message holds
+            if not isinstance(error, MnistCourseError):
+                text = f"{path}: could not be read ({type(error).__name__}: {text})"
+            elif str(path) not in text:
+                text = f"{path}: {text}"
+            print(f"error: {text}", file=sys.stderr)
+            sys.stderr.flush()
             continue
         print(f"{path}: {digit} ({probability:.1%})", flush=True)
     return 1 if failed else 0

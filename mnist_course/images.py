@@ -9,47 +9,219 @@ a drawing goes through the same steps here.
 
 from __future__ import annotations
 
+import errno
 import os
+import re
+import stat
+import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
 from .errors import InputError
 
-__all__ = ["to_mnist_image", "read_image", "render_strokes", "NoDigitError"]
+__all__ = ["to_mnist_image", "read_image", "render_strokes", "NoDigitError", "MAX_PIXELS"]
 
 # pixels below this (on a 0-1 scale, after inverting) count as background when cropping
 INK_THRESHOLD = 0.2
+# The largest picture read, in pixels (width x height): 50 megapixels covers the photos of
+# phone cameras (12-50 MP) and scans; a bigger one is refused before it is decoded, which
+# also stops "decompression bombs" (a small file declaring a huge image) from eating memory.
+MAX_PIXELS = 50_000_000
+# to_mnist_image works on files at most this many pixels on the longer side, shrinking
+# bigger ones first by averaging (a 48-megapixel photo took 3.3 GB and 8 s at full size);
+# the digit ends up 20 pixels tall, so nothing it needs is lost.
+WORKING_SIZE = 2000
+# After shrinking to 20x20, ink weaker than this (1 = the strongest ink in the picture) is
+# not a digit: specks or noise spread over a large picture, or strokes far too thin for it.
+FAINTEST_INK = 0.02
+# A mark whose size is under this fraction of the picture's longer side is a speck.
+SMALLEST_MARK = 0.01
 
 
 class NoDigitError(InputError):
-    """The image is blank: nothing stands out from the background."""
+    """The image holds no digit: blank, or only specks or noise."""
 
 
 def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an image file as a float array in [0, 1]: (h, w) grey or (h, w, 3|4) colour.
 
+    The picture is turned upright as its EXIF orientation tag says (phone photos store the
+    sensor's pixels and that tag). Pictures over :data:`MAX_PIXELS` are refused before
+    they are decoded.
+
     Raises
     ------
     InputError
-        The file is missing, unreadable or not an image; the message names it.
+        The file is missing, unreadable, not a regular file, not an image, in a format that
+        cannot be read (SVG, EPS, PDF, HEIC...), too large, or damaged; the message names it
+        and says which.
     """
-    path = Path(path)
+    return _read(Path(path))
+
+
+def _read(path: Path, longest: int | None = None) -> np.ndarray:
+    """:func:`read_image`, shrunk by an integer factor to ``longest`` pixels if larger."""
+    with _open_regular_file(path) as file:
+        head = file.read(4096)
+        file.seek(0)
+        try:
+            with warnings.catch_warnings():
+                # Pillow warns, then refuses, past its own limit: both mean "too large" here
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                image = Image.open(file)
+        except UnidentifiedImageError:
+            raise InputError(f"{path}: {_what_it_is(head)}") from None
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+            found = re.search(r"\((\d+) pixels\)", str(error))
+            size = f"{int(found.group(1)) / 1e6:,.0f} megapixels" if found else "too large"
+            raise InputError(f"{path}: the image is {size}; {_limit()}") from None
+        except Exception as error:  # Pillow's plugins raise many types on odd headers
+            raise InputError(
+                f"{path}: the image header is damaged ({type(error).__name__}: {error})."
+            ) from None
+        with image:
+            if image.format in ("EPS", "PDF"):
+                raise InputError(f"{path}: {_unsupported(image.format)}")
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise InputError(
+                    f"{path}: the image is {width}x{height} pixels "
+                    f"({width * height / 1e6:,.0f} megapixels); {_limit()}"
+                )
+            try:
+                if longest and max(width, height) > longest:
+                    factor = -(-max(width, height) // longest)
+                    image.draft(image.mode, (width // factor, height // factor))  # JPEG: fast
+                image.load()
+                image = _upright(image)
+                if longest and max(image.size) > longest:
+                    image = _shrink(image, -(-max(image.size) // longest))
+                return _from_pil(image)
+            except MemoryError:
+                raise InputError(
+                    f"{path}: not enough memory to decode this {width}x{height} image. "
+                    "Shrink it (2000 pixels on the longer side is plenty)."
+                ) from None
+            except Exception as error:  # OSError, SyntaxError, struct.error, EOFError...
+                raise InputError(
+                    f"{path}: the {image.format or 'image'} file is damaged or truncated "
+                    f"({type(error).__name__}: {error})."
+                ) from None
+
+
+def _shrink(image: Image.Image, factor: int) -> Image.Image:
+    """The image shrunk by ``factor``, each pixel the mean of a factor x factor block."""
+    if image.mode.startswith("I;16"):
+        image = image.convert("I").convert("F").point(lambda value: value / 65535.0)
+    elif image.mode == "I":
+        image = image.convert("F")
+    elif image.mode not in ("L", "RGB", "RGBA", "F"):
+        transparent = "A" in image.getbands() or "transparency" in image.info
+        image = image.convert("RGBA" if transparent else "RGB")
+    if image.mode == "RGBA":  # weigh each pixel by its opacity, as it is seen
+        return image.convert("RGBa").reduce(factor).convert("RGBA")
+    return image.reduce(factor)
+
+
+def _limit() -> str:
+    return (
+        f"the course reads pictures up to {MAX_PIXELS / 1e6:.0f} megapixels. Shrink it "
+        "(2000 pixels on the longer side is plenty) or crop it around the digit."
+    )
+
+
+def _open_regular_file(path: Path):
+    """Open ``path`` for reading if it is a regular file; never waits on a pipe or device."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        with Image.open(path) as image:
-            image.load()
-            return _from_pil(image)
+        fd = os.open(path, flags)
     except FileNotFoundError:
+        if path.is_symlink():
+            raise InputError(
+                f"{path}: a symbolic link to {os.readlink(path)}, which does not exist."
+            ) from None
         raise InputError(f"{path}: no such file.") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a folder, not an image file.") from None
-    except UnidentifiedImageError:
-        raise InputError(
-            f"{path}: not an image file that Pillow can read (PNG, JPEG, ...)."
-        ) from None
-    except (OSError, ValueError, SyntaxError) as error:
-        raise InputError(f"{path}: the image is damaged or truncated ({error}).") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied (the file cannot be read).") from None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise InputError(
+                f"{path}: a symbolic link loop (the link leads back to itself)."
+            ) from None
+        raise InputError(f"{path}: cannot be opened ({error.strerror or error}).") from None
+    try:
+        info = os.fstat(fd)
+        kind = _file_kind(info.st_mode)
+        if kind:
+            raise InputError(f"{path}: is {kind}, not an image file.")
+        if info.st_size == 0:
+            raise InputError(f"{path}: the file is empty (0 bytes).")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _file_kind(mode: int) -> str | None:
+    """What a file that is not a regular file is, in words; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode):
+        return "a character device (a device file, like /dev/zero)"
+    if stat.S_ISBLK(mode):
+        return "a block device (a disk)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _unsupported(name: str) -> str:
+    return f"unsupported format ({name}); export it as PNG or JPEG."
+
+
+def _what_it_is(head: bytes) -> str:
+    """Why Pillow could not identify a file, from its first bytes."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if b"<svg" in head[:4096].lower() and text.startswith(b"<"):
+        return _unsupported("SVG, a vector drawing")
+    if text.startswith((b"%!PS", b"\xc5\xd0\xd3\xc6")):
+        return _unsupported("EPS or PostScript")
+    if text.startswith(b"%PDF"):
+        return _unsupported("PDF")
+    if head[4:8] == b"ftyp":
+        brand = head[8:12].decode("ascii", "replace")
+        if brand in ("heic", "heix", "hevc", "heim", "heis", "hevm", "mif1", "msf1"):
+            return (
+                "unsupported format (HEIC/HEIF, the iPhone's photo format); export it as JPEG "
+                "(on the iPhone: Settings > Camera > Formats > Most Compatible)."
+            )
+        return _unsupported(f"a video or ISO media file, brand {brand!r}")
+    if b"\0" not in head:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as error:
+            if error.start < len(head) - 4:  # not just a character cut by the 4 KiB read
+                return "not an image file that Pillow can read (PNG, JPEG, ...)."
+        return "not an image file: it holds text."
+    return "not an image file that Pillow can read (PNG, JPEG, ...)."
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """The picture as it should be viewed: turned or mirrored per its EXIF orientation."""
+    try:
+        return ImageOps.exif_transpose(image)
+    except Exception:  # a damaged EXIF block: the pixels are still worth reading
+        return image
 
 
 def _from_pil(image: Image.Image) -> np.ndarray:
@@ -109,15 +281,18 @@ def _as_grey(image: np.ndarray) -> np.ndarray:
 def to_mnist_image(image: np.ndarray | str | os.PathLike[str]) -> np.ndarray:
     """Make an MNIST-style 28x28 input from a picture of one digit.
 
-    Steps, as MNIST was made: grey levels; invert when the background is light, so the
-    digit is light on dark; crop to the digit; scale it to fit 20x20 keeping its aspect
-    ratio; place it in a 28x28 field with its centre of mass at the centre.
+    Steps, as MNIST was made: grey levels; the ink measured against the background (light
+    or dark, and evenly lit or not), so the digit is light on dark; crop to the digit;
+    scale it to fit 20x20 keeping its aspect ratio; make its strongest ink 1, as MNIST's
+    strokes are (a fine pen on a large picture otherwise shrinks to a faint smear); place
+    it in a 28x28 field with its centre of mass at the centre.
 
     Parameters
     ----------
     image : numpy.ndarray or path
-        A file (PNG, JPEG, ... of any size) or an array: (h, w) grey or (h, w, 3|4) colour,
-        uint8 0-255, uint16 0-65535, or float 0-1. Dark-on-light or light-on-dark.
+        A file (PNG, JPEG, ... up to :data:`MAX_PIXELS`; turned upright by its EXIF
+        orientation, see :func:`read_image`) or an array: (h, w) grey or (h, w, 3|4)
+        colour, uint8 0-255, uint16 0-65535, or float 0-1. Dark-on-light or light-on-dark.
 
     Returns
     -------
@@ -127,33 +302,46 @@ def to_mnist_image(image: np.ndarray | str | os.PathLike[str]) -> np.ndarray:
     Raises
     ------
     NoDigitError
-        The image is blank.
+        No digit: the image is blank, or holds only a speck, or marks that fade away
+        when shrunk to 20x20 (specks or noise spread over it).
     InputError
-        Not an image (wrong shape, dtype, range, unreadable file).
+        Not an image (wrong shape, dtype, range; a file that cannot be read: see
+        :func:`read_image`).
     """
-    grey = read_image(image) if isinstance(image, str | os.PathLike) else image
-    grey = _as_grey(grey)
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    if np.median(border) > 0.5:
-        grey = 1.0 - grey
-    grey = grey - np.median(border if np.median(border) <= 0.5 else 1.0 - border)
-    grey = np.clip(grey, 0, None)
-    peak = grey.max()
+    grey = _read(Path(image), WORKING_SIZE) if isinstance(image, str | os.PathLike) else image
+    ink = _ink(_as_grey(grey))
+    peak = ink.max()
     if peak < 0.1:
         raise NoDigitError(
             "no digit found: the image is blank (nothing stands out from its background). "
             "Draw or photograph a dark digit on a light background, or the reverse."
         )
-    grey = grey / peak
-    rows = np.flatnonzero((grey > INK_THRESHOLD).any(axis=1))
-    cols = np.flatnonzero((grey > INK_THRESHOLD).any(axis=0))
-    digit = grey[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    ink = ink / peak
+    rows = np.flatnonzero((ink > INK_THRESHOLD).any(axis=1))
+    cols = np.flatnonzero((ink > INK_THRESHOLD).any(axis=0))
+    digit = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     height, width = digit.shape
+    if max(height, width) < SMALLEST_MARK * max(ink.shape):
+        raise NoDigitError(
+            f"no digit found: the only mark is a speck ({width}x{height} pixels in a "
+            f"{ink.shape[1]}x{ink.shape[0]} picture). Write the digit larger, or crop the "
+            "picture around it."
+        )
     factor = 20.0 / max(height, width)
     size = (max(1, round(width * factor)), max(1, round(height * factor)))
-    pil = Image.fromarray((digit * 255).astype(np.uint8))
-    small = np.asarray(pil.resize(size, Image.Resampling.LANCZOS), dtype=np.float64) / 255.0
-    small = np.clip(small, 0, 1)
+    small = _resize(digit, size)
+    strongest = small.max()
+    if strongest < FAINTEST_INK:
+        left = f"{strongest:.1%} of the ink is left" if strongest >= 0.001 else "none is left"
+        raise NoDigitError(
+            "no digit found: the marks fade away when the picture is shrunk to MNIST's "
+            f"20x20 pixels ({left}): specks or noise spread over the picture, or strokes "
+            "far too thin for its size. Crop the picture around the digit, or write it "
+            "with a thicker pen."
+        )
+    # MNIST's strokes are full ink (1.0): a fine pen on a large picture shrinks to a faint
+    # line, which the models do not read, so the strongest ink is made 1 again
+    small = np.clip(small / strongest, 0, 1)
     field = np.zeros((28, 28))
     total = small.sum()
     ys, xs = np.indices(small.shape)
@@ -162,6 +350,73 @@ def to_mnist_image(image: np.ndarray | str | os.PathLike[str]) -> np.ndarray:
     left = int(np.clip(round(13.5 - com_x), 0, 28 - small.shape[1]))
     field[top : top + small.shape[0], left : left + small.shape[1]] = small
     return field.astype(np.float32)
+
+
+def _resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Lanczos resize of a float image in [0, 1] to (width, height), kept in [0, 1]."""
+    pil = Image.fromarray(image.astype(np.float32), mode="F")
+    return np.clip(np.asarray(pil.resize(size, Image.Resampling.LANCZOS), np.float64), 0, 1)
+
+
+def _ink(grey: np.ndarray) -> np.ndarray:
+    """How much ink each pixel holds, 0 = background: light or dark paper, even or not.
+
+    The background is read off the picture's border: its level, or, when the light falls
+    off across a photo, a smooth surface fitted to it. The ink is what departs furthest
+    from it, darker or lighter; on light paper it is measured as a fraction of the paper's
+    brightness, which the light sets, so a shadow does not hide a digit. The paper's grain
+    (3 standard deviations of the border's noise) is taken off.
+    """
+    background = _background(grey)
+    ink = grey - background
+    darkest, lightest = np.percentile(ink, [0.01, 99.99])
+    if np.isclose(-darkest, lightest, atol=1e-3):
+        dark_ink = np.median(_border(grey)) > 0.5  # nothing stands out: as for a blank
+    else:
+        dark_ink = -darkest > lightest
+    if dark_ink:
+        ink = -ink / np.clip(background, 0.05, None)
+    edge = _border(ink)
+    noise = 1.4826 * np.median(np.abs(edge - np.median(edge)))
+    return np.clip(ink - 3 * noise, 0, None)
+
+
+def _border(image: np.ndarray) -> np.ndarray:
+    return np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+
+
+def _background(grey: np.ndarray) -> float | np.ndarray:
+    """The background's level: the border's median, or a fitted surface where it varies."""
+    border_level = float(np.median(_border(grey)))
+    height, width = grey.shape
+    if min(height, width) < 32:
+        return border_level
+    # medians of 12 stretches along each side: robust to a stroke touching the edge
+    points = []
+    for side, ys, xs in (
+        (grey[0], np.zeros(width), np.arange(width)),
+        (grey[-1], np.full(width, height - 1), np.arange(width)),
+        (grey[:, 0], np.arange(height), np.zeros(height)),
+        (grey[:, -1], np.arange(height), np.full(height, width - 1)),
+    ):
+        for part in np.array_split(np.arange(len(side)), 12):
+            points.append((ys[part].mean(), xs[part].mean(), np.median(side[part])))
+    y, x, level = (np.array(v) for v in zip(*points, strict=True))
+    y, x = y / (height - 1) - 0.5, x / (width - 1) - 0.5
+    terms = np.stack([np.ones_like(x), x, y, x * x, y * y, x * y], axis=1)
+    keep = np.ones(len(level), bool)
+    for _ in range(3):
+        coefficients, *_ = np.linalg.lstsq(terms[keep], level[keep], rcond=None)
+        keep = np.abs(terms @ coefficients - level) < 0.04
+        if keep.mean() < 0.75:
+            return border_level  # the border is not smooth paper: keep it simple
+    ys = np.linspace(-0.5, 0.5, height)[:, None]
+    xs = np.linspace(-0.5, 0.5, width)[None, :]
+    a, bx, by, bxx, byy, bxy = coefficients
+    surface = a + bx * xs + by * ys + bxx * xs**2 + byy * ys**2 + bxy * xs * ys
+    if surface.max() - surface.min() < 0.05:
+        return border_level  # evenly lit
+    return surface
 
 
 def render_strokes(
