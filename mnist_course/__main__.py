@@ -3,7 +3,8 @@
 * ``train MODEL [--epochs N] [--out PATH]``: train a course model, save it, print test accuracy
   (Ctrl-C leaves ``PATH`` as it was and exits 130);
 * ``evaluate MODEL.keras``: loss, accuracy and the per-digit table on the test set;
-* ``predict MODEL.keras IMAGE [IMAGE ...]``: the digit in each image file, and its probability.
+* ``predict MODEL.keras IMAGE [IMAGE ...]``: the digit in each image file (or each file of a
+  folder), and its probability; one line per file, whatever the others did.
 
 Errors a user can cause (bad arguments, missing or corrupt data, unwritable output) give
 one clear line on stderr and a non-zero exit: 2 for usage errors, 1 for the others.
@@ -89,7 +90,9 @@ def _parser() -> argparse.ArgumentParser:
         "or light-on-dark), after turning it into an MNIST-style 28x28 input.",
     )
     predict.add_argument("model_file", type=Path, metavar="MODEL.keras")
-    predict.add_argument("images", type=Path, nargs="+", metavar="IMAGE")
+    predict.add_argument(
+        "images", type=Path, nargs="+", metavar="IMAGE", help="image files, or folders of them"
+    )
     return parser
 
 
@@ -165,9 +168,19 @@ def _predict(args: argparse.Namespace) -> int:
 
     model = load_model(args.model_file)
     failed = 0
+    paths = []
+    for path in args.images:  # a folder stands for the files in it
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir() if not p.name.startswith("."))
+            if not inside:
+                print(f"error: {path}: the folder holds no files.", file=sys.stderr)
+                failed += 1
+            paths += inside
+        else:
+            paths.append(path)
     # every image is read, whatever the ones before it did: one line each, the errors on
     # stderr, and a non-zero exit at the end if any failed (Ctrl-C still stops the run)
-    for path in args.images:
+    for path in paths:
         try:
             digit, probability, _ = predict_digit(model, to_mnist_image(path))
         except Exception as error:

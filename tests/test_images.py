@@ -11,7 +11,7 @@ from PIL import Image
 from user_photos import TRANSPOSE_FOR, draw_digit, falloff, on_paper, photo, save_photo
 
 import mnist_course as mc
-from mnist_course import InputError, NoDigitError
+from mnist_course import InputError, NoDigitError, image_files, images
 
 
 def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
@@ -149,7 +149,7 @@ def test_exif_orientation_turns_the_photo_upright(tmp_path, orientation, suffix)
     options = {"lossless": True} if suffix == ".webp" else {}
     path = save_photo(stored, orientation, tmp_path / f"photo{suffix}", **options)
     assert Image.open(path).getexif()[0x0112] == orientation
-    assert mc.read_image(path).shape[:2] == upright.shape  # WebP keeps RGB only
+    assert images.read_image(path).shape[:2] == upright.shape  # WebP keeps RGB only
     np.testing.assert_allclose(
         mc.to_mnist_image(path), mc.to_mnist_image(upright), atol=0.1 if suffix == ".jpg" else 0.02
     )
@@ -247,7 +247,7 @@ def test_a_decompression_bomb_is_refused_before_decoding(
     )
     with pytest.raises(InputError, match=f"bomb.png: the image is .*{megapixels}") as caught:
         mc.to_mnist_image(path)
-    assert f"up to {mc.images.MAX_PIXELS // 1_000_000} megapixels" in str(caught.value)
+    assert f"up to {images.MAX_PIXELS // 1_000_000} megapixels" in str(caught.value)
     assert "Shrink it" in str(caught.value)
 
 
@@ -269,11 +269,11 @@ def test_a_big_photo_is_worked_on_shrunk(tmp_path, monkeypatch, mode) -> None:
         "I;16": paper.astype(np.uint16) * 257,
     }[mode]
     Image.fromarray(array).save(tmp_path / "big.png")
-    assert mc.read_image(tmp_path / "big.png").shape[:2] == (3000, 4500)  # as it is
+    assert images.read_image(tmp_path / "big.png").shape[:2] == (3000, 4500)  # as it is
     shapes = []
-    real = mc.images._from_pil
+    real = image_files._from_pil
     monkeypatch.setattr(
-        mc.images, "_from_pil", lambda image: shapes.append(image.size) or real(image)
+        image_files, "_from_pil", lambda image: shapes.append(image.size) or real(image)
     )
     out = mc.to_mnist_image(tmp_path / "big.png")
     assert shapes == [(1500, 1000)]  # the working size: a quarter of the memory, or less
@@ -286,7 +286,7 @@ def read_in_a_thread(path, seconds: float = 20):
 
     def target() -> None:
         try:
-            outcome["result"] = mc.read_image(path)
+            outcome["result"] = images.read_image(path)
         except BaseException as error:  # noqa: BLE001 - handed to the test
             outcome["error"] = error
 
@@ -431,9 +431,9 @@ def test_predict_reads_every_image_of_a_mixed_folder(tmp_path, monkeypatch, caps
             raise RuntimeError("something\nunexpected")
         return real(path)
 
-    monkeypatch.setattr(mc.images, "to_mnist_image", odd)
+    monkeypatch.setattr(images, "to_mnist_image", odd)
     files = sorted(folder.iterdir())
-    status = main(["predict", str(model), *map(str, files)])
+    status = main(["predict", str(model), str(folder)])  # the folder stands for its files
     out, err = capsys.readouterr()
     assert status == 1
     assert out.splitlines() == [line for line in out.splitlines() if line.endswith("%)")]

@@ -20,7 +20,7 @@ PACKAGE = ROOT / "mnist_course"
 # import each other.
 LAYERS = [
     {"errors", "_backend", "_files"},
-    {"arrays", "idx"},
+    {"arrays", "idx", "image_files"},
     {"data", "images", "plots"},
     {"models"},
     {"callbacks"},
