@@ -2,7 +2,8 @@
 
 * ``train MODEL [--epochs N] [--out PATH]``: train a course model, save it, print test accuracy;
 * ``evaluate MODEL.keras``: loss, accuracy and the per-digit table on the test set;
-* ``predict MODEL.keras IMAGE [IMAGE ...]``: the digit in each image file, and its probability.
+* ``predict MODEL.keras IMAGE [IMAGE ...]``: the digit in each image file, and its probability;
+* ``doctor [--data PATH]``: check this machine's setup and say what to fix (exit 1 if a problem).
 
 Errors a user can cause (bad arguments, missing or corrupt data, unwritable output) give
 one clear line on stderr and a non-zero exit: 2 for usage errors, 1 for the others.
@@ -28,7 +29,10 @@ def _positive_int(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from .training import RECIPES
+    try:
+        from .training import RECIPES
+    except ImportError:  # TensorFlow is broken: `doctor` must still run and say so
+        RECIPES = None
 
     parser = argparse.ArgumentParser(
         prog="python -m mnist_course",
@@ -40,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
         help="train a model, save it and print its test accuracy",
         description="Train a course model on MNIST, save it (.keras) and print its test accuracy.",
     )
-    train.add_argument("model", choices=list(RECIPES), help="which model (recipe) to train")
+    train.add_argument(
+        "model", choices=RECIPES and list(RECIPES), help="which model (recipe) to train"
+    )
     train.add_argument(
         "--epochs", type=_positive_int, help="passes over the data (default: the recipe's)"
     )
@@ -69,6 +75,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     predict.add_argument("model_file", type=Path, metavar="MODEL.keras")
     predict.add_argument("images", type=Path, nargs="+", metavar="IMAGE")
+    doctor = commands.add_parser(
+        "doctor",
+        help="check this machine's setup for the course (run this first)",
+        description="Check Python, TensorFlow and Keras, where MNIST will come from, the "
+        "precision this CPU uses and the notebook widgets, and say what to fix. Never "
+        "downloads anything. Exit status 1 if a problem is found.",
+    )
+    doctor.add_argument("--data", type=Path, help="the MNIST path you will use (default: as train)")
+    doctor.add_argument(
+        "--timeout", type=float, default=3.0, help="seconds to wait for the download server"
+    )
     return parser
 
 
@@ -147,6 +164,13 @@ def main(argv: list[str] | None = None) -> int:
             return _evaluate(args)
         if args.command == "predict":
             return _predict(args)
+        if args.command == "doctor":
+            from .doctor import doctor
+
+            print("Checking your setup (importing TensorFlow takes a few seconds)...", flush=True)
+            report = doctor(args.data, timeout=args.timeout)
+            print(report)
+            return 0 if report.ok else 1
     except MnistCourseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
