@@ -77,12 +77,13 @@ class Finding:
         width = 100
         label = f"  {_LABELS.get(self.status, self.status):<8} {self.name:<12} "
         indent = " " * len(label)
-        lines = textwrap.wrap(
-            self.found, width, initial_indent=label, subsequent_indent=indent
-        ) or [label.rstrip()]
+        # paths and commands are never split, so they can be copied from the output
+        wrap = {"width": width, "break_long_words": False, "break_on_hyphens": False}
+        lines = textwrap.wrap(self.found, initial_indent=label, subsequent_indent=indent, **wrap)
+        lines = lines or [label.rstrip()]
         if self.fix:
             lines += textwrap.wrap(
-                self.fix, width, initial_indent=indent + "-> ", subsequent_indent=indent + "   "
+                self.fix, initial_indent=indent + "-> ", subsequent_indent=indent + "   ", **wrap
             )
         return "\n".join(lines)
 
@@ -132,7 +133,7 @@ class Report:
     def __str__(self) -> str:
         return "\n".join(
             ["mnist-course setup check", *(str(f) for f in self.findings)]
-            + textwrap.wrap(self.summary(), 100)
+            + textwrap.wrap(self.summary(), 100, break_on_hyphens=False)
         )
 
     def _repr_pretty_(self, printer: object, cycle: bool) -> None:  # IPython's display hook
