@@ -18,13 +18,18 @@ ROOT_FLAG := $(shell [ "$$(id -u 2>/dev/null)" = 0 ] && echo --allow-root)
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# JupyterLab settings shipped with the course (no news pop-up); binder/postBuild installs the same.
+LAB_CONFIG := $(CURDIR)/jupyter-config
 
-.PHONY: lab test test-fast lint clean
+.PHONY: lab test test-fast lint clean about-test
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/01_dataset.ipynb $(ROOT_FLAG)
+	@echo "==> Starting JupyterLab on notebooks/01_dataset.ipynb; your browser opens it in a few seconds."
+	@echo "    Its first cell checks your setup. To stop JupyterLab, press Ctrl-C twice here."
+	JUPYTER_CONFIG_PATH="$(LAB_CONFIG)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" notebooks/01_dataset.ipynb $(ROOT_FLAG)
 
-test: $(STAMP)
+# about-test only prints what `make test` is about to do, after the environment is ready.
+test: $(STAMP) about-test
 	$(BIN)/python -m pytest --nbval notebooks tests
 
 test-fast: $(STAMP)
@@ -33,13 +38,25 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+about-test:
+	@echo "==> Running the unit tests, then re-running the six notebooks and comparing their outputs"
+	@echo "    with the committed ones (nbval). Several minutes: the notebooks alone take about"
+	@echo "    2.5 minutes on a 2-core CPU, most of it training in notebook 03."
+
 $(STAMP): requirements.txt requirements-dev.txt requirements-lock.txt pyproject.toml
 	@v=$$($(PYTHON) $(PY_PROBE) 2>/dev/null); case " $(PYTHONS) " in *" $$v "*) ;; \
 	  *) echo "$(NO_PYTHON)$${v:+ ($(PYTHON) is Python $$v.)}" >&2; exit 1;; esac
+	@echo "==> First run: installing the course's Python environment in $(VENV) with $(PYTHON)."
+	@echo "    Later runs skip this."
+	@echo "==> [1/3] Creating the virtual environment $(VENV) (a few seconds)"
 	$(PYTHON) -m venv $(VENV)
+	@echo "==> [2/3] Upgrading pip (a few seconds)"
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c requirements-lock.txt -e .
+	@echo "==> [3/3] Installing the pinned packages: about 700 MB to download, 2.7 GB once"
+	@echo "    installed, mostly TensorFlow; 2 to 10 minutes, depending on your connection."
+	$(BIN)/python -m pip install --progress-bar on -r requirements-dev.txt -c requirements-lock.txt -e .
 	touch $(STAMP)
+	@echo "==> Environment ready. Check it at any time: $(BIN)/python -m mnist_course doctor"
 
 clean:
 	rm -rf $(VENV) models .pytest_cache

@@ -5,6 +5,7 @@ is used, so the command line runs without matplotlib or the widget packages, and
 loads TensorFlow until a name that needs it is used. The public names, by module
 (docs/api.md says the same, with one line each):
 
+* setup_check: ``doctor`` (is this machine ready for the course?)
 * data: ``load_mnist``
 * arrays (what an MNIST array is): ``flatten``, ``scale``, ``one_hot``, ``to_images``,
   ``prepare``, ``summarize``
@@ -40,6 +41,7 @@ import importlib
 __version__ = "0.1.0"
 
 _MODULES: dict[str, tuple[str, ...]] = {
+    "setup_check": ("doctor",),
     "data": ("load_mnist",),
     "arrays": ("flatten", "scale", "one_hot", "to_images", "prepare", "summarize"),
     "images": ("to_mnist_image", "NoDigitError"),

@@ -4,7 +4,8 @@
   (Ctrl-C leaves ``PATH`` as it was and exits 130);
 * ``evaluate MODEL.keras``: loss, accuracy and the per-digit table on the test set;
 * ``predict MODEL.keras IMAGE [IMAGE ...]``: the digit in each image file (or each file of a
-  folder), and its probability; one line per file, whatever the others did.
+  folder), and its probability; one line per file, whatever the others did;
+* ``doctor [--data PATH]``: check this machine's setup and say what to fix (exit 1 if a problem).
 
 Errors a user can cause (bad arguments, missing or corrupt data, unwritable output) give
 one clear line on stderr and a non-zero exit: 2 for usage errors, 1 for the others.
@@ -92,6 +93,17 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("model_file", type=Path, metavar="MODEL.keras")
     predict.add_argument(
         "images", type=Path, nargs="+", metavar="IMAGE", help="image files, or folders of them"
+    )
+    doctor = commands.add_parser(
+        "doctor",
+        help="check this machine's setup for the course (run this first)",
+        description="Check Python, TensorFlow and Keras, where MNIST will come from, the "
+        "precision this CPU uses and the notebook widgets, and say what to fix. Never "
+        "downloads anything. Exit status 1 if a problem is found.",
+    )
+    doctor.add_argument("--data", type=Path, help="the MNIST path you will use (default: as train)")
+    doctor.add_argument(
+        "--timeout", type=float, default=3.0, help="seconds to wait for the download server"
     )
     return parser
 
@@ -208,6 +220,13 @@ def main(argv: list[str] | None = None) -> int:
             return _evaluate(args)
         if args.command == "predict":
             return _predict(args)
+        if args.command == "doctor":
+            from .setup_check import doctor
+
+            print("Checking your setup (importing TensorFlow takes a few seconds)...", flush=True)
+            report = doctor(args.data, timeout=args.timeout)
+            print(report)
+            return 0 if report.ok else 1
     except MnistCourseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

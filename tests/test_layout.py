@@ -30,7 +30,10 @@ LAYERS = [
     {"evaluation"},
     {"inspection", "exercises", "widgets"},
     {"drawing", "playground"},
-    {"doctor", "__main__", "__init__"},
+    {"setup_report"},
+    {"setup_data", "setup_widgets"},
+    {"setup_check"},
+    {"__main__", "__init__"},
 ]
 RANK = {module: rank for rank, layer in enumerate(LAYERS) for module in layer}
 

@@ -116,6 +116,7 @@ def test_lab_allows_root_only_as_root(tmp_path: Path, uid: str, flag: bool) -> N
 def test_make_installs_from_the_lock(tmp_path: Path) -> None:
     bin_dir = python_stubs(tmp_path / "bin", {"python3.11": "3.11"})
     result = make(tmp_path, bin_dir, "-n", "lab")
-    assert "pip install --quiet -r requirements-dev.txt -c requirements-lock.txt -e ." in (
-        result.stdout
+    assert (
+        "pip install --progress-bar on -r requirements-dev.txt -c requirements-lock.txt -e ."
+        in (result.stdout)
     )

@@ -1,0 +1,226 @@
+"""Check a learner's setup before the course starts: ``python -m mnist_course doctor``.
+
+:func:`doctor` looks at what the notebooks need and returns a :class:`Report`, one
+:class:`Finding` per thing checked, each ``ok``, ``warning`` or ``problem`` and, when it is
+not ok, what to do about it:
+
+* Python: a version the course supports (:data:`SUPPORTED_PYTHON`);
+* TensorFlow and Keras: installed, importable, and the versions the course is pinned to;
+* MNIST: where :func:`mnist_course.load_mnist` will take it from (the ``path`` given,
+  ``$MNIST_COURSE_DATA``, the Keras cache, or a download) and whether that will work;
+* precision: whether this CPU trains in bfloat16 or float32;
+* widgets: ipywidgets with its JupyterLab front end, and ipycanvas with its lab extension.
+
+The check is cheap and safe: it never downloads MNIST (it only asks the download server for
+the file's headers, giving up after ``timeout`` seconds, and only when the download is the
+source that would be used), it does not import ipywidgets, ipycanvas or matplotlib (it looks
+for them on disk), and it never raises: anything that goes wrong becomes a finding.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from collections.abc import Callable
+
+from . import setup_report as installed
+from .setup_data import check_data
+from .setup_data import probe as default_probe
+from .setup_report import BINDER, OK, PROBLEM, WARNING, Finding, Probe, Report
+from .setup_widgets import check_widgets
+
+__all__ = ["SUPPORTED_PYTHON", "doctor"]
+
+# Oldest and newest Python the course supports, inclusive.
+SUPPORTED_PYTHON = ((3, 11), (3, 13))
+
+
+def doctor(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    timeout: float = 3.0,
+    probe: Probe | None = None,
+) -> Report:
+    """Check that this machine can run the course, and say what to fix if not.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        The MNIST path you will give :func:`mnist_course.load_mnist`, if any.
+    timeout : float
+        Seconds to wait for the MNIST download server, when MNIST would be downloaded.
+    probe : callable, optional
+        ``probe(url, timeout)`` returns None when ``url`` is reachable, else the reason;
+        the default asks the server for the file's headers (nothing is downloaded).
+
+    Returns
+    -------
+    Report
+        One finding per check; ``print(report)`` shows them, ``report.ok`` is true when no
+        finding is a problem. Nothing is raised: a check that fails is a finding.
+    """
+    probe = probe or default_probe
+    checks: list[tuple[str, Callable[[], Finding | list[Finding]]]] = [
+        ("Python", _check_python),
+        ("TensorFlow", _check_tensorflow_and_keras),
+        ("MNIST data", lambda: check_data(path, timeout, probe)),
+        ("Precision", _check_precision),
+        ("Widgets", lambda: check_widgets()),
+    ]
+    findings: list[Finding] = []
+    for name, check in checks:
+        try:
+            result = check()
+        except Exception as error:  # a bug or an odd machine: report it, never raise
+            result = Finding(
+                name,
+                PROBLEM,
+                f"the check itself failed: {type(error).__name__}: {error}",
+                "please report this, with the line above, to the course's maintainers",
+            )
+        findings += result if isinstance(result, list) else [result]
+    return Report(tuple(findings))
+
+
+# --------------------------------------------------------------------------- Python
+
+
+def _python_version() -> tuple[int, int, int]:
+    return tuple(sys.version_info[:3])  # type: ignore[return-value]
+
+
+def _supported_range() -> str:
+    (low_major, low_minor), (high_major, high_minor) = SUPPORTED_PYTHON
+    return f"{low_major}.{low_minor} to {high_major}.{high_minor}"
+
+
+def _check_python() -> Finding:
+    version = _python_version()
+    shown = ".".join(map(str, version))
+    where = f"{shown} ({sys.executable})"
+    low, high = SUPPORTED_PYTHON
+    if low <= version[:2] <= high:
+        return Finding("Python", OK, f"{where}; the course supports {_supported_range()}")
+    return Finding(
+        "Python",
+        PROBLEM,
+        f"{where}: the course supports Python {_supported_range()} only, the versions "
+        "its pinned TensorFlow is published for",
+        f"install Python {low[0]}.{low[1]} (python.org, your package manager, or "
+        "`conda env create -f environment.yml`, which brings its own), delete .venv and run "
+        f"`make lab` again; or {BINDER}",
+    )
+
+
+# --------------------------------------------------------------------------- TensorFlow, Keras
+
+
+def _intel_mac() -> bool:
+    return sys.platform == "darwin" and platform.machine() == "x86_64"
+
+
+def _import_tensorflow() -> tuple[str, str]:
+    """Import TensorFlow and Keras the way the course does; their versions."""
+    from ._backend import keras, tf
+
+    return tf.__version__, keras.__version__
+
+
+def _check_tensorflow_and_keras() -> list[Finding]:
+    install = "run `make lab` (or `pip install -r requirements.txt` in your environment)"
+    tf_installed = installed.installed_version("tensorflow", "tensorflow-cpu", "tensorflow-macos")
+    keras_installed = installed.installed_version("keras")
+    if tf_installed is None or not installed.importable("tensorflow"):
+        fix = (
+            f"TensorFlow publishes no packages for Intel Macs: {BINDER}"
+            if _intel_mac()
+            else f"{install}; {BINDER} if TensorFlow will not install on this machine"
+        )
+        return [
+            Finding("TensorFlow", PROBLEM, "TensorFlow is not installed in this environment", fix),
+            _keras_finding(keras_installed, imported=None, install=install),
+        ]
+    try:
+        tf_version, keras_version = _import_tensorflow()
+    except Exception as error:  # ImportError, a DLL/so that fails to load, ...
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        fix = (
+            f"TensorFlow does not run on Intel Macs any more: {BINDER}"
+            if _intel_mac()
+            else f"reinstall it: delete .venv and {install}; if it still fails, {BINDER}"
+        )
+        return [
+            Finding(
+                "TensorFlow",
+                PROBLEM,
+                f"TensorFlow {tf_installed} is installed but does not import: "
+                f"{type(error).__name__}: {first}",
+                fix,
+            ),
+            _keras_finding(keras_installed, imported=None, install=install),
+        ]
+    return [
+        _versioned("TensorFlow", "tensorflow", tf_version, install),
+        _keras_finding(keras_installed, imported=keras_version, install=install),
+    ]
+
+
+def _keras_finding(installed: str | None, imported: str | None, install: str) -> Finding:
+    if installed is None and imported is None:
+        return Finding("Keras", PROBLEM, "Keras is not installed in this environment", install)
+    version = imported or installed or "?"
+    if not version.startswith("3."):
+        return Finding(
+            "Keras",
+            PROBLEM,
+            f"Keras {version}: the course is written for Keras 3",
+            f"{install} to get Keras {installed.pins().get('keras', '3')}",
+        )
+    if imported is None:
+        return Finding("Keras", WARNING, f"Keras {version}, not checked: TensorFlow did not import")
+    return _versioned("Keras", "keras", version, install)
+
+
+def _versioned(name: str, distribution: str, version: str, install: str) -> Finding:
+    pinned = installed.pins().get(distribution)
+    if pinned is None or version.split("+")[0] == pinned:
+        return Finding(name, OK, version)
+    return Finding(
+        name,
+        WARNING,
+        f"{name} {version}; the course is tested with {pinned}, and outputs or messages may differ",
+        f"{install} to get {distribution}=={pinned}",
+    )
+
+
+# --------------------------------------------------------------------------- precision
+
+
+def _check_precision() -> Finding:
+    if not installed.importable("tensorflow"):
+        return Finding("Precision", WARNING, "not checked: TensorFlow is not installed")
+    try:
+        from .models import PRECISION_ENV_VAR, has_native_bfloat16, resolve_precision
+    except Exception:
+        return Finding("Precision", WARNING, "not checked: TensorFlow did not import")
+    try:
+        precision = resolve_precision("auto")
+    except Exception as error:
+        return Finding(
+            "Precision",
+            PROBLEM,
+            str(error),
+            f"unset {PRECISION_ENV_VAR}, or set it to float32 or mixed_bfloat16",
+        )
+    chosen = f" (chosen by ${PRECISION_ENV_VAR})" if os.environ.get(PRECISION_ENV_VAR) else ""
+    if precision == "mixed_bfloat16":
+        why = "this CPU computes bfloat16 natively, so LeNet and the CNNs train about twice as fast"
+    elif has_native_bfloat16():
+        why = "bfloat16 is available on this CPU but turned off"
+    else:
+        why = (
+            "this CPU has no native bfloat16 (that is fine: the course runs in float32, "
+            "and the training times in the notebooks may be up to twice as long here)"
+        )
+    return Finding("Precision", OK, f"{precision}{chosen}: {why}")

@@ -1,0 +1,158 @@
+"""The setup check's look at MNIST: where load_mnist will take it from, and will it work.
+
+Cheap checks only (it never downloads; it may ask the download server for headers): the
+path given, ``$MNIST_COURSE_DATA``, the Keras cache (checksum verified), or the download.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+import zipfile
+from pathlib import Path
+
+from . import data
+from .data import ENV_VAR, IDX_FILES, MNIST_URL, _keras_cache, _sha256
+from .setup_report import OK, PROBLEM, WARNING, Finding, Probe
+
+__all__ = ["check_data", "probe"]
+
+# The four arrays of a Keras-layout mnist.npz, as stored in the zip archive.
+_NPZ_MEMBERS = ("x_train.npy", "y_train.npy", "x_test.npy", "y_test.npy")
+
+
+def check_data(path: str | os.PathLike[str] | None, timeout: float, probe: Probe) -> Finding:
+    name = "MNIST data"
+    if path is not None:
+        return _check_data_path(Path(path).expanduser(), "the path you gave")
+    env = os.environ.get(ENV_VAR, "").strip()
+    if env:
+        return _check_data_path(Path(env).expanduser(), f"${ENV_VAR}")
+    cache = _keras_cache() / "mnist.npz"
+    if cache.is_file():
+        try:
+            intact = _sha256(cache) == data.MNIST_SHA256  # read now: tests point it at their file
+        except OSError as error:
+            return Finding(
+                name,
+                PROBLEM,
+                f"the Keras cache {cache} cannot be read ({error.strerror or error})",
+                "check its permissions, or delete it so that it is downloaded again",
+            )
+        if intact:
+            return Finding(name, OK, f"from the Keras cache: {cache} (checksum verified)")
+        damaged = (
+            f"the Keras cache {cache} is damaged (wrong checksum): it will be downloaded again"
+        )
+    else:
+        damaged = ""
+    reason = probe(MNIST_URL, timeout)
+    if reason is not None:
+        return Finding(
+            name,
+            PROBLEM,
+            (damaged + "; but " if damaged else f"no copy in the Keras cache ({cache}), and ")
+            + f"the download server cannot be reached: {reason}",
+            f"connect to the internet and run this check again; or copy mnist.npz from a "
+            f"machine that has it and set {ENV_VAR}=/path/to/mnist.npz (before starting "
+            "JupyterLab, e.g. `MNIST_COURSE_DATA=/path/to/mnist.npz make lab`)",
+        )
+    folder = _writable_folder(cache.parent)
+    if folder is not None:
+        return Finding(
+            name,
+            PROBLEM,
+            f"MNIST would be downloaded into {cache.parent}, but {folder} is not writable",
+            "set KERAS_HOME to a writable folder (MNIST goes in its datasets/ folder), or "
+            f"set {ENV_VAR} to a copy of mnist.npz",
+        )
+    if damaged:
+        return Finding(name, WARNING, damaged + f" from {MNIST_URL} (11 MB, reachable)")
+    return Finding(
+        name,
+        OK,
+        f"not downloaded yet: the first load_mnist() downloads it (11 MB) from {MNIST_URL} "
+        f"(reachable) into {cache.parent}",
+    )
+
+
+def _check_data_path(path: Path, origin: str) -> Finding:
+    """Check that ``path`` looks like MNIST: cheap checks only; load_mnist checks the data."""
+    name = "MNIST data"
+    where = f"{origin}: {path}"
+    if origin.startswith("$"):
+        fix = (
+            f"set {ENV_VAR} to the path of a Keras-layout mnist.npz or of a folder with the "
+            f"four IDX files, or unset it (`unset {ENV_VAR}`) so that MNIST is downloaded"
+        )
+    else:
+        fix = "give the path of a Keras-layout mnist.npz or of a folder with the four IDX files"
+    if not path.exists():
+        return Finding(name, PROBLEM, f"{where}, which does not exist", fix)
+    if path.is_dir():
+        missing = [
+            stem
+            for stem in IDX_FILES.values()
+            if not any(
+                (path / f"{n}{gz}").is_file()
+                for n in (stem, stem.replace("-idx", ".idx", 1))
+                for gz in ("", ".gz")
+            )
+        ]
+        if missing:
+            return Finding(name, PROBLEM, f"{where}: a folder without {', '.join(missing)}", fix)
+        return Finding(name, OK, f"{where} (a folder with the four IDX files)")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = set(archive.namelist())
+    except (OSError, zipfile.BadZipFile) as error:
+        what = "is empty" if path.stat().st_size == 0 else f"is not an .npz archive ({error})"
+        return Finding(name, PROBLEM, f"{where}, which {what}", f"download it again; or {fix}")
+    missing = [m[:-4] for m in _NPZ_MEMBERS if m not in members]
+    if missing:
+        return Finding(
+            name, PROBLEM, f"{where}: an .npz without the arrays {', '.join(missing)}", fix
+        )
+    size = path.stat().st_size / 1e6
+    return Finding(name, OK, f"{where} ({size:.0f} MB)")
+
+
+def _writable_folder(folder: Path) -> Path | None:
+    """None if ``folder`` exists and is writable or could be created; else the culprit."""
+    probe = folder
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    if probe.is_dir() and os.access(probe, os.W_OK | os.X_OK):
+        return None
+    return probe
+
+
+def probe(url: str, timeout: float) -> str | None:
+    """Ask ``url`` for its headers (HEAD): None if it answers, else why not.
+
+    Runs in a daemon thread joined for ``timeout`` seconds, so that a name lookup, which
+    has no timeout of its own, cannot hold the check up either.
+    """
+    outcome: list[str | None] = []
+
+    def ask() -> None:
+        request = urllib.request.Request(url, method="HEAD")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                outcome.append(None if response.status < 400 else f"HTTP {response.status}")
+        except urllib.error.HTTPError as error:
+            outcome.append(f"HTTP {error.code} {error.reason}")
+        except urllib.error.URLError as error:
+            outcome.append(str(error.reason))
+        except Exception as error:
+            outcome.append(f"{type(error).__name__}: {error}")
+
+    thread = threading.Thread(target=ask, name="mnist-course-doctor-probe", daemon=True)
+    thread.start()
+    thread.join(timeout + 0.5)
+    if not outcome:
+        return f"no answer from {urllib.parse.urlparse(url).hostname} in {timeout:g} s"
+    return outcome[0]
