@@ -1,19 +1,25 @@
-"""Write a file so that it is either complete or not there: the course's one atomic write.
+"""Files the course writes and reads: the one atomic write, and the one safe open.
 
 Everything the course writes (IDX files, the MNIST download, saved models) goes through
 :func:`atomic_path`, so an interrupted write never leaves a half-written file under the
 name a later run would trust, and never replaces a good file with a broken one.
+Everything it reads from a user's path (pictures, MNIST files) is opened with
+:func:`open_regular_file`, which never waits on a pipe or a device and says what a path
+that is not a file is.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
-__all__ = ["atomic_path", "TEMP_PREFIX"]
+__all__ = ["atomic_path", "TEMP_PREFIX", "open_regular_file", "file_kind"]
 
 # Short and independent of the target's name, so a long (valid) file name cannot make the
 # temporary name too long; the process id lets a later write tell a stale file from a live one.
@@ -68,3 +74,70 @@ def _alive(pid: int) -> bool:
     except (PermissionError, OSError):
         return True  # exists but belongs to someone else, or we cannot tell: leave it
     return True
+
+
+def open_regular_file(path: Path, *, what: str, error: type[Exception]) -> BinaryIO:
+    """Open ``path`` for reading if it is a regular, non-empty file.
+
+    Never waits on a named pipe or a device (it is opened without blocking, then checked).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+    what : str
+        What the file should have been, for messages: "an image file", "an MNIST file".
+    error : type of Exception
+        Raised, with a message that says what ``path`` is instead.
+
+    Raises
+    ------
+    FileNotFoundError
+        Nothing at ``path`` (and it is no broken symbolic link): the caller says so its way.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise error(
+                f"{path}: a symbolic link to {os.readlink(path)}, which does not exist."
+            ) from None
+        raise
+    except IsADirectoryError:
+        raise error(f"{path}: is a folder, not {what}.") from None
+    except PermissionError:
+        raise error(f"{path}: permission denied (the file cannot be read).") from None
+    except OSError as problem:
+        if problem.errno == errno.ELOOP:
+            raise error(f"{path}: a symbolic link loop (the link leads back to itself).") from None
+        raise error(f"{path}: cannot be opened ({problem.strerror or problem}).") from None
+    try:
+        info = os.fstat(fd)
+        kind = file_kind(info.st_mode)
+        if kind:
+            raise error(f"{path}: is {kind}, not {what}.")
+        if info.st_size == 0:
+            raise error(f"{path}: is empty (the file has 0 bytes).")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def file_kind(mode: int) -> str | None:
+    """What a file that is not a regular file is, in words; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode):
+        return "a character device (a device file, like /dev/zero)"
+    if stat.S_ISBLK(mode):
+        return "a block device (a disk)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"

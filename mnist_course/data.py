@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import http.client
+import math
 import os
 import urllib.error
 import urllib.request
@@ -25,10 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ._files import atomic_path
+from ._files import atomic_path, open_regular_file
 from .arrays import check_images, check_labels
 from .errors import DataFileError, DataNotFoundError, DownloadError, InputError
-from .idx import read_idx
+from .idx import MAX_BYTES, read_idx
 
 __all__ = [
     "ENV_VAR",
@@ -88,7 +89,7 @@ def load_mnist(path: str | os.PathLike[str] | None = None) -> tuple[Split, Split
         origin = f"(from ${ENV_VAR})" if env else ""
     else:
         path, origin = Path(path).expanduser(), ""
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():  # a broken link is explained when opened
         raise DataNotFoundError(
             f"MNIST data not found at {path} {origin}. Give the path of a Keras-layout "
             "mnist.npz or of a folder holding the four IDX files, or unset "
@@ -102,37 +103,70 @@ def load_mnist(path: str | os.PathLike[str] | None = None) -> tuple[Split, Split
 
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
     try:
-        loaded = np.load(path, allow_pickle=False)
-        if not isinstance(loaded, np.lib.npyio.NpzFile):
+        file = open_regular_file(path, what="an .npz file", error=DataFileError)
+    except FileNotFoundError:
+        raise DataNotFoundError(f"MNIST data not found at {path}.") from None
+    with file:
+        if file.read(6) == b"\x93NUMPY":
             raise DataFileError(
-                f"{path}: holds a single array of shape {loaded.shape}, not an .npz archive "
-                f"of the four arrays {', '.join(NPZ_KEYS)}."
+                f"{path}: holds a single array (a .npy file), not an .npz archive of the "
+                f"four arrays {', '.join(NPZ_KEYS)}."
             )
-        with loaded as npz:
-            keys = set(npz.files)
-            missing, extra = set(NPZ_KEYS) - keys, keys - set(NPZ_KEYS)
-            if missing or extra:
-                found = ", ".join(sorted(keys)) or "none"
-                raise DataFileError(
-                    f"{path}: an MNIST .npz holds exactly the arrays {', '.join(NPZ_KEYS)}; "
-                    f"this one holds {found}. Is it another dataset? Use the mnist.npz "
-                    "that keras.datasets.mnist.load_data() downloads."
-                )
-            return {key: npz[key] for key in NPZ_KEYS}
-    except DataFileError:
-        raise
-    except PermissionError as error:
+        file.seek(0)
+        try:
+            with zipfile.ZipFile(file) as archive:
+                _check_members(archive, path)
+            file.seek(0)
+            with np.load(file, allow_pickle=False) as npz:
+                return {key: npz[key] for key in NPZ_KEYS}
+        except DataFileError:
+            raise
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, KeyError) as error:
+            raise DataFileError(
+                f"{path}: is not a readable .npz archive ({error}). It may be truncated or "
+                "not an .npz at all: download it again."
+            ) from None
+
+
+def _check_members(archive: zipfile.ZipFile, path: Path) -> None:
+    """Check the archive's arrays by their headers, before any of them is read.
+
+    A header may declare an array far larger than the file (a damaged or hostile file):
+    NumPy would try to allocate it. Each declared size is compared with the size the
+    archive gives for that member, which is also all that reading it can produce.
+    """
+    members = {info.filename.removesuffix(".npy"): info for info in archive.infolist()}
+    missing, extra = set(NPZ_KEYS) - set(members), set(members) - set(NPZ_KEYS)
+    if missing or extra:
+        found = ", ".join(sorted(members)) or "none"
         raise DataFileError(
-            f"{path}: cannot be read ({error.strerror}). Check its permissions."
-        ) from None
-    except IsADirectoryError:
-        raise DataFileError(f"{path}: is a folder, not an .npz file.") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, KeyError) as error:
-        size = path.stat().st_size if path.exists() else 0
-        what = "is empty" if size == 0 else f"is not a readable .npz archive ({error})"
-        raise DataFileError(
-            f"{path}: {what}. It may be truncated or not an .npz at all: download it again."
-        ) from None
+            f"{path}: an MNIST .npz holds exactly the arrays {', '.join(NPZ_KEYS)}; this one "
+            f"holds {found}. Is it another dataset? Use the mnist.npz that "
+            "keras.datasets.mnist.load_data() downloads."
+        )
+    for key in NPZ_KEYS:
+        info = members[key]
+        if info.file_size > MAX_BYTES:
+            raise DataFileError(
+                f"{path}: the array {key} would unpack to {info.file_size:,} bytes, more than "
+                f"the {MAX_BYTES:,} read here (MNIST's largest is 47 MB). It is not MNIST."
+            )
+        with archive.open(info) as member:
+            version = np.lib.format.read_magic(member)
+            read = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
+            shape, _, dtype = read(member)
+            header = member.tell()
+        declared = math.prod(shape) * dtype.itemsize
+        if declared > info.file_size - header:
+            raise DataFileError(
+                f"{path}: the array {key} declares shape {shape} ({declared:,} bytes) but "
+                f"the archive holds {info.file_size - header:,} bytes for it: the file is "
+                "damaged or truncated. Download it again."
+            )
 
 
 def _read_folder(folder: Path) -> dict[str, np.ndarray]:
@@ -140,11 +174,18 @@ def _read_folder(folder: Path) -> dict[str, np.ndarray]:
     for key, stem in IDX_FILES.items():
         dotted = stem[: stem.index("-idx")] + "." + stem[stem.index("-idx") + 1 :]
         candidates = [folder / f"{name}{gz}" for name in (stem, dotted) for gz in ("", ".gz")]
-        found = next((c for c in candidates if c.is_file()), None)
+        found = next((c for c in candidates if c.exists() or c.is_symlink()), None)
         if found is None:
+            archives = sorted(p.name for p in folder.glob("*.npz"))
+            hint = (
+                f" It holds {archives[0]}: give that file's path instead, "
+                f"load_mnist({str(folder / archives[0])!r})."
+                if archives
+                else ""
+            )
             raise DataNotFoundError(
                 f"{folder}: no {stem} (or {stem}.gz) in this folder. An MNIST folder "
-                f"holds the four IDX files {', '.join(IDX_FILES.values())}."
+                f"holds the four IDX files {', '.join(IDX_FILES.values())}.{hint}"
             )
         arrays[key] = read_idx(found)
         if arrays[key].dtype != np.uint8:

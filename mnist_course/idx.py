@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._files import atomic_path
+from ._files import atomic_path, open_regular_file
 from .errors import DataFileError
 
 __all__ = ["read_idx", "write_idx", "parse_idx"]
@@ -31,6 +31,8 @@ _DTYPES = {
 }
 _CODES = {dtype.newbyteorder("="): code for code, dtype in _DTYPES.items()}
 _GZIP_MAGIC = b"\x1f\x8b"
+# The most data one array may hold when read: 20 times MNIST's largest file (47 MB).
+MAX_BYTES = 1 << 30
 
 
 def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
@@ -111,22 +113,58 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with open_regular_file(path, what="an IDX file", error=DataFileError) as file:
+            head = file.read(2)
+            if head == _GZIP_MAGIC:
+                file.seek(0)
+                raw = _gunzip_bounded(file, path)
+            elif path.suffix == ".gz":
+                raise DataFileError(
+                    f"{path}: the name ends in .gz but the content is not gzip-compressed. "
+                    "The download may have been replaced by an error page; download it again."
+                )
+            else:
+                raw = head + file.read()  # as long as the file on disk: nothing to bound
+    except FileNotFoundError:
+        raise DataFileError(f"{path}: no such file.") from None
     except OSError as error:
         raise DataFileError(f"{path}: cannot be read ({error.strerror or error}).") from None
-    if raw[:2] == _GZIP_MAGIC:
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as error:
-            raise DataFileError(
-                f"{path}: the gzip data is corrupt or truncated ({error}). Download the file again."
-            ) from None
-    elif path.suffix == ".gz":
-        raise DataFileError(
-            f"{path}: the name ends in .gz but the content is not gzip-compressed. "
-            "The download may have been replaced by an error page; download it again."
-        )
     return parse_idx(raw, name=str(path))
+
+
+def _gunzip_bounded(file, path: Path) -> bytes:
+    """Decompress a gzip IDX file, refusing one that would expand past what it declares.
+
+    The header is read first; the body is then read only up to the size the header
+    declares (plus one byte, to notice a longer one), and never past :data:`MAX_BYTES`,
+    so a small file that would expand to gigabytes (a "gzip bomb") is refused, not loaded.
+    """
+    try:
+        with gzip.GzipFile(fileobj=file) as stream:
+            start = stream.read(4)
+            ndim = start[3] if len(start) == 4 else 0
+            header = start + stream.read(4 * ndim)
+            declared = _declared_bytes(header)
+            if declared is not None and declared > MAX_BYTES:
+                raise DataFileError(
+                    f"{path}: the header declares {declared:,} bytes of data, more than the "
+                    f"{MAX_BYTES:,} an IDX file read here may hold (MNIST's largest holds "
+                    "47,040,000). It is not an MNIST file, or it is damaged."
+                )
+            limit = MAX_BYTES if declared is None else declared
+            return header + stream.read(limit + 1)
+    except (OSError, EOFError, zlib.error) as error:
+        raise DataFileError(
+            f"{path}: the gzip data is corrupt or truncated ({error}). Download the file again."
+        ) from None
+
+
+def _declared_bytes(header: bytes) -> int | None:
+    """Bytes of data an IDX header declares; None when the header is too short or invalid."""
+    if len(header) < 4 or header[2] not in _DTYPES or len(header) < 4 + 4 * header[3]:
+        return None
+    shape = [int.from_bytes(header[4 + 4 * i : 8 + 4 * i], "big") for i in range(header[3])]
+    return math.prod(shape) * _DTYPES[header[2]].itemsize
 
 
 def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:

@@ -8,16 +8,15 @@ are. :mod:`mnist_course.images` turns what is read into an MNIST-style image.
 
 from __future__ import annotations
 
-import errno
 import os
 import re
-import stat
 import warnings
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ._files import open_regular_file
 from .errors import InputError
 
 __all__ = ["read_image", "read_image_file", "MAX_PIXELS"]
@@ -118,55 +117,10 @@ def _limit() -> str:
 
 def _open_regular_file(path: Path):
     """Open ``path`` for reading if it is a regular file; never waits on a pipe or device."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        fd = os.open(path, flags)
+        return open_regular_file(path, what="an image file", error=InputError)
     except FileNotFoundError:
-        if path.is_symlink():
-            raise InputError(
-                f"{path}: a symbolic link to {os.readlink(path)}, which does not exist."
-            ) from None
         raise InputError(f"{path}: no such file.") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not an image file.") from None
-    except PermissionError:
-        raise InputError(f"{path}: permission denied (the file cannot be read).") from None
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            raise InputError(
-                f"{path}: a symbolic link loop (the link leads back to itself)."
-            ) from None
-        raise InputError(f"{path}: cannot be opened ({error.strerror or error}).") from None
-    try:
-        info = os.fstat(fd)
-        kind = _file_kind(info.st_mode)
-        if kind:
-            raise InputError(f"{path}: is {kind}, not an image file.")
-        if info.st_size == 0:
-            raise InputError(f"{path}: the file is empty (0 bytes).")
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
-
-
-def _file_kind(mode: int) -> str | None:
-    """What a file that is not a regular file is, in words; None for a regular file."""
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISCHR(mode):
-        return "a character device (a device file, like /dev/zero)"
-    if stat.S_ISBLK(mode):
-        return "a block device (a disk)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
 
 
 def _unsupported(name: str) -> str:

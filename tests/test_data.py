@@ -1,16 +1,20 @@
 from __future__ import annotations
 
 import gzip
+import io
+import os
 import shutil
+import threading
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import mnist_course as mc
-from mnist_course import DataFileError, DataNotFoundError, InputError, load_mnist
+from mnist_course import DataFileError, DataNotFoundError, InputError, data, idx, load_mnist
 from mnist_course.data import ENV_VAR, IDX_FILES
-from mnist_course.idx import write_idx
+from mnist_course.idx import read_idx, write_idx
 
 
 def assert_same(loaded, expected: dict[str, np.ndarray]) -> None:
@@ -278,12 +282,96 @@ def test_summarize(tiny_mnist) -> None:
 
 def test_a_path_that_cannot_be_read(npz_path, idx_folder, monkeypatch) -> None:
     # running as root, permissions cannot deny a read, so the refusal is simulated
-    def refuse(*args, **kwargs):
-        raise PermissionError(13, "Permission denied")
+    real_open = os.open
 
-    monkeypatch.setattr(np, "load", refuse)
-    with pytest.raises(DataFileError, match=r"mnist.npz: cannot be read \(Permission denied\)"):
+    def refuse(path, *args, **kwargs):
+        if str(path).endswith(("mnist.npz", "ubyte")):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse)
+    with pytest.raises(DataFileError, match=r"mnist.npz: permission denied"):
         load_mnist(npz_path)
-    monkeypatch.setattr(Path, "read_bytes", refuse)
-    with pytest.raises(DataFileError, match=r"idx3-ubyte: cannot be read \(Permission denied\)"):
+    with pytest.raises(DataFileError, match=r"idx3-ubyte: permission denied"):
         load_mnist(idx_folder)
+
+
+# ------------------------------------------------------------------ files that are not MNIST
+
+
+def _rewrite_member(path: Path, key: str, data: bytes) -> None:
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members[f"{key}.npy"] = data
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+
+
+def test_an_npz_header_declaring_a_huge_array_is_refused_before_allocating(npz_path) -> None:
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "|u1", "fortran_order": False, "shape": (60_000_000, 28, 28)}
+    )
+    _rewrite_member(npz_path, "x_train", b"\x93NUMPY\x01\x00" + header.getvalue()[8:] + bytes(64))
+    with pytest.raises(DataFileError, match=r"x_train declares shape \(60000000, 28, 28\)"):
+        load_mnist(npz_path)
+
+
+def test_an_npz_member_that_unpacks_past_the_limit_is_refused(npz_path, monkeypatch) -> None:
+    monkeypatch.setattr(data, "MAX_BYTES", 1000)  # the tiny arrays are over it
+    with pytest.raises(DataFileError, match="would unpack to .* bytes, more than the 1,000"):
+        load_mnist(npz_path)
+
+
+def test_a_gzip_idx_file_is_never_expanded_past_its_header(tmp_path, monkeypatch) -> None:
+    # 40 MB of zeros behind a header that declares 10 bytes: read no further than 11
+    bomb = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    with gzip.open(bomb, "wb") as out:
+        out.write(bytes([0, 0, 8, 1]) + (10).to_bytes(4, "big"))
+        for _ in range(40):
+            out.write(bytes(1 << 20))
+    assert bomb.stat().st_size < 100_000
+    with pytest.raises(DataFileError, match="longer than its header says"):
+        read_idx(bomb)
+    monkeypatch.setattr(idx, "MAX_BYTES", 5)
+    with pytest.raises(DataFileError, match="declares 10 bytes of data, more than the 5"):
+        read_idx(bomb)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_special_files_are_named_not_waited_on(tmp_path) -> None:
+    pipe = tmp_path / "mnist.npz"
+    os.mkfifo(pipe)
+    outcome = {}
+    reader = threading.Thread(target=lambda: outcome.update(error=_error_of(pipe)), daemon=True)
+    reader.start()
+    reader.join(20)
+    assert "named pipe" in outcome.get("error", "it hung"), outcome
+    if Path("/dev/zero").exists():
+        assert "character device" in _error_of(Path("/dev/zero"))
+
+
+def _error_of(path: Path) -> str:
+    with pytest.raises(DataFileError) as info:
+        load_mnist(path)
+    return str(info.value)
+
+
+def test_links_that_lead_nowhere_say_so(tmp_path) -> None:
+    loop = tmp_path / "loop.npz"
+    loop.symlink_to(loop)
+    assert "symbolic link loop" in _error_of(loop)
+    dangling = tmp_path / "gone.npz"
+    dangling.symlink_to(tmp_path / "deleted.npz")
+    assert "a symbolic link to" in _error_of(dangling) and "does not exist" in _error_of(dangling)
+
+
+def test_a_folder_holding_the_npz_instead_of_idx_files_says_which_path_to_give(
+    tmp_path, npz_path
+) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    npz_path.rename(folder / "mnist.npz")
+    with pytest.raises(DataNotFoundError, match=r"It holds mnist.npz: give that file's path"):
+        load_mnist(folder)

@@ -73,8 +73,8 @@ def test_truncated_gzip(tmp_path: Path) -> None:
 
 
 def test_unreadable_path(tmp_path: Path) -> None:
-    with pytest.raises(DataFileError, match="cannot be read"):
-        read_idx(tmp_path)  # a folder
+    with pytest.raises(DataFileError, match="is a folder, not an IDX file"):
+        read_idx(tmp_path)
 
 
 def test_write_refuses_unsupported_dtypes(tmp_path: Path) -> None:

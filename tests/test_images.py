@@ -360,7 +360,7 @@ def make_file(tmp_path: Path, kind: str) -> Path:
         ("folder", "is a folder, not an image file"),
         ("link-loop", r"a symbolic link loop"),
         ("dangling-link", r"a symbolic link to .*gone.png, which does not exist"),
-        ("empty", r"the file is empty \(0 bytes\)"),
+        ("empty", r"is empty \(the file has 0 bytes\)"),
         ("text", "not an image file: it holds text"),
         ("svg", r"unsupported format \(SVG, a vector drawing\); export it as PNG or JPEG"),
         ("eps", r"unsupported format \(EPS.*\); export it as PNG or JPEG"),
