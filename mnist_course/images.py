@@ -41,8 +41,8 @@ class NoDigitError(InputError):
 def _as_grey(image: np.ndarray) -> np.ndarray:
     """A float (h, w) array in [0, 1] from grey, RGB or RGBA input of common dtypes."""
     array = np.asarray(image)
-    if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
-        raise InputError(f"expected an image of numbers, got dtype {array.dtype}.")
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
+        raise InputError(f"expected an image of real numbers, got dtype {array.dtype}.")
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4)):
@@ -52,15 +52,22 @@ def _as_grey(image: np.ndarray) -> np.ndarray:
         )
     if min(array.shape[:2]) < 2:
         raise InputError(f"the image is only {array.shape[0]}x{array.shape[1]} pixels.")
+    integers = np.issubdtype(array.dtype, np.integer)
     array = array.astype(np.float64)
     if not np.all(np.isfinite(array)):
         raise InputError("the image contains NaN or infinite values.")
-    if np.issubdtype(np.asarray(image).dtype, np.integer):
-        high = 65535.0 if np.asarray(image).dtype == np.uint16 or array.max() > 255 else 255.0
-        array = array / high
-    if array.min() < 0 or array.max() > 1:
+    low, high = array.min(), array.max()
+    if integers:
+        # 8-bit pixels whatever the integer type that holds them; 16-bit when above 255
+        if low < 0 or high > 65535:
+            raise InputError(
+                f"integer pixel values range from {low:g} to {high:g}; expected 0-255 "
+                "(8-bit) or 0-65535 (16-bit)."
+            )
+        array = array / (255.0 if high <= 255 else 65535.0)
+    elif low < 0 or high > 1:
         raise InputError(
-            f"float image values range from {array.min():g} to {array.max():g}; expected 0-1 "
+            f"float image values range from {low:g} to {high:g}; expected 0-1 "
             "(for 0-255 pixel values, pass a uint8 array)."
         )
     if array.ndim == 3:

@@ -468,3 +468,27 @@ def test_the_trained_lenet_reads_user_photos(real_mnist_path, tmp_path) -> None:
             path = save_photo(image, orientation, tmp_path / f"{kind}-{i}.jpg")
             right += mc.predict_digit(model, mc.to_mnist_image(path))[0] == i % 10
         assert right >= 18, f"{kind}: {right}/20 read right"  # thin pens read 11 before the fix
+
+
+@pytest.mark.parametrize("dtype", [np.uint16, np.int64, np.int32, np.int16])
+def test_integer_pixels_0_255_in_any_integer_type_read_as_8_bit(dtype) -> None:
+    drawing = np.full((120, 120), 255, np.uint8)
+    drawing[30:90, 55:65] = 0  # a dark "1" on white
+    np.testing.assert_allclose(
+        mc.to_mnist_image(drawing.astype(dtype)), mc.to_mnist_image(drawing), atol=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    ("image", "words"),
+    [
+        (np.full((50, 50), -3, np.int8), "integer pixel values range from -3"),
+        (np.full((50, 50), 70000, np.int64), "expected 0-255 (8-bit) or 0-65535 (16-bit)"),
+        (np.zeros((50, 50), complex), "real numbers"),
+        (np.full((50, 50), 2.0), "float image values range from 2"),
+    ],
+)
+def test_pixel_values_that_are_not_pixels_say_what_they_are(image, words) -> None:
+    with pytest.raises(InputError) as info:
+        mc.to_mnist_image(image)
+    assert words in str(info.value)
