@@ -107,16 +107,21 @@ def model_inputs(
     input shape. ``y`` (digits or one-hot rows) comes back as one-hot float32 rows.
     """
     images = check_images(x, name=name)
+    inputs = reshape_for(model, images, name)
+    if y is None:
+        return inputs, None
+    return inputs, one_hot(check_labels(y, name=name, count=len(images)))
+
+
+def reshape_for(model: keras.Model, images: np.ndarray, name: str) -> np.ndarray:
+    """Images already checked, (n, 28, 28), as float32 in the model's input shape."""
     expected = tuple(model.input_shape[1:])
     if None in expected or int(np.prod(expected)) != images[0].size:
         raise InputError(
             f"{name}: model {model.name!r} reads inputs shaped {expected}, not MNIST images. "
             "Is it an MNIST model?"
         )
-    inputs = images.astype(np.float32, copy=False).reshape(len(images), *expected)
-    if y is None:
-        return inputs, None
-    return inputs, one_hot(check_labels(y, name=name, count=len(images)))
+    return images.astype(np.float32, copy=False).reshape(len(images), *expected)
 
 
 def _input_dtype(model: keras.Model) -> str:

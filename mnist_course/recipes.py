@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._backend import keras, tf
-from .arrays import check_images, check_labels
+from .arrays import check_images, check_labels, one_hot
 from .errors import InputError, MnistCourseError
-from .fitting import BATCH_SIZE, LEARNING_RATE, compile_model, fit_checked, model_inputs, set_seed
+from .fitting import BATCH_SIZE, LEARNING_RATE, compile_model, fit_checked, reshape_for, set_seed
 from .models import MODELS, PRECISIONS, build_model, resolve_precision
 
 __all__ = [
@@ -259,11 +259,14 @@ def train_course_model(
         )
         optimizer = OPTIMIZERS[recipe.optimizer](recipe.schedule(steps))
         compile_model(model, optimizer=optimizer)
-    x, y = model_inputs(model, _scaled(raw), digits, "train_course_model")
+    # checked once, above: only scaled and shaped here
+    x, y = reshape_for(model, _scaled(raw), "train_course_model"), one_hot(digits)
     val = None
     if validation is not None:
-        val_images = check_images(validation[0], name="train_course_model (validation)")
-        val = model_inputs(model, _scaled(val_images), validation[1], "train_course_model")
+        name = "train_course_model (validation)"
+        val_images = check_images(validation[0], name=name)
+        val_digits = check_labels(validation[1], name=name, count=len(val_images))
+        val = reshape_for(model, _scaled(val_images), name), one_hot(val_digits)
     history = fit_checked(
         model,
         x,
