@@ -36,6 +36,13 @@ def figure_to_png(fig: Figure, dpi: int = 80) -> bytes:
     return buffer.getvalue()
 
 
+def _show(picture: widgets.Image, png: bytes) -> None:
+    """Show `png` in `picture`; hide the picture when there is none (a browser would draw
+    an empty image as a broken-image icon)."""
+    picture.value = png
+    picture.layout.display = None if png else "none"
+
+
 class DatasetBrowser:
     """Step through MNIST images one at a time, optionally only one digit.
 
@@ -104,7 +111,7 @@ class DatasetBrowser:
         index, count = self.index, len(self.indices)
         if index < 0:
             self.caption.value = f"No image of digit {self.digit.value} in this set."
-            self.picture.value = b""
+            _show(self.picture, b"")
             return
         label = int(self.labels[index])
         self.caption.value = (
@@ -116,7 +123,7 @@ class DatasetBrowser:
         draw_digit(ax, self.images[index])
         ax.set_title(f"x[{index}]  label {label}")
         ax.set_axis_off()
-        self.picture.value = figure_to_png(fig)
+        _show(self.picture, figure_to_png(fig))
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -231,7 +238,7 @@ class PredictionExplorer:
         index, count = self.index, len(self.indices)
         if index < 0:
             self.caption.value = "No image matches these filters."
-            self.picture.value = b""
+            _show(self.picture, b"")
             return
         true, predicted = int(self.labels[index]), int(self.predictions[index])
         verdict = "right" if true == predicted else "<b style='color:crimson'>wrong</b>"
@@ -241,7 +248,7 @@ class PredictionExplorer:
             f"({self.probabilities[index, predicted]:.1%}), {verdict}"
         )
         fig = plot_prediction(self.images[index], self.probabilities[index], label=true)
-        self.picture.value = figure_to_png(fig)
+        _show(self.picture, figure_to_png(fig))
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

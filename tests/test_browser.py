@@ -279,6 +279,17 @@ def picture(output, index: int = 0) -> str:
     return image.get_attribute("src") or ""
 
 
+def wait_for_pictures(output) -> None:
+    """Wait until every picture the widget shows is loaded and drawn (none broken)."""
+    output.page.wait_for_function(
+        """output => [...output.querySelectorAll('img')]
+            .filter(img => img.offsetParent !== null)
+            .every(img => img.complete && img.naturalWidth > 0)""",
+        arg=output.element_handle(),
+        timeout=60_000,
+    )
+
+
 def wait_for_new_picture(output, before: str, index: int = 0, timeout: float = 60) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -296,12 +307,15 @@ def test_dataset_browser_in_notebook_01(lab) -> None:
         output = widget_output(page, "Show")
         expect(output).to_contain_text("image 1 of 60000", timeout=60_000)
         check_controls(output, ["Show", "Image"], dropdowns=["all digits"])
+        wait_for_pictures(output)
+        output.screenshot(path=str(SCREENSHOTS / "dataset_browser_start.png"))
         first = picture(output)
         output.locator("select").select_option(label="3")
         expect(output).to_contain_text("label 3", timeout=30_000)
         expect(output).to_contain_text("image 1 of 6131")
         wait_for_new_picture(output, first)
         check_controls(output, ["Show", "Image"], dropdowns=["3"])
+        wait_for_pictures(output)
         output.screenshot(path=str(SCREENSHOTS / "dataset_browser.png"))
 
 
@@ -327,12 +341,11 @@ def test_live_curves_in_notebook_03(lab) -> None:
             "document.body.innerText.includes('(ipykernel) | Idle')", timeout=180_000
         )
         assert page.locator(".jp-OutputArea-output img").count() == 1, "curves not in place"
-        box = page.locator(".jp-OutputArea-output img").first.bounding_box()
+        box = output.locator("img").bounding_box()
         assert box and box["width"] > 300
-        page.locator(".jp-OutputArea-output img").first.scroll_into_view_if_needed()
-        page.locator(".jp-OutputArea-output").filter(has=page.locator("img")).first.screenshot(
-            path=str(SCREENSHOTS / "live_curves.png")
-        )
+        output.scroll_into_view_if_needed()
+        wait_for_pictures(output)
+        output.screenshot(path=str(SCREENSHOTS / "live_curves.png"))
 
 
 def test_prediction_explorer_in_notebook_04(lab) -> None:
@@ -343,6 +356,8 @@ def test_prediction_explorer_in_notebook_04(lab) -> None:
         expect(output).to_contain_text("image 1 of 10000", timeout=60_000)
         labels = ["true", "predicted", "only mistakes", "image"]
         check_controls(output, labels, dropdowns=["any", "any"])
+        wait_for_pictures(output)
+        output.screenshot(path=str(SCREENSHOTS / "prediction_explorer_start.png"))
         first = picture(output)
         output.get_by_role("checkbox", name="only mistakes").check()
         expect(output).to_contain_text("wrong", timeout=30_000)
@@ -350,6 +365,13 @@ def test_prediction_explorer_in_notebook_04(lab) -> None:
         output.locator("select").first.select_option(label="7")
         expect(output).to_contain_text("true 7", timeout=30_000)
         check_controls(output, labels, dropdowns=["7", "any"])
+        # no image passes: the caption says so, and no broken-image icon is left
+        output.locator("select").nth(1).select_option(label="7")
+        expect(output).to_contain_text("No image matches these filters", timeout=30_000)
+        assert output.locator("img:visible").count() == 0, "an empty picture is still shown"
+        output.locator("select").nth(1).select_option(label="any")
+        expect(output).to_contain_text("true 7", timeout=30_000)
+        wait_for_pictures(output)
         output.screenshot(path=str(SCREENSHOTS / "prediction_explorer.png"))
 
 
@@ -378,6 +400,7 @@ def test_drawing_pad_and_playground_in_notebook_05(lab) -> None:
         expect(pad).to_contain_text("It looks like a", timeout=60_000)
         assert "sure)" in pad.inner_text()
         assert pad.locator("img").count() >= 1, "no picture of what the model read"
+        wait_for_pictures(pad)
         pad.screenshot(path=str(SCREENSHOTS / "drawing_pad.png"))
 
         playground = widget_output(page, "hidden units")
@@ -401,6 +424,7 @@ def test_drawing_pad_and_playground_in_notebook_05(lab) -> None:
         table = playground.locator("table").inner_text()
         assert "1,000" in table and "No runs yet" not in playground.inner_text()
         assert playground.locator("img").count() >= 1, "no learning curves"
+        wait_for_pictures(playground)
         playground.screenshot(path=str(SCREENSHOTS / "training_playground.png"))
         page.screenshot(path=str(SCREENSHOTS / "notebook_05.png"))
     for name in ("drawing_pad", "training_playground"):

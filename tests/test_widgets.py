@@ -43,6 +43,9 @@ def test_browser_with_a_missing_digit(tiny_mnist) -> None:
     browser = DatasetBrowser(tiny_mnist["x_train"], labels)
     browser.digit.value = 7
     assert browser.index == -1 and "No image of digit 7" in browser.caption.value
+    assert browser.picture.layout.display == "none"  # no broken-image icon
+    browser.digit.value = 1
+    assert browser.picture.layout.display is None and bytes(browser.picture.value)
 
 
 def test_browser_checks_its_input(tiny_mnist) -> None:
@@ -108,6 +111,7 @@ def test_explorer_filters_by_true_and_predicted_digit(explorer) -> None:
     assert explorer.indices.tolist() == [2, 12]
     explorer.true_digit.value = 9
     assert explorer.index == -1 and "No image matches" in explorer.caption.value
+    assert explorer.picture.layout.display == "none"
 
 
 def test_explorer_checks_its_input(tiny_mnist) -> None:
