@@ -18,7 +18,15 @@ from .arrays import check_images, check_labels, check_probabilities
 from .evaluation import predict
 from .plots import draw_digit, plot_prediction
 
-__all__ = ["DatasetBrowser", "PredictionExplorer", "figure_to_png"]
+__all__ = ["ALL_DIGITS", "ANY_DIGIT", "DatasetBrowser", "PredictionExplorer", "figure_to_png"]
+
+# The value of the "every digit" option of a digit dropdown. Not None: ipywidgets 8 shows a
+# dropdown whose value is None as an empty box, so the learner would never see the label.
+ALL_DIGITS = "all"
+ANY_DIGIT = "any"
+# Room for each control's whole label; the dropdowns are given a width no larger than they
+# need, since three default 300-pixel controls in a row are wider than a notebook.
+_LABELS = {"description_width": "initial"}
 
 
 def figure_to_png(fig: Figure, dpi: int = 80) -> bytes:
@@ -26,6 +34,13 @@ def figure_to_png(fig: Figure, dpi: int = 80) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
+
+
+def _show(picture: widgets.Image, png: bytes) -> None:
+    """Show `png` in `picture`; hide the picture when there is none (a browser would draw
+    an empty image as a broken-image icon)."""
+    picture.value = png
+    picture.layout.display = None if png else "none"
 
 
 class DatasetBrowser:
@@ -41,7 +56,7 @@ class DatasetBrowser:
     Attributes
     ----------
     digit : ipywidgets.Dropdown
-        Which digit to show; ``None`` for all.
+        Which digit to show: 0-9, or ``"all"`` (:data:`ALL_DIGITS`, labelled "all digits").
     position : ipywidgets.IntSlider
         Position among the images of that digit.
     caption : ipywidgets.HTML
@@ -54,9 +69,11 @@ class DatasetBrowser:
         self.images = check_images(images, name="DatasetBrowser")
         self.labels = check_labels(labels, name="DatasetBrowser", count=len(self.images))
         self.digit = widgets.Dropdown(
-            options=[("all digits", None)] + [(str(d), d) for d in range(10)],
-            value=None,
+            options=[("all digits", ALL_DIGITS)] + [(str(d), d) for d in range(10)],
+            value=ALL_DIGITS,
             description="Show",
+            style=_LABELS,
+            layout=widgets.Layout(width="160px"),
         )
         self.position = widgets.IntSlider(
             value=0, min=0, max=len(images) - 1, description="Image", continuous_update=False
@@ -73,7 +90,7 @@ class DatasetBrowser:
     @property
     def indices(self) -> np.ndarray:
         """Indices (into ``images``) of the images the current filter lets through."""
-        if self.digit.value is None:
+        if self.digit.value == ALL_DIGITS:
             return np.arange(len(self.labels))
         return np.flatnonzero(self.labels == self.digit.value)
 
@@ -94,7 +111,7 @@ class DatasetBrowser:
         index, count = self.index, len(self.indices)
         if index < 0:
             self.caption.value = f"No image of digit {self.digit.value} in this set."
-            self.picture.value = b""
+            _show(self.picture, b"")
             return
         label = int(self.labels[index])
         self.caption.value = (
@@ -106,7 +123,7 @@ class DatasetBrowser:
         draw_digit(ax, self.images[index])
         ax.set_title(f"x[{index}]  label {label}")
         ax.set_axis_off()
-        self.picture.value = figure_to_png(fig)
+        _show(self.picture, figure_to_png(fig))
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -135,7 +152,7 @@ class PredictionExplorer:
     ----------
     only_mistakes : ipywidgets.Checkbox
     true_digit, predicted_digit : ipywidgets.Dropdown
-        ``None`` for any digit.
+        A digit 0-9, or ``"any"`` (:data:`ANY_DIGIT`).
     position : ipywidgets.IntSlider
         Position among the images that pass the filters.
     caption : ipywidgets.HTML
@@ -159,10 +176,23 @@ class PredictionExplorer:
             )
         )
         self.predictions = self.probabilities.argmax(axis=1)
-        digits = [("any", None)] + [(str(d), d) for d in range(10)]
-        self.only_mistakes = widgets.Checkbox(value=False, description="only mistakes")
-        self.true_digit = widgets.Dropdown(options=digits, value=None, description="true")
-        self.predicted_digit = widgets.Dropdown(options=digits, value=None, description="predicted")
+        digits = [("any", ANY_DIGIT)] + [(str(d), d) for d in range(10)]
+        self.only_mistakes = widgets.Checkbox(
+            value=False,
+            description="only mistakes",
+            indent=False,
+            layout=widgets.Layout(width="auto"),
+        )
+        self.true_digit, self.predicted_digit = (
+            widgets.Dropdown(
+                options=digits,
+                value=ANY_DIGIT,
+                description=name,
+                style=_LABELS,
+                layout=widgets.Layout(width="150px"),
+            )
+            for name in ("true", "predicted")
+        )
         self.position = widgets.IntSlider(
             value=0, min=0, max=len(self.images) - 1, description="image", continuous_update=False
         )
@@ -187,9 +217,9 @@ class PredictionExplorer:
         keep = np.ones(len(self.labels), dtype=bool)
         if self.only_mistakes.value:
             keep &= self.predictions != self.labels
-        if self.true_digit.value is not None:
+        if self.true_digit.value != ANY_DIGIT:
             keep &= self.labels == self.true_digit.value
-        if self.predicted_digit.value is not None:
+        if self.predicted_digit.value != ANY_DIGIT:
             keep &= self.predictions == self.predicted_digit.value
         return np.flatnonzero(keep)
 
@@ -208,7 +238,7 @@ class PredictionExplorer:
         index, count = self.index, len(self.indices)
         if index < 0:
             self.caption.value = "No image matches these filters."
-            self.picture.value = b""
+            _show(self.picture, b"")
             return
         true, predicted = int(self.labels[index]), int(self.predictions[index])
         verdict = "right" if true == predicted else "<b style='color:crimson'>wrong</b>"
@@ -218,7 +248,7 @@ class PredictionExplorer:
             f"({self.probabilities[index, predicted]:.1%}), {verdict}"
         )
         fig = plot_prediction(self.images[index], self.probabilities[index], label=true)
-        self.picture.value = figure_to_png(fig)
+        _show(self.picture, figure_to_png(fig))
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

@@ -21,8 +21,20 @@ def test_browser_filters_by_digit(tiny_mnist) -> None:
     assert browser.index == 3
     browser.position.value = 2
     assert browser.index == 23 and "image 3 of 5" in browser.caption.value
-    browser.digit.value = None
+    browser.digit.value = "all"
     assert browser.position.max == 49
+
+
+def test_browser_dropdown_shows_all_digits_on_first_display(tiny_mnist) -> None:
+    # ipywidgets 8 draws a dropdown whose value is None as an empty box: the "all" option
+    # must be a real, selected option so its label shows.
+    browser = DatasetBrowser(tiny_mnist["x_train"], tiny_mnist["y_train"])
+    assert browser.digit.index is not None and browser.digit.value is not None
+    assert browser.digit.label == "all digits"
+    assert browser.digit.options[browser.digit.index] == ("all digits", "all")
+    browser.digit.value = 3
+    browser.digit.label = "all digits"
+    assert len(browser.indices) == 50
 
 
 def test_browser_with_a_missing_digit(tiny_mnist) -> None:
@@ -31,6 +43,9 @@ def test_browser_with_a_missing_digit(tiny_mnist) -> None:
     browser = DatasetBrowser(tiny_mnist["x_train"], labels)
     browser.digit.value = 7
     assert browser.index == -1 and "No image of digit 7" in browser.caption.value
+    assert browser.picture.layout.display == "none"  # no broken-image icon
+    browser.digit.value = 1
+    assert browser.picture.layout.display is None and bytes(browser.picture.value)
 
 
 def test_browser_checks_its_input(tiny_mnist) -> None:
@@ -80,6 +95,15 @@ def test_explorer_only_mistakes(explorer) -> None:
     assert "image 2 of 3" in explorer.caption.value
 
 
+def test_explorer_dropdowns_show_any_on_first_display(explorer) -> None:
+    for dropdown in (explorer.true_digit, explorer.predicted_digit):
+        assert dropdown.index is not None and dropdown.value is not None
+        assert dropdown.label == "any"
+    explorer.true_digit.value = 4
+    explorer.true_digit.label = "any"
+    assert len(explorer.indices) == 20
+
+
 def test_explorer_filters_by_true_and_predicted_digit(explorer) -> None:
     explorer.predicted_digit.value = 7
     assert explorer.indices.tolist() == [2, 7, 12, 17]
@@ -87,6 +111,7 @@ def test_explorer_filters_by_true_and_predicted_digit(explorer) -> None:
     assert explorer.indices.tolist() == [2, 12]
     explorer.true_digit.value = 9
     assert explorer.index == -1 and "No image matches" in explorer.caption.value
+    assert explorer.picture.layout.display == "none"
 
 
 def test_explorer_checks_its_input(tiny_mnist) -> None:
