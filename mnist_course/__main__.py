@@ -30,6 +30,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 600:
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most 600, got {text}")
+    return value
+
+
 def _seed(text: str) -> int:
     try:
         value = int(text)
@@ -103,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     doctor.add_argument("--data", type=Path, help="the MNIST path you will use (default: as train)")
     doctor.add_argument(
-        "--timeout", type=float, default=3.0, help="seconds to wait for the download server"
+        "--timeout", type=_seconds, default=3.0, help="seconds to wait for the download server"
     )
     return parser
 
@@ -120,6 +130,13 @@ def _train(args: argparse.Namespace) -> int:
         raise MnistCourseError(f"--out {out}: the file name must end in .keras")
     if not out.parent.resolve().is_dir():
         raise MnistCourseError(f"--out {out}: folder {out.parent} does not exist")
+    if out.is_dir():
+        raise MnistCourseError(f"--out {out}: is a folder; give a file name inside it")
+    if len(out.name.encode()) > 255:  # checked now, not after minutes of training
+        raise MnistCourseError(
+            f"--out: the file name is {len(out.name.encode())} bytes long; "
+            "most file systems allow 255"
+        )
     (x_train, y_train), (x_test, y_test) = load_mnist(args.data)
     if args.limit:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]

@@ -46,12 +46,25 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     )
     os.close(handle)
     tmp = Path(name)
+    # mkstemp makes the file private (0600); give it what a plain open() would have given,
+    # or keep the mode of the file it replaces
+    try:
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
+        os.chmod(tmp, mode)
+    except OSError:
+        pass
     try:
         yield tmp
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def _remove_stale(folder: Path, suffix: str) -> None:

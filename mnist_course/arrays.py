@@ -35,6 +35,9 @@ __all__ = [
     "check_images",
     "check_labels",
     "check_probabilities",
+    "check_matrix",
+    "check_count",
+    "check_indices",
     "flatten",
     "to_images",
     "scale",
@@ -229,7 +232,51 @@ def check_probabilities(
         raise InputError(f"{name}: got {count} images but {len(array)} rows of probabilities.")
     if not np.all(np.isfinite(array)):
         raise InputError(f"{name}: the probabilities contain NaN or infinite values.")
+    if array.min() < 0 or array.max() > 1 + 1e-6:
+        raise InputError(
+            f"{name}: values range from {array.min():g} to {array.max():g}; probabilities run "
+            "from 0 to 1 (raw scores? the model's last layer needs activation='softmax')."
+        )
     return array.astype(np.float32, copy=False)
+
+
+def check_matrix(matrix: object, *, name: str = "matrix") -> np.ndarray:
+    """Check a confusion matrix: (10, 10) counts, as ``mc.confusion_matrix`` returns (int64)."""
+    array = _array(matrix, name, "counts")
+    if array.shape != (NUM_CLASSES, NUM_CLASSES):
+        raise InputError(
+            f"{name}: expected a (10, 10) confusion matrix (mc.confusion_matrix), got shape "
+            f"{array.shape}."
+        )
+    if not np.all(np.isfinite(array)) or array.min() < 0 or np.any(array != np.round(array)):
+        raise InputError(f"{name}: a confusion matrix holds counts: whole numbers from 0 up.")
+    return array.astype(np.int64)
+
+
+def check_count(value: object, *, name: str, what: str = "count") -> int:
+    """A positive whole number of things to show (``count``, ``columns``...)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise InputError(f"{name}: {what} must be a whole number of at least 1, got {value!r}.")
+    return int(value)
+
+
+def check_indices(indices: object, size: int, *, name: str) -> list[int]:
+    """Positions into a batch of ``size``: whole numbers, or a boolean mask of length ``size``."""
+    array = np.asarray(indices) if indices is not None else np.asarray([], dtype=object)
+    if array.dtype == bool:
+        if array.shape != (size,):
+            raise InputError(
+                f"{name}: a boolean mask needs one entry per image ({size}), got {array.shape}."
+            )
+        array = np.flatnonzero(array)
+    if indices is None or not np.issubdtype(array.dtype, np.integer) or array.ndim > 1:
+        raise InputError(
+            f"{name}: indices must be whole numbers (positions of images) or a boolean mask, "
+            f"got {indices!r:.60}."
+        )
+    if array.size and (array.min() < -size or array.max() >= size):
+        raise InputError(f"{name}: indices must be below {size}, the number of images.")
+    return [int(i) for i in array.reshape(-1)]
 
 
 def flatten(images: object) -> np.ndarray:
@@ -277,8 +324,18 @@ def scale(images: object) -> np.ndarray:
     numpy.ndarray
         float32 with the shape given, ``images / 255``.
     """
-    check_images(images, name="scale", single=None)
+    refuse_scaled(check_images(images, name="scale", single=None), "scale")
     return np.asarray(images).astype(np.float32) / np.float32(255)
+
+
+def refuse_scaled(images: np.ndarray, name: str) -> None:
+    """Raise if float images already look scaled to [0, 1]: scaling again would dim them."""
+    if np.issubdtype(images.dtype, np.floating) and images.size and 0 < images.max() <= 1:
+        raise InputError(
+            f"{name}: these images are already scaled (values from {images.min():g} to "
+            f"{images.max():g}); scaling again would divide by 255 twice. Pass the raw "
+            "pixels, as load_mnist gives them (uint8 0-255)."
+        )
 
 
 def one_hot(labels: object) -> np.ndarray:
@@ -327,6 +384,8 @@ def prepare(
     if layout not in ("flat", "image"):
         raise InputError(f"prepare: layout must be 'flat' or 'image', not {layout!r}.")
     batch = check_images(images, name="prepare")
+    if scaled:
+        refuse_scaled(batch, "prepare")
     y = None if labels is None else one_hot(check_labels(labels, name="prepare", count=len(batch)))
     x = batch.astype(np.float32)
     if scaled:

@@ -8,14 +8,21 @@ says what was expected, not a traceback from inside TensorFlow.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._backend import keras, tf
-from .arrays import NUM_CLASSES, check_images, check_labels, check_probabilities
+from .arrays import (
+    NUM_CLASSES,
+    check_count,
+    check_images,
+    check_labels,
+    check_matrix,
+    check_probabilities,
+)
 from .errors import InputError
+from .models import check_model
 
 __all__ = [
     "predict",
@@ -36,42 +43,6 @@ PREDICT_BATCH = 8192
 # The traced pass is kept on the model itself, as Keras keeps model.predict_function: it
 # lives and dies with the model and reads its current weights at every call.
 _TRACED = "_mnist_course_forward"
-
-
-def check_model(model: object, name: str = "model") -> keras.Model:
-    """Check that ``model`` is a Keras model that reads MNIST images and gives 10 outputs.
-
-    Raises
-    ------
-    InputError
-        Not a Keras model (a file name? load it first), an input that is not 784 numbers
-        or a 28x28 image, or not 10 outputs; the message says what the model has.
-    """
-    if isinstance(model, str | os.PathLike):
-        raise InputError(
-            f"{name}: got the path {str(model)!r}, not a model. Load it first: "
-            "model = mc.load_model(path)."
-        )
-    if not isinstance(model, keras.Model):
-        raise InputError(f"{name}: expected a Keras model, got {type(model).__name__}.")
-    try:
-        inputs, outputs = tuple(model.input_shape[1:]), tuple(model.output_shape[1:])
-    except (AttributeError, ValueError):
-        raise InputError(
-            f"{name}: model {model.name!r} has no input shape yet; build it with "
-            "keras.Input(shape=...) as its first layer."
-        ) from None
-    if inputs not in ((784,), (28, 28), (28, 28, 1)):
-        raise InputError(
-            f"{name}: model {model.name!r} reads inputs shaped {inputs}, not MNIST images "
-            "((784,), (28, 28) or (28, 28, 1)). Is it an MNIST model?"
-        )
-    if outputs != (NUM_CLASSES,):
-        raise InputError(
-            f"{name}: model {model.name!r} gives outputs shaped {outputs}; an MNIST "
-            "classifier gives 10, one probability per digit."
-        )
-    return model
 
 
 def _forward(model: keras.Model):
@@ -99,6 +70,11 @@ def _forward(model: keras.Model):
 def _probabilities(model: keras.Model, x: np.ndarray) -> np.ndarray:
     step = PREDICT_BATCH
     out = np.concatenate([_forward(model)(x[i : i + step]).numpy() for i in range(0, len(x), step)])
+    if not np.all(np.isfinite(out)):
+        raise InputError(
+            f"model {model.name!r} outputs NaN or infinite values: its weights hold NaN or "
+            "inf (did training diverge? try a smaller learning rate and train again)."
+        )
     # A model ending in raw scores (no softmax) would give wrong losses and confidences.
     if out.min() < 0 or np.abs(out.sum(axis=1) - 1).max() > 1e-2:
         raise InputError(
@@ -320,6 +296,7 @@ def most_confident_mistakes(
     probabilities: np.ndarray, labels: np.ndarray, count: int = 16
 ) -> np.ndarray:
     """Indices of the wrong predictions the model was most sure of, most sure first."""
+    count = check_count(count, name="most_confident_mistakes", what="count")
     probabilities = check_probabilities(probabilities, name="most_confident_mistakes")
     labels = check_labels(labels, name="most_confident_mistakes", count=len(probabilities))
     predicted = probabilities.argmax(axis=1)
@@ -330,7 +307,8 @@ def most_confident_mistakes(
 
 def most_confused_pairs(matrix: np.ndarray, count: int = 5) -> list[tuple[int, int, int]]:
     """The (true digit, predicted digit, count) pairs with the most mistakes, most first."""
-    matrix = np.asarray(matrix).copy()
+    count = check_count(count, name="most_confused_pairs", what="count")
+    matrix = check_matrix(matrix, name="most_confused_pairs").copy()
     np.fill_diagonal(matrix, 0)
     order = np.argsort(-matrix, axis=None, kind="stable")[:count]
     pairs = [(int(i // matrix.shape[1]), int(i % matrix.shape[1])) for i in order]

@@ -19,6 +19,7 @@ from ._backend import keras, tf
 from .arrays import check_images, check_labels, one_hot
 from .callbacks import EpochLog, KeepBest
 from .errors import InputError
+from .models import check_model
 
 __all__ = [
     "BATCH_SIZE",
@@ -44,13 +45,15 @@ def set_seed(seed: int) -> None:
     repeat. Results can still differ between machines or library versions (different CPU
     instructions round differently), which is why notebooks tag accuracies as varying.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**32:
-        raise InputError(
-            f"set_seed: seed must be a whole number from 0 to 2**32 - 1, got {seed!r}."
-        )
-    keras.utils.set_random_seed(int(seed))
+    keras.utils.set_random_seed(_seed(seed, "set_seed"))
     # Without this, multi-threaded kernels may sum in a different order on each run.
     tf.config.experimental.enable_op_determinism()
+
+
+def _seed(seed: object, name: str) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**32:
+        raise InputError(f"{name}: seed must be a whole number from 0 to 2**32 - 1, got {seed!r}.")
+    return int(seed)
 
 
 def compile_model(
@@ -83,6 +86,8 @@ def compile_model(
     keras.Model
         The same model, compiled with categorical cross-entropy and accuracy.
     """
+    if not isinstance(model, keras.Model):
+        raise InputError(f"compile_model: expected a Keras model, got {type(model).__name__}.")
     if tf.distribute.has_strategy():
         # Keras 3.15's multi-step training loop fails under MirroredStrategy ("You must feed
         # a value for placeholder tensor"), so distributed models run one step per call.
@@ -107,6 +112,9 @@ def model_inputs(
     input shape. ``y`` (digits or one-hot rows) comes back as one-hot float32 rows.
     """
     images = check_images(x, name=name)
+    if np.issubdtype(images.dtype, np.integer):
+        # integer pixels are raw 0-255, scaled on the way in, as mc.predict does with them
+        images = images.astype(np.float32) / np.float32(255)
     inputs = reshape_for(model, images, name)
     if y is None:
         return inputs, None
@@ -212,7 +220,23 @@ def train(
         interrupted (Ctrl-C or the notebook's stop button), it stops cleanly after
         restoring the best weights seen so far, and the history holds the epochs done.
     """
+    check_model(model, "train")
     epochs, batch_size = _positive(epochs, "epochs"), _positive(batch_size, "batch_size")
+    if y is None:
+        raise InputError("train: labels are needed: train(model, x, y, epochs=...).")
+    if seed is not None:
+        _seed(seed, "train")
+    if progress is not None and not isinstance(progress, keras.callbacks.Callback):
+        raise InputError(
+            f"train: progress must be a Keras callback such as mc.LiveCurves(), got {progress!r}."
+        )
+    callbacks = () if callbacks is None else callbacks
+    if not all(isinstance(c, keras.callbacks.Callback) for c in callbacks):
+        raise InputError("train: callbacks must be a list of Keras callbacks.")
+    if augment is not None and not isinstance(augment, keras.layers.Layer):
+        raise InputError(
+            "train: augment must be a Keras layer, such as mc.augmentation(), or None."
+        )
     x, y = model_inputs(model, x, y, "train")
     validation = None
     if validation_data is not None:

@@ -40,7 +40,13 @@ class NoDigitError(InputError):
 
 def _as_grey(image: np.ndarray) -> np.ndarray:
     """A float (h, w) array in [0, 1] from grey, RGB or RGBA input of common dtypes."""
-    array = np.asarray(image)
+    try:
+        array = np.asarray(image)
+    except (ValueError, TypeError):  # NumPy refuses nested lists of different lengths
+        raise InputError(
+            "expected one image as an array of numbers; got a ragged list (rows of "
+            "different lengths)."
+        ) from None
     if array.dtype == bool or not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
         raise InputError(f"expected an image of real numbers, got dtype {array.dtype}.")
     if array.ndim == 3 and array.shape[-1] == 1:

@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ._backend import keras
-from .arrays import check_images
+from .arrays import check_count, check_images
 from .errors import InputError
 from .evaluation import check_model
 from .plots import draw_digit
@@ -134,8 +134,13 @@ def plot_weight_images(weights: np.ndarray, count: int = 15, columns: int = 5) -
         raise InputError(
             f"plot_weight_images: expected weights shaped (784, units), got {weights.shape}."
         )
-    count = max(1, min(count, weights.shape[1]))
-    columns = max(1, min(columns, count))
+    if weights.shape[1] == 0 or not np.issubdtype(weights.dtype, np.floating):
+        raise InputError(
+            f"plot_weight_images: expected float weights shaped (784, units), got "
+            f"{weights.shape} {weights.dtype}."
+        )
+    count = min(check_count(count, name="plot_weight_images", what="count"), weights.shape[1])
+    columns = min(check_count(columns, name="plot_weight_images", what="columns"), count)
     rows = -(-count // columns)
     fig = Figure(figsize=(1.5 * columns, 1.6 * rows), layout="constrained")
     axes = fig.subplots(rows, columns, squeeze=False)

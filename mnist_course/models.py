@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Sequence
 
 from ._backend import keras, tf
+from .arrays import NUM_CLASSES
 from .errors import InputError
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "input_layout",
     "has_native_bfloat16",
     "resolve_precision",
+    "check_model",
 ]
 
 layers = keras.layers
@@ -274,7 +276,7 @@ def build_model(name: str, *, precision: str = "float32", **kwargs: object) -> k
     """
     try:
         builder = MODELS[name]
-    except KeyError:
+    except (KeyError, TypeError):
         raise InputError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}.") from None
     policy = resolve_precision(precision)
     # Layers take the global dtype policy when they are created, so set it just for them.
@@ -282,6 +284,11 @@ def build_model(name: str, *, precision: str = "float32", **kwargs: object) -> k
     keras.config.set_dtype_policy(policy)
     try:
         return builder(**kwargs)
+    except (TypeError, ValueError) as error:  # a wrong option, or a size Keras refuses
+        raise InputError(
+            f"build_model: {name!r} cannot be built with {kwargs}: {error}. See "
+            f"help(mc.{builder.__name__}) for its options."
+        ) from None
     finally:
         keras.config.set_dtype_policy(previous)
 
@@ -289,3 +296,39 @@ def build_model(name: str, *, precision: str = "float32", **kwargs: object) -> k
 def input_layout(model: keras.Model) -> str:
     """``"flat"`` when the model reads (n, 784) vectors, ``"image"`` for (n, 28, 28, 1)."""
     return "flat" if len(model.input_shape) == 2 else "image"
+
+
+def check_model(model: object, name: str = "model") -> keras.Model:
+    """Check that ``model`` is a Keras model that reads MNIST images and gives 10 outputs.
+
+    Raises
+    ------
+    InputError
+        Not a Keras model (a file name? load it first), an input that is not 784 numbers
+        or a 28x28 image, or not 10 outputs; the message says what the model has.
+    """
+    if isinstance(model, str | os.PathLike):
+        raise InputError(
+            f"{name}: got the path {str(model)!r}, not a model. Load it first: "
+            "model = mc.load_model(path)."
+        )
+    if not isinstance(model, keras.Model):
+        raise InputError(f"{name}: expected a Keras model, got {type(model).__name__}.")
+    try:
+        inputs, outputs = tuple(model.input_shape[1:]), tuple(model.output_shape[1:])
+    except (AttributeError, ValueError):
+        raise InputError(
+            f"{name}: model {model.name!r} has no input shape yet; build it with "
+            "keras.Input(shape=...) as its first layer."
+        ) from None
+    if inputs not in ((784,), (28, 28), (28, 28, 1)):
+        raise InputError(
+            f"{name}: model {model.name!r} reads inputs shaped {inputs}, not MNIST images "
+            "((784,), (28, 28) or (28, 28, 1)). Is it an MNIST model?"
+        )
+    if outputs != (NUM_CLASSES,):
+        raise InputError(
+            f"{name}: model {model.name!r} gives outputs shaped {outputs}; an MNIST "
+            "classifier gives 10, one probability per digit."
+        )
+    return model

@@ -17,7 +17,15 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .arrays import NUM_CLASSES, check_images, check_labels, check_probabilities
+from .arrays import (
+    NUM_CLASSES,
+    check_count,
+    check_images,
+    check_indices,
+    check_labels,
+    check_matrix,
+    check_probabilities,
+)
 from .errors import InputError
 
 __all__ = [
@@ -70,7 +78,8 @@ def plot_digits(
     matplotlib.figure.Figure
     """
     images = check_images(images, name="plot_digits")
-    count = max(1, min(count, len(images)))
+    count = min(check_count(count, name="plot_digits", what="count"), len(images))
+    columns = check_count(columns, name="plot_digits", what="columns")
     # labels (and predictions) are needed for the digits drawn, not for the whole batch
     if labels is not None:
         labels = check_labels(labels, name="plot_digits")
@@ -120,10 +129,10 @@ def plot_pixels(image: np.ndarray, label: int | None = None) -> Figure:
     ax = fig.subplots()
     high = float(image.max()) or 1.0
     ax.imshow(image, cmap="gray_r", vmin=0, vmax=high)
-    integers = np.issubdtype(image.dtype, np.integer)
+    integers = np.issubdtype(image.dtype, np.integer) or high > 1  # raw 0-255, even as floats
     for (row, col), value in np.ndenumerate(image):
         if value:
-            text = f"{int(value)}" if integers else f"{value:.1f}"[1:] if value < 1 else "1"
+            text = f"{int(value)}" if integers else f"{value:.2g}".lstrip("0") if value < 1 else "1"
             ax.text(
                 col,
                 row,
@@ -218,9 +227,8 @@ def plot_history(
         raise InputError(f"plot_history: {len(histories)} histories but {len(labels)} labels.")
     fig = Figure(figsize=(10, 3.8), layout="constrained")
     loss_ax, acc_ax = fig.subplots(1, 2)
-    for color, history, label in zip(
-        ("C0", "C1", "C2", "C3", "C4", "C5", "C6", "C7"), histories, labels, strict=False
-    ):
+    colors = [f"C{i % 10}" for i in range(len(histories))]  # matplotlib's ten, round again
+    for color, history, label in zip(colors, histories, labels, strict=True):
         metrics = _metrics(history)
         for ax, key in ((loss_ax, "loss"), (acc_ax, "accuracy")):
             for prefix, style in (("", "-"), ("val_", "--")):
@@ -262,9 +270,7 @@ def plot_confusion_matrix(matrix: np.ndarray, title: str | None = None) -> Figur
         ``mc.confusion_matrix``).
     title : str, optional
     """
-    matrix = np.asarray(matrix)
-    if matrix.shape != (NUM_CLASSES, NUM_CLASSES):
-        raise InputError(f"plot_confusion_matrix: expected a (10, 10) matrix, got {matrix.shape}.")
+    matrix = check_matrix(matrix, name="plot_confusion_matrix")
     off = matrix.astype(float).copy()
     np.fill_diagonal(off, np.nan)  # colour the mistakes; the diagonal would swamp them
     fig = Figure(figsize=(6.2, 5.4), layout="constrained")
@@ -317,14 +323,10 @@ def plot_mistakes(
     images = check_images(images, name="plot_mistakes")
     labels = check_labels(labels, name="plot_mistakes", count=len(images))
     probabilities = check_probabilities(probabilities, name="plot_mistakes", count=len(images))
-    indices = [int(i) for i in np.asarray(indices).reshape(-1)]
+    indices = check_indices(indices, len(images), name="plot_mistakes")
     if not indices:
         raise InputError("plot_mistakes: no images to show (is the list of mistakes empty?).")
-    if min(indices) < -len(images) or max(indices) >= len(images):
-        raise InputError(
-            f"plot_mistakes: indices must be below {len(images)}, the number of images."
-        )
-    columns = max(1, min(columns, len(indices)))
+    columns = min(check_count(columns, name="plot_mistakes", what="columns"), len(indices))
     rows = -(-len(indices) // columns)
     fig = Figure(figsize=(1.35 * columns, 1.6 * rows + (0.4 if title else 0)), layout="constrained")
     axes = fig.subplots(rows, columns, squeeze=False)
@@ -362,6 +364,8 @@ def plot_prediction(
         np.asarray(probabilities).reshape(1, -1) if np.ndim(probabilities) == 1 else probabilities
     )
     probabilities = check_probabilities(rows, name="plot_prediction", count=1)[0]
+    if label is not None:
+        label = int(check_labels([label], name="plot_prediction (label)")[0])
     fig = Figure(figsize=(7, 2.6), layout="constrained")
     image_ax, bar_ax = fig.subplots(1, 2, width_ratios=[1, 2.4])
     draw_digit(image_ax, image)

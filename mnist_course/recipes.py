@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._backend import keras, tf
-from .arrays import check_images, check_labels, one_hot
+from .arrays import check_images, check_labels, one_hot, refuse_scaled
 from .errors import InputError, MnistCourseError
 from .fitting import BATCH_SIZE, LEARNING_RATE, compile_model, fit_checked, reshape_for, set_seed
 from .models import MODELS, PRECISIONS, build_model, resolve_precision
@@ -120,19 +120,23 @@ class Recipe:
     def __post_init__(self) -> None:
         # A recipe is data a learner may write; a typo must not silently train something else.
         problems = []
-        if self.model not in MODELS:
+        whole = (int, np.integer)
+        if not isinstance(self.model, str) or self.model not in MODELS:
             problems.append(f"model {self.model!r} is not one of {', '.join(MODELS)}")
-        if self.optimizer not in OPTIMIZERS:
+        if not isinstance(self.optimizer, str) or self.optimizer not in OPTIMIZERS:
             problems.append(f"optimizer {self.optimizer!r} is not one of {', '.join(OPTIMIZERS)}")
-        if int(self.epochs) < 1 or int(self.batch_size) < 1:
-            problems.append("epochs and batch_size must be at least 1")
-        if not self.learning_rate > 0:
-            problems.append(f"learning_rate must be above 0, got {self.learning_rate}")
-        if not 0 <= self.warmup < 1:
+        counts = (self.epochs, self.batch_size)
+        if any(isinstance(n, bool) or not isinstance(n, whole) or n < 1 for n in counts):
+            problems.append("epochs and batch_size must be at least 1 (whole numbers)")
+        number = (int, float, np.integer, np.floating)
+        rate = self.learning_rate
+        if isinstance(rate, bool) or not isinstance(rate, number) or not 0 < rate < 10:
+            problems.append(f"learning_rate must be above 0, got {self.learning_rate!r}")
+        if not isinstance(self.warmup, number) or not 0 <= self.warmup < 1:
             problems.append(
                 f"warmup is a fraction of training, from 0 to below 1, got {self.warmup}"
             )
-        if self.precision not in PRECISIONS:
+        if not isinstance(self.precision, str) or self.precision not in PRECISIONS:
             problems.append(f"precision {self.precision!r} is not one of {', '.join(PRECISIONS)}")
         if problems:
             raise InputError("Recipe: " + "; ".join(problems) + ".")
@@ -235,7 +239,7 @@ def train_course_model(
     -------
     (model, history)
     """
-    if name not in RECIPES:
+    if not isinstance(name, str) or name not in RECIPES:
         raise InputError(f"unknown model {name!r}; choose one of {', '.join(RECIPES)}.")
     recipe = RECIPES[name]
     epochs = recipe.epochs if epochs is None else epochs
@@ -244,6 +248,7 @@ def train_course_model(
             f"train_course_model: epochs must be a whole number of at least 1, got {epochs!r}."
         )
     raw = check_images(images, name="train_course_model")
+    refuse_scaled(raw, "train_course_model")
     digits = check_labels(labels, name="train_course_model", count=len(raw))
     if seed is not None:
         set_seed(seed)
@@ -264,7 +269,10 @@ def train_course_model(
     val = None
     if validation is not None:
         name = "train_course_model (validation)"
+        if not isinstance(validation, tuple | list) or len(validation) != 2:
+            raise InputError(f"{name}: validation must be a pair (images, labels).")
         val_images = check_images(validation[0], name=name)
+        refuse_scaled(val_images, name)
         val_digits = check_labels(validation[1], name=name, count=len(val_images))
         val = reshape_for(model, _scaled(val_images), name), one_hot(val_digits)
     history = fit_checked(

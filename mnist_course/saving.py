@@ -10,6 +10,7 @@ bfloat16, several steps per call) are left behind by :func:`plain_model`.
 from __future__ import annotations
 
 import os
+import re
 import warnings
 import zipfile
 from pathlib import Path
@@ -81,9 +82,16 @@ def save_model(model: keras.Model, path: str | os.PathLike[str]) -> Path:
     pathlib.Path
         Where it was saved.
     """
+    if not isinstance(path, str | os.PathLike):
+        raise InputError(
+            f"save_model: the path must be a file name such as 'lenet.keras', got "
+            f"{type(path).__name__} (the arguments are save_model(model, path))."
+        )
     path = Path(path).expanduser()
     if path.suffix != ".keras":
         raise InputError(f"save_model: {path} must end in .keras, the Keras 3 model format.")
+    if path.is_dir():
+        raise InputError(f"save_model: {path} is a folder; give a file name inside it.")
     if not path.parent.is_dir():
         raise InputError(f"save_model: folder {path.parent} does not exist; create it first.")
     plain = plain_model(model)
@@ -108,7 +116,13 @@ def load_model(path: str | os.PathLike[str]) -> keras.Model:
     ModelFileError
         Missing, truncated, another format, or refused by safe mode; the message says which.
     """
+    if not isinstance(path, str | os.PathLike):
+        raise InputError(
+            f"load_model: expected the path of a .keras file, got {type(path).__name__}."
+        )
     path = Path(path).expanduser()
+    if path.is_dir():
+        raise ModelFileError(f"load_model: {path} is a folder, not a .keras file.")
     if not path.is_file():
         raise ModelFileError(f"load_model: no model file at {path}.")
     if not zipfile.is_zipfile(path):
@@ -160,6 +174,11 @@ def cached_model_path(name: str) -> Path:
 
 def cache_model(model: keras.Model, name: str) -> Path:
     """Save a trained model in the cache under ``name``, for later notebooks to reuse."""
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+        raise InputError(
+            f"cache_model: the name must be a plain name such as 'lenet' (letters, digits, "
+            f"'-', '_', '.'), got {name!r}."
+        )
     path = cached_model_path(name)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

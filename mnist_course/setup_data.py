@@ -15,7 +15,9 @@ import zipfile
 from pathlib import Path
 
 from . import data
+from ._files import open_regular_file
 from .data import ENV_VAR, IDX_FILES, MNIST_URL, _keras_cache, _sha256
+from .errors import DataFileError
 from .setup_report import OK, PROBLEM, WARNING, Finding, Probe
 
 __all__ = ["check_data", "probe"]
@@ -106,11 +108,18 @@ def _check_data_path(path: Path, origin: str) -> Finding:
             return Finding(name, PROBLEM, f"{where}: a folder without {', '.join(missing)}", fix)
         return Finding(name, OK, f"{where} (a folder with the four IDX files)")
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = set(archive.namelist())
+        # never waits on a pipe or reads a device: says what the path is instead
+        with open_regular_file(path, what="an .npz file", error=DataFileError) as file:
+            members = set(zipfile.ZipFile(file).namelist())
+    except DataFileError as error:
+        return Finding(name, PROBLEM, str(error), fix)
     except (OSError, zipfile.BadZipFile) as error:
-        what = "is empty" if path.stat().st_size == 0 else f"is not an .npz archive ({error})"
-        return Finding(name, PROBLEM, f"{where}, which {what}", f"download it again; or {fix}")
+        return Finding(
+            name,
+            PROBLEM,
+            f"{where}, which is not an .npz archive ({error})",
+            f"download it again; or {fix}",
+        )
     missing = [m[:-4] for m in _NPZ_MEMBERS if m not in members]
     if missing:
         return Finding(
