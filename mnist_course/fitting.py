@@ -192,8 +192,9 @@ def train(
         A course model (or any model with a 10-way softmax output).
     x : numpy.ndarray
         A batch of images in any accepted shape ((n, 784), (n, 28, 28), (n, 28, 28, 1)),
-        scaled 0-1 or raw 0-255 as the model is meant to read them; reshaped to the
-        model's input and converted to float32.
+        reshaped to the model's input. Integer pixels (uint8 as loaded) are scaled to
+        [0, 1] on the way in, as :func:`mnist_course.evaluation.predict` does with them;
+        float pixels are used as given (scaled 0-1, or 0-255 as the original tutorial did).
     y : numpy.ndarray
         Labels: (n,) digits 0-9 or (n, 10) one-hot rows.
     epochs : int
