@@ -27,6 +27,21 @@ def tiny_mnist() -> dict[str, np.ndarray]:
 
 
 @pytest.fixture
+def small(tiny_mnist: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The tiny training split prepared for an MLP: (50, 784) float32 and one-hot labels."""
+    import mnist_course as mc
+
+    return mc.prepare(tiny_mnist["x_train"], tiny_mnist["y_train"])
+
+
+def quiet():
+    """A progress callback that prints nothing, for tests that train."""
+    import mnist_course as mc
+
+    return mc.EpochLog(print_fn=lambda line: None)
+
+
+@pytest.fixture
 def npz_path(tmp_path: Path, tiny_mnist: dict[str, np.ndarray]) -> Path:
     path = tmp_path / "mnist.npz"
     np.savez(path, **tiny_mnist)

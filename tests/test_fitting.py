@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import quiet
 
 import mnist_course as mc
 from mnist_course import InputError, fitting
 from mnist_course._backend import keras, tf
-
-
-@pytest.fixture
-def small(tiny_mnist):
-    x, y = mc.prepare(tiny_mnist["x_train"], tiny_mnist["y_train"])
-    return x, y
-
-
-def quiet() -> mc.EpochLog:
-    return mc.EpochLog(print_fn=lambda line: None)
 
 
 def test_compile_uses_the_tutorial_settings() -> None:

@@ -12,6 +12,7 @@ import threading
 
 import numpy as np
 import pytest
+from conftest import quiet
 
 import mnist_course as mc
 from mnist_course import InputError
@@ -24,10 +25,6 @@ Y = np.arange(20) % 10
 @pytest.fixture(scope="module")
 def model():
     return mc.compile_model(mc.tiny_mlp())
-
-
-def quiet() -> mc.EpochLog:
-    return mc.EpochLog(lambda line: None)
 
 
 CALLS = {

@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from conftest import quiet
 
 import mnist_course as mc
 from mnist_course import InputError, recipes
 from mnist_course._backend import keras
-
-
-@pytest.fixture
-def small(tiny_mnist):
-    x, y = mc.prepare(tiny_mnist["x_train"], tiny_mnist["y_train"])
-    return x, y
-
-
-def quiet() -> mc.EpochLog:
-    return mc.EpochLog(print_fn=lambda line: None)
 
 
 def test_train_course_model_uses_the_recipes(tiny_mnist, monkeypatch) -> None:

@@ -11,22 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import quiet
 
 import mnist_course as mc
 from mnist_course import InputError, ModelFileError, saving
 from mnist_course._backend import keras
 from mnist_course._files import TEMP_PREFIX
-
-
-@pytest.fixture
-def small(tiny_mnist):
-    x, y = mc.prepare(tiny_mnist["x_train"], tiny_mnist["y_train"])
-    return x, y
-
-
-def quiet() -> mc.EpochLog:
-    return mc.EpochLog(print_fn=lambda line: None)
-
 
 # --------------------------------------------------------------------------- files
 
