@@ -27,6 +27,7 @@ loads TensorFlow until a name that needs it is used. The public names, by module
 * widgets: ``DatasetBrowser``, ``PredictionExplorer``, ``DrawingPad``,
   ``TrainingPlayground``
 * ``exercises``: the notebooks' exercise checkers
+* capstone: ``check_capstone`` (the final exercise: the tutorial's LeNet in plain Keras)
 * errors: ``MnistCourseError`` and its kinds ``InputError``, ``NoDigitError``,
   ``DataNotFoundError``, ``DataFileError``, ``DownloadError``, ``ModelFileError``
 
@@ -96,6 +97,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "widgets": ("DatasetBrowser", "PredictionExplorer"),
     "drawing": ("DrawingPad",),
     "playground": ("TrainingPlayground",),
+    "capstone": ("check_capstone",),
     "errors": (
         "MnistCourseError",
         "InputError",

@@ -18,14 +18,14 @@ __all__ = [
     "Feedback",
     "check_flatten_and_scale",
     "check_one_hot",
-    "check_digit_count",
-    "check_tiny_mlp",
+    "check_mean_image",
+    "check_mlp",
     "check_dense_parameters",
     "check_conv_parameters",
     "check_compiled",
     "check_optimizer_comparison",
     "check_most_confused_pair",
-    "check_accuracy_from_matrix",
+    "check_confident_accuracy",
 ]
 
 
@@ -86,8 +86,14 @@ def check_flatten_and_scale(answer: object, images: np.ndarray) -> Feedback:
     else:
         problems.append(f"shape is {answer.shape}, expected {expected.shape}")
         hint = "images.reshape(len(images), 28 * 28) lays each image's rows end to end."
-    if np.issubdtype(answer.dtype, np.floating):
-        good.append(f"dtype {answer.dtype}: floating point")
+    if answer.dtype == np.float32:
+        good.append("dtype float32, the type Keras computes with")
+    elif np.issubdtype(answer.dtype, np.floating):
+        problems.append(f"dtype is {answer.dtype}; the task asks for float32")
+        hint = hint or (
+            "dividing a uint8 array by 255 gives float64, twice the memory; "
+            "convert with .astype('float32') first, then divide."
+        )
     else:
         problems.append(f"dtype is {answer.dtype}; integers cannot hold values between 0 and 1")
         hint = hint or "convert with .astype('float32') before dividing."
@@ -131,38 +137,44 @@ def check_one_hot(answer: object, labels: np.ndarray) -> Feedback:
     return _verdict(name, good, problems, hint)
 
 
-def check_digit_count(answer: object, labels: np.ndarray, digit: int) -> Feedback:
-    """Exercise: how many images of ``digit`` are there in ``labels``?"""
-    name = f"How many {digit}s"
+def check_mean_image(
+    answer: object, images: np.ndarray, labels: np.ndarray, digit: int
+) -> Feedback:
+    """Exercise: the average image of ``digit``, shape (28, 28), from ``images`` (n, 28, 28)."""
+    name = f"The average {digit}"
     if answer is None:
         return _not_attempted(name)
-    expected = int(np.sum(np.asarray(labels) == digit))
+    images, labels = np.asarray(images, dtype=np.float64), np.asarray(labels)
+    expected = images[labels == digit].mean(axis=0)
     try:
-        value = int(answer)
+        answer = np.asarray(answer, dtype=np.float64)
     except (TypeError, ValueError):
+        return _verdict(name, [], [f"expected an image, got {type(answer).__name__}"], None)
+    select = f"images[labels == {digit}] keeps the {digit}s"
+    if answer.shape != (28, 28):
+        hint = f"{select}; .mean(axis=0) then averages over images, pixel by pixel."
+        if answer.shape == ():
+            hint = f"that is one number for all pixels: {hint}"
+        return _verdict(name, [], [f"shape is {answer.shape}, expected (28, 28)"], hint)
+    good = ["shape (28, 28): one average per pixel"]
+    if answer.max() <= 1 and expected.max() > 1:
+        answer = answer * 255  # averaged scaled images: the same picture, on the 0-1 scale
+    if np.allclose(answer, expected, atol=1e-3):
         return _verdict(
-            name,
-            [],
-            [f"expected a whole number, got {answer!r}"],
-            f"np.sum(labels == {digit}) counts the matches.",
+            name, [*good, f"the average of {int(np.sum(labels == digit))} images"], [], None
         )
-    if value == expected:
-        return _verdict(name, [f"{expected} images of the digit {digit}"], [], None)
-    off = "too many" if value > expected else "too few"
-    return _verdict(
-        name,
-        [],
-        [f"{value} is {off}"],
-        f"compare each label with {digit} and count the True values: np.sum(labels == {digit}).",
-    )
+    if np.allclose(answer, images.mean(axis=0), atol=1e-3):
+        return _verdict(name, good, ["that is the average of every digit"], f"{select}.")
+    return _verdict(name, good, [f"the values are not the average of the {digit}s"], select)
 
 
 # --------------------------------------------------------------------------- 02 build
 
 
-def check_tiny_mlp(answer: object) -> Feedback:
-    """Exercise: build the tiny MLP (784 -> Dense 15 relu -> Dense 10 softmax) by hand."""
-    name = "Build the tiny MLP"
+def check_mlp(answer: object, hidden_units: tuple[int, ...] = (15,)) -> Feedback:
+    """Exercise: build an MLP by hand: 784 inputs, Dense ``hidden_units`` relu, Dense 10 softmax."""
+    units_wanted = [*hidden_units, 10]
+    name = "Build the MLP " + "-".join(str(u) for u in units_wanted)
     if answer is None:
         return _not_attempted(name)
     if not isinstance(answer, keras.Model):
@@ -189,19 +201,22 @@ def check_tiny_mlp(answer: object) -> Feedback:
         hint = "keras.Input(shape=(784,)) for flattened images."
     dense = [layer for layer in answer.layers if isinstance(layer, keras.layers.Dense)]
     units = [layer.units for layer in dense]
-    if units == [15, 10]:
-        good.append("two Dense layers of 15 and 10 units")
+    if units == units_wanted:
+        good.append(f"Dense layers of {units} units")
     else:
-        problems.append(f"Dense layers have {units} units, expected [15, 10]")
-        hint = hint or "one hidden Dense(15) and one output Dense(10)."
+        problems.append(f"Dense layers have {units} units, expected {units_wanted}")
+        hint = hint or "one Dense layer per number, in order; the last has 10 units, one per digit."
     activations = [layer.activation.__name__ for layer in dense]
-    if activations == ["relu", "softmax"]:
-        good.append("relu in the hidden layer, softmax at the output")
-    elif len(activations) == 2:
-        problems.append(f"activations are {activations}, expected ['relu', 'softmax']")
+    wanted = ["relu"] * len(hidden_units) + ["softmax"]
+    if activations == wanted:
+        good.append("relu in the hidden layers, softmax at the output")
+    elif len(activations) == len(wanted):
+        problems.append(f"activations are {activations}, expected {wanted}")
         hint = hint or "softmax turns the 10 outputs into probabilities that sum to 1."
-    if not problems and answer.count_params() == 11_935:
-        good.append("11,935 parameters, like the tutorial's")
+    sizes = [784, *units_wanted]
+    expected = sum(a * b + b for a, b in zip(sizes, sizes[1:], strict=False))
+    if not problems and answer.count_params() == expected:
+        good.append(f"{expected:,} parameters")
     return _verdict(name, good, problems, hint)
 
 
@@ -280,28 +295,61 @@ def check_compiled(answer: object) -> Feedback:
     return _verdict(name, good, problems, hint)
 
 
-def check_optimizer_comparison(answer: object, baseline: object) -> Feedback:
-    """Exercise: train with another optimizer and compare with the baseline history."""
+def _optimizer_name(history: object) -> str | None:
+    model = getattr(history, "model", None)
+    optimizer = getattr(model, "optimizer", None)
+    return type(optimizer).__name__ if optimizer is not None else None
+
+
+def check_optimizer_comparison(
+    answer: object, baseline: object, optimizer: str = "Adam", min_epochs: int = 5
+) -> Feedback:
+    """Exercise: train with ``optimizer`` and compare with ``baseline``, epoch by epoch.
+
+    Both are the ``History`` objects ``model.fit`` returns (with validation). Runs of
+    different lengths are compared over the epochs both ran, never last epoch to last.
+    """
     name = "Compare optimizers"
     if answer is None:
         return _not_attempted(name)
-    metrics = getattr(answer, "history", answer)
+    metrics = getattr(answer, "history", None)
     base = getattr(baseline, "history", baseline)
-    if not isinstance(metrics, dict) or "val_accuracy" not in metrics:
+    if not isinstance(metrics, dict) or not metrics.get("val_accuracy"):
         return _verdict(
             name,
             [],
-            ["expected the History that mc.train returns, with validation"],
-            "history = mc.train(model, x, y, epochs=..., validation_data=(x_val, y_val))",
+            ["expected the History that model.fit returns, with validation"],
+            "history_adam = model.fit(x, y, epochs=5, batch_size=128, "
+            "validation_data=(x_val, y_val))",
         )
-    ours, theirs = metrics["val_accuracy"][-1], base["val_accuracy"][-1]
-    good = [f"trained {len(metrics['val_accuracy'])} epochs; final validation accuracy {ours:.2%}"]
-    problems = [] if ours > 0.9 else [f"validation accuracy {ours:.2%} is low: did training run?"]
-    verdict = "better than" if ours > theirs else "not better than"
+    good, problems, hint = [], [], None
+    used = _optimizer_name(answer)
+    if used is not None and used.lower() == optimizer.lower():
+        good.append(f"trained with {used}")
+    else:
+        problems.append(
+            f"the model was trained with {used or 'an unknown optimizer'}, not {optimizer}"
+        )
+        hint = (
+            f"compile a new model with optimizer=keras.optimizers.{optimizer}(learning_rate=0.001)."
+        )
+    if used is not None and used == _optimizer_name(baseline):
+        problems.append(f"the baseline was trained with {used} too: that compares nothing")
+    ours, theirs = metrics["val_accuracy"], base["val_accuracy"]
+    if len(ours) < min_epochs:
+        problems.append(f"{len(ours)} epochs; train at least {min_epochs} to see a trend")
+        hint = hint or f"epochs={min_epochs} in model.fit."
+    if max(ours) < 0.9:
+        problems.append(f"validation accuracy at most {max(ours):.2%}: did training run?")
+    both = min(len(ours), len(theirs))
+    ahead = sum(a > b for a, b in zip(ours[:both], theirs[:both], strict=True))
+    base_name = _optimizer_name(baseline) or "the baseline"
     good.append(
-        f"that is {verdict} the baseline's {theirs:.2%}; either is fine, what matters is comparing"
+        f"over the {both} epochs both ran, {optimizer} was ahead after {ahead} of them "
+        f"(epoch 1: {ours[0]:.2%} against {theirs[0]:.2%}; epoch {both}: "
+        f"{ours[both - 1]:.2%} against {theirs[both - 1]:.2%} for {base_name})"
     )
-    return _verdict(name, good, problems, "try a learning rate of 0.001 and 5 or more epochs.")
+    return _verdict(name, good, problems, hint)
 
 
 # --------------------------------------------------------------------------- 04 evaluate
@@ -344,24 +392,34 @@ def check_most_confused_pair(
     return _verdict(name, [], problems, hint)
 
 
-def check_accuracy_from_matrix(answer: object, matrix: np.ndarray) -> Feedback:
-    """Exercise: compute accuracy from a confusion matrix."""
-    name = "Accuracy from the confusion matrix"
+def check_confident_accuracy(
+    answer: object, probabilities: np.ndarray, labels: np.ndarray, threshold: float = 0.99
+) -> Feedback:
+    """Exercise: accuracy on the images whose top probability is at least ``threshold``."""
+    name = f"Accuracy when at least {threshold:.0%} sure"
     if answer is None:
         return _not_attempted(name)
-    matrix = np.asarray(matrix)
-    expected = float(np.trace(matrix) / matrix.sum())
+    probabilities, labels = np.asarray(probabilities), np.asarray(labels)
+    sure = probabilities.max(axis=1) >= threshold
+    right = probabilities.argmax(axis=1) == labels
+    expected, share, overall = float(right[sure].mean()), float(sure.mean()), float(right.mean())
     try:
-        value = float(answer)
+        value = float(answer)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return _verdict(name, [], [f"expected a number, got {answer!r}"], None)
+    hint = f"sure = probabilities.max(axis=1) >= {threshold}; score only those images."
     if abs(value - expected) < 1e-6:
-        return _verdict(name, [f"accuracy {expected:.4f}"], [], None)
+        good = [
+            f"{expected:.2%} right on the {int(sure.sum()):,} images ({share:.0%}) it is that "
+            f"sure of, against {overall:.2%} on all of them"
+        ]
+        return _verdict(name, good, [], None)
     if abs(value / 100 - expected) < 1e-6:
         return _verdict(name, [], ["that is a percentage"], "give a fraction between 0 and 1.")
-    return _verdict(
-        name,
-        [],
-        [f"{value:.4f} is not it"],
-        "the correct answers are on the diagonal (np.trace); divide by all answers.",
-    )
+    if abs(value - overall) < 1e-6:
+        return _verdict(name, [], ["that is the accuracy on every image"], hint)
+    if abs(value - share) < 1e-6:
+        return _verdict(
+            name, [], ["that is the share of images it is sure of"], "now score those images."
+        )
+    return _verdict(name, [], [f"{value:.4f} is not it"], hint)

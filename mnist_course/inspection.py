@@ -118,16 +118,30 @@ def _rect(x: float, y: float, width: float, height: float, face: str):
     return Rectangle((x, y), width, height, facecolor=face, edgecolor="black", linewidth=0.6)
 
 
-def plot_weight_images(weights: np.ndarray, count: int = 15, columns: int = 5) -> Figure:
+def plot_weight_images(
+    weights: np.ndarray,
+    count: int = 15,
+    columns: int = 5,
+    *,
+    limit: float | None = None,
+    title: str | None = None,
+) -> Figure:
     """Show a Dense layer's weights from the 784 pixels as 28x28 images, one per unit.
 
-    Red pixels push the unit up when inked, blue ones push it down: each unit is a
-    template the network learned to match against the image.
+    Red pixels push the unit up when inked, blue ones push it down, white is a weight of
+    zero: each unit is a template the network learned to match against the image. All
+    units share one colour scale, so a pale unit really has small weights.
 
     Parameters
     ----------
     weights : array-like
         (784, units), e.g. ``model.layers[0].kernel`` of an MLP.
+    count, columns : int
+        How many units to show (the first ``count``), and how many per row.
+    limit : float, optional
+        The weight drawn darkest (red for ``+limit``, blue for ``-limit``). Give the same
+        limit to two calls to compare two models; by default the largest weight shown.
+    title : str, optional
     """
     weights = np.asarray(weights)
     if weights.ndim != 2 or weights.shape[0] != 784:
@@ -141,16 +155,24 @@ def plot_weight_images(weights: np.ndarray, count: int = 15, columns: int = 5) -
         )
     count = min(check_count(count, name="plot_weight_images", what="count"), weights.shape[1])
     columns = min(check_count(columns, name="plot_weight_images", what="columns"), count)
+    shown = weights[:, :count]
+    if limit is None:
+        limit = float(np.abs(shown).max()) or 1.0
+    elif isinstance(limit, bool) or not isinstance(limit, int | float) or not limit > 0:
+        raise InputError(f"plot_weight_images: limit must be a positive number, got {limit!r}.")
     rows = -(-count // columns)
-    fig = Figure(figsize=(1.5 * columns, 1.6 * rows), layout="constrained")
+    fig = Figure(figsize=(1.5 * columns + 0.8, 1.6 * rows + 0.3), layout="constrained")
     axes = fig.subplots(rows, columns, squeeze=False)
+    image = None
     for unit, ax in enumerate(axes.flat):
         ax.set_axis_off()
         if unit < count:
-            template = weights[:, unit].reshape(28, 28)
-            limit = float(np.abs(template).max()) or 1.0
-            ax.imshow(template, cmap="RdBu_r", vmin=-limit, vmax=limit)
+            template = shown[:, unit].reshape(28, 28)
+            image = ax.imshow(template, cmap="RdBu_r", vmin=-limit, vmax=limit)
             ax.set_title(f"unit {unit}", fontsize=8)
+    fig.colorbar(image, ax=axes, shrink=0.8, label="weight")
+    if title:
+        fig.suptitle(title)
     return fig
 
 

@@ -40,10 +40,14 @@ __all__ = [
 ]
 
 
+def _top(image: np.ndarray) -> float:
+    """The fixed top of the scale: 1 for scaled pixels (floats up to 1), else 255."""
+    return 1.0 if np.issubdtype(image.dtype, np.floating) and image.max() <= 1 else 255.0
+
+
 def draw_digit(ax, image: np.ndarray) -> None:
     """Draw one (28, 28) image on ``ax`` the course's way: dark ink, fixed scale, no axes."""
-    top = 1.0 if np.issubdtype(image.dtype, np.floating) and image.max() <= 1 else 255.0
-    ax.imshow(image, cmap="gray_r", vmin=0, vmax=top)
+    ax.imshow(image, cmap="gray_r", vmin=0, vmax=_top(image))
 
 
 def plot_digits(
@@ -111,7 +115,8 @@ def plot_digits(
 def plot_pixels(image: np.ndarray, label: int | None = None) -> Figure:
     """Draw one digit as the grid of 28x28 numbers the model actually receives.
 
-    Each cell shows its pixel value (blank where it is 0), over a grey-level heat map.
+    Each cell shows its pixel value (blank where it is 0), shaded on the same fixed scale
+    as every digit the course draws: 0 white, 255 (or 1.0 when scaled) black.
 
     Parameters
     ----------
@@ -127,9 +132,9 @@ def plot_pixels(image: np.ndarray, label: int | None = None) -> Figure:
     image = check_images(image, name="plot_pixels", single=True)
     fig = Figure(figsize=(9, 9), layout="constrained")
     ax = fig.subplots()
-    high = float(image.max()) or 1.0
+    high = _top(image)
     ax.imshow(image, cmap="gray_r", vmin=0, vmax=high)
-    integers = np.issubdtype(image.dtype, np.integer) or high > 1  # raw 0-255, even as floats
+    integers = high > 1  # raw 0-255, even as floats
     for (row, col), value in np.ndenumerate(image):
         if value:
             text = f"{int(value)}" if integers else f"{value:.2g}".lstrip("0") if value < 1 else "1"
@@ -147,7 +152,7 @@ def plot_pixels(image: np.ndarray, label: int | None = None) -> Figure:
     ax.set_xlabel("column")
     ax.set_ylabel("row")
     shown = f"label {label}: " if label is not None else ""
-    ax.set_title(f"{shown}28 x 28 = 784 numbers, from 0 (background) to {high:g} (ink)")
+    ax.set_title(f"{shown}28 x 28 = 784 numbers: 0 is background (white), {high:g} is ink (black)")
     return fig
 
 
@@ -260,42 +265,63 @@ def plot_history(
     return fig
 
 
-def plot_confusion_matrix(matrix: np.ndarray, title: str | None = None) -> Figure:
+def plot_confusion_matrix(
+    matrix: np.ndarray | dict[str, np.ndarray], title: str | None = None
+) -> Figure:
     """Draw a 10x10 confusion matrix with its counts; mistakes are shaded by how many.
+
+    Give several matrices as a dict, ``{"MLP": m1, "LeNet": m2}``, to draw them side by
+    side on one shared colour scale, so the same shade means the same count in each.
 
     Parameters
     ----------
-    matrix : numpy.ndarray
+    matrix : numpy.ndarray or dict of str to numpy.ndarray
         int (10, 10), rows the true digit, columns the predicted one (see
-        ``mc.confusion_matrix``).
+        ``mc.confusion_matrix``); or a dict of such matrices, keyed by model name.
     title : str, optional
+        Title of the figure (of the one panel, for a single matrix).
     """
-    matrix = check_matrix(matrix, name="plot_confusion_matrix")
-    off = matrix.astype(float).copy()
-    np.fill_diagonal(off, np.nan)  # colour the mistakes; the diagonal would swamp them
-    fig = Figure(figsize=(6.2, 5.4), layout="constrained")
-    ax = fig.subplots()
-    image = ax.imshow(off, cmap="Reds", vmin=0, vmax=max(1.0, np.nanmax(off)))
-    for (t, p), count in np.ndenumerate(matrix):
-        if count or t == p:
-            strong = t != p and count > 0.6 * np.nanmax(off)
-            ax.text(
-                p,
-                t,
-                str(count),
-                ha="center",
-                va="center",
-                fontsize=8,
-                color="white" if strong else "black",
-                fontweight="bold" if t == p else "normal",
-            )
-    ax.set_xticks(range(10))
-    ax.set_yticks(range(10))
-    ax.set_xlabel("predicted digit")
-    ax.set_ylabel("true digit")
-    fig.colorbar(image, ax=ax, shrink=0.8, label="mistakes")
-    correct = int(np.trace(matrix))
-    ax.set_title(title or f"{correct} of {int(matrix.sum())} right; off the diagonal: mistakes")
+    if isinstance(matrix, dict):
+        if not matrix:
+            raise InputError("plot_confusion_matrix: the dict of matrices is empty.")
+        named = {
+            str(k): check_matrix(m, name=f"plot_confusion_matrix ({k})") for k, m in matrix.items()
+        }
+    else:
+        named = {"": check_matrix(matrix, name="plot_confusion_matrix")}
+    mistakes = {k: m.astype(float) for k, m in named.items()}
+    for off in mistakes.values():
+        np.fill_diagonal(off, np.nan)  # colour the mistakes; the diagonal would swamp them
+    top = max(1.0, *(float(np.nanmax(off)) for off in mistakes.values()))
+    fig = Figure(figsize=(0.4 + 5.6 * len(named), 5.4), layout="constrained")
+    axes = fig.subplots(1, len(named), squeeze=False)[0]
+    for ax, (name, counts) in zip(axes, named.items(), strict=True):
+        image = ax.imshow(mistakes[name], cmap="Reds", vmin=0, vmax=top)
+        for (t, p), count in np.ndenumerate(counts):
+            if count or t == p:
+                strong = t != p and count > 0.6 * top
+                ax.text(
+                    p,
+                    t,
+                    str(count),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if strong else "black",
+                    fontweight="bold" if t == p else "normal",
+                )
+        ax.set_xticks(range(10))
+        ax.set_yticks(range(10))
+        ax.set_xlabel("predicted digit")
+        ax.set_ylabel("true digit")
+        right = f"{int(np.trace(counts))} of {int(counts.sum())} right"
+        if name:
+            ax.set_title(f"{name}: {right}, {int(counts.sum() - np.trace(counts))} mistakes")
+        else:
+            ax.set_title(title or f"{right}; off the diagonal: mistakes")
+    fig.colorbar(image, ax=list(axes), shrink=0.8, label="mistakes (same scale in every panel)")
+    if title and "" not in named:
+        fig.suptitle(title)
     return fig
 
 

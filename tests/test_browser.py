@@ -420,7 +420,7 @@ def test_drawing_pad_and_playground_in_notebook_05(lab) -> None:
         page.keyboard.press("Home")
         expect(size.locator(".widget-readout")).to_have_text("1000")
         playground.get_by_role("button", name="Train").click()
-        expect(playground).to_contain_text("Run 1: test accuracy", timeout=120_000)
+        expect(playground).to_contain_text("Run 1: validation accuracy", timeout=120_000)
         table = playground.locator("table").inner_text()
         assert "1,000" in table and "No runs yet" not in playground.inner_text()
         assert playground.locator("img").count() >= 1, "no learning curves"

@@ -17,7 +17,7 @@ def test_untouched_exercises_say_not_attempted(images) -> None:
     for feedback in (
         ex.check_flatten_and_scale(None, images),
         ex.check_one_hot(None, [1]),
-        ex.check_tiny_mlp(None),
+        ex.check_mlp(None),
         ex.check_dense_parameters(None, 784, 64),
         ex.check_compiled(None),
         ex.check_most_confused_pair(None, [1], [1]),
@@ -34,6 +34,9 @@ def test_flatten_and_scale(images) -> None:
     assert "shape" in str(unscaled.good)
     wrong_shape = ex.check_flatten_and_scale(images / 255, images)
     assert "expected (20, 784)" in str(wrong_shape) and "reshape" in wrong_shape.hint
+    float64 = ex.check_flatten_and_scale(images.reshape(20, 784) / 255, images)
+    assert not float64.correct and "asks for float32" in str(float64)
+    assert "float64" in float64.hint
     integer = ex.check_flatten_and_scale(images.reshape(20, 784) // 255, images)
     assert "integers cannot hold" in str(integer)
     scrambled = ex.check_flatten_and_scale(right[:, ::-1], images)
@@ -48,23 +51,42 @@ def test_one_hot() -> None:
     assert "shape" in str(ex.check_one_hot(np.eye(10)[labels][:, :9], labels))
 
 
-def test_digit_count(tiny_mnist) -> None:
-    labels = tiny_mnist["y_train"]
-    assert ex.check_digit_count(5, labels, 7).correct
-    assert "too many" in str(ex.check_digit_count(6, labels, 7))
-    assert "whole number" in str(ex.check_digit_count("five", labels, 7))
+def test_mean_image(tiny_mnist) -> None:
+    images, labels = tiny_mnist["x_train"], tiny_mnist["y_train"]
+    sevens = images[labels == 7]
+    assert ex.check_mean_image(sevens.mean(axis=0), images, labels, 7).correct
+    assert ex.check_mean_image((sevens / 255).mean(axis=0), images, labels, 7).correct
+    everything = ex.check_mean_image(images.mean(axis=0), images, labels, 7)
+    assert "every digit" in str(everything) and "labels == 7" in everything.hint
+    one_number = ex.check_mean_image(sevens.mean(), images, labels, 7)
+    assert "expected (28, 28)" in str(one_number) and "one number" in one_number.hint
+    assert "axis=0" in ex.check_mean_image(sevens.mean(axis=1), images, labels, 7).hint
+    eights = images[labels == 8].mean(axis=0)
+    assert "not the average of the 7s" in str(ex.check_mean_image(eights, images, labels, 7))
+    assert "expected an image" in str(ex.check_mean_image({"a": 1}, images, labels, 7))
 
 
-def test_tiny_mlp_checker() -> None:
-    assert ex.check_tiny_mlp(mc.tiny_mlp()).correct
+def test_mlp_checker() -> None:
+    assert ex.check_mlp(mc.tiny_mlp()).correct
     wrong = keras.Sequential(
         [keras.Input((784,)), keras.layers.Dense(15, activation="relu"), keras.layers.Dense(10)]
     )
-    feedback = ex.check_tiny_mlp(wrong)
+    feedback = ex.check_mlp(wrong)
     assert not feedback.correct and "softmax" in str(feedback)
-    assert "two Dense layers of 15 and 10 units" in feedback.good
-    assert "expected [15, 10]" in str(ex.check_tiny_mlp(mc.tiny_mlp(hidden_units=32)))
-    assert "Keras model" in str(ex.check_tiny_mlp("model"))
+    assert "Dense layers of [15, 10] units" in feedback.good
+    assert "expected [15, 10]" in str(ex.check_mlp(mc.tiny_mlp(hidden_units=32)))
+    assert "Keras model" in str(ex.check_mlp("model"))
+    deeper = keras.Sequential(
+        [
+            keras.Input((784,)),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    feedback = ex.check_mlp(deeper, hidden_units=(64, 64))
+    assert feedback.correct and "55,050 parameters" in feedback.good
+    assert not ex.check_mlp(deeper).correct
 
 
 def test_parameter_counts() -> None:
@@ -84,12 +106,36 @@ def test_compiled() -> None:
     assert "the loss is" in str(feedback) and "accuracy is not among" in str(feedback)
 
 
-def test_optimizer_comparison() -> None:
-    base = {"val_accuracy": [0.95, 0.97]}
-    assert ex.check_optimizer_comparison({"val_accuracy": [0.96, 0.98]}, base).correct
-    assert "not better than" in str(ex.check_optimizer_comparison({"val_accuracy": [0.96]}, base))
-    assert "is low" in str(ex.check_optimizer_comparison({"val_accuracy": [0.3]}, base))
-    assert "History" in str(ex.check_optimizer_comparison({"loss": [1.0]}, base))
+class FakeHistory:
+    """What model.fit returns, for the parts the checker reads: .history and .model."""
+
+    def __init__(self, optimizer: str, val_accuracy: list[float]) -> None:
+        self.model = mc.tiny_mlp()
+        self.model.compile(optimizer=optimizer, loss="categorical_crossentropy")
+        self.history = {"val_accuracy": val_accuracy}
+
+
+def test_optimizer_comparison_compares_epoch_by_epoch() -> None:
+    base = FakeHistory("rmsprop", [0.95, 0.96, 0.97, 0.975, 0.976, 0.977, 0.978, 0.979])
+    adam = FakeHistory("adam", [0.96, 0.965, 0.96, 0.97, 0.98])
+    feedback = ex.check_optimizer_comparison(adam, base)
+    assert feedback.correct, str(feedback)
+    text = str(feedback)
+    # compared over the 5 epochs both ran, not Adam's 5th against RMSprop's 8th
+    assert "over the 5 epochs both ran, Adam was ahead after 3 of them" in text
+    assert "epoch 5: 98.00% against 97.60% for RMSprop" in text
+
+
+def test_optimizer_comparison_checks_the_optimizer_and_the_epochs() -> None:
+    base = FakeHistory("rmsprop", [0.95] * 5)
+    same = str(ex.check_optimizer_comparison(FakeHistory("rmsprop", [0.96] * 5), base))
+    assert "not Adam" in same and "RMSprop too" in same
+    short = ex.check_optimizer_comparison(FakeHistory("adam", [0.96, 0.97]), base)
+    assert not short.correct and "at least 5" in str(short)
+    assert "did training run" in str(
+        ex.check_optimizer_comparison(FakeHistory("adam", [0.3] * 5), base)
+    )
+    assert "History" in str(ex.check_optimizer_comparison({"val_accuracy": [0.9]}, base))
 
 
 def test_most_confused_pair() -> None:
@@ -101,8 +147,15 @@ def test_most_confused_pair() -> None:
     assert "pair" in str(ex.check_most_confused_pair(4, labels, predictions))
 
 
-def test_accuracy_from_matrix() -> None:
-    matrix = np.diag([5, 5]) + np.array([[0, 2], [0, 0]])
-    assert ex.check_accuracy_from_matrix(10 / 12, matrix).correct
-    assert "percentage" in str(ex.check_accuracy_from_matrix(100 * 10 / 12, matrix))
-    assert "diagonal" in str(ex.check_accuracy_from_matrix(0.5, matrix))
+def test_confident_accuracy() -> None:
+    # 3 sure and right, 1 sure and wrong, 2 unsure and right, 1 unsure and wrong
+    top = np.array([0.995, 0.999, 0.991, 0.999, 0.6, 0.7, 0.5])
+    probabilities = np.zeros((7, 10))
+    probabilities[:, 0], probabilities[:, 1] = top, 1 - top
+    labels = np.array([0, 0, 0, 1, 0, 0, 1])
+    feedback = ex.check_confident_accuracy(3 / 4, probabilities, labels)
+    assert feedback.correct and "on the 4 images (57%)" in str(feedback)
+    assert "every image" in str(ex.check_confident_accuracy(5 / 7, probabilities, labels))
+    assert "share of images" in str(ex.check_confident_accuracy(4 / 7, probabilities, labels))
+    assert "percentage" in str(ex.check_confident_accuracy(75, probabilities, labels))
+    assert "expected a number" in str(ex.check_confident_accuracy("high", probabilities, labels))

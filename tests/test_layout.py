@@ -29,7 +29,7 @@ LAYERS = [
     {"saving"},
     {"evaluation"},
     {"inspection", "exercises", "widgets"},
-    {"drawing", "playground"},
+    {"drawing", "playground", "capstone"},
     {"setup_report"},
     {"setup_data", "setup_widgets"},
     {"setup_check"},

@@ -92,3 +92,45 @@ def test_plot_layer_shapes_labels_every_stage() -> None:
     assert "conv_3" in texts
     with pytest.raises(InputError, match="built Keras model"):
         mc.plot_layer_shapes("lenet")
+
+
+@pytest.mark.parametrize(
+    ("image", "top"),
+    [
+        (np.full((28, 28), 100, np.uint8), 255),  # a faint raw digit stays faint
+        (np.full((28, 28), 0.4, np.float32), 1.0),  # a faint scaled digit too
+    ],
+)
+def test_digits_are_drawn_on_a_fixed_scale(image, top) -> None:
+    """The same pixel value gets the same grey in every picture, whatever the image's max."""
+    for fig in (mc.plot_pixels(image), mc.plot_digits(image[None], count=1)):
+        shown = next(ax for ax in fig.axes if ax.images).images[0]
+        assert shown.get_clim() == (0, top)
+        assert shown.get_cmap().name == "gray_r"  # high values (ink) dark
+
+
+def test_confusion_matrices_side_by_side_share_one_scale() -> None:
+    few = np.eye(10, dtype=np.int64) * 90
+    few[4, 9] = 3
+    many = np.eye(10, dtype=np.int64) * 80
+    many[4, 9], many[7, 2] = 12, 5
+    fig = mc.plot_confusion_matrix({"LeNet": few, "MLP": many})
+    panels = [ax for ax in fig.axes if ax.images]
+    assert [ax.get_title().split(":")[0] for ax in panels] == ["LeNet", "MLP"]
+    assert {ax.images[0].get_clim() for ax in panels} == {(0, 12.0)}
+    assert "3 mistakes" in panels[0].get_title() and "17 mistakes" in panels[1].get_title()
+
+
+def test_one_confusion_matrix_scales_to_its_own_mistakes() -> None:
+    matrix = np.eye(10, dtype=np.int64) * 50
+    matrix[3, 5] = 7
+    ax = next(ax for ax in mc.plot_confusion_matrix(matrix).axes if ax.images)
+    assert ax.images[0].get_clim() == (0, 7.0)
+    assert ax.get_title().startswith("500 of 507 right")
+
+
+def test_confusion_matrices_refuse_bad_entries() -> None:
+    with pytest.raises(InputError, match=r"plot_confusion_matrix \(MLP\)"):
+        mc.plot_confusion_matrix({"MLP": np.ones((3, 3))})
+    with pytest.raises(InputError, match="empty"):
+        mc.plot_confusion_matrix({})

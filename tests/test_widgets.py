@@ -3,6 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import mnist_course as mc
 from mnist_course import DatasetBrowser, InputError
 
 
@@ -209,11 +210,10 @@ def test_render_strokes() -> None:
 def test_training_playground_trains_and_tabulates(tiny_mnist, capsys) -> None:
     from mnist_course import TrainingPlayground
 
-    playground = TrainingPlayground(
-        tiny_mnist["x_train"], tiny_mnist["y_train"], tiny_mnist["x_test"], tiny_mnist["y_test"]
-    )
+    x, y = tiny_mnist["x_train"], tiny_mnist["y_train"]
+    playground = TrainingPlayground(x[:40], y[:40], x[40:], y[40:])
     assert "No runs yet" in playground.table.value
-    assert playground.train_size.options == (50,)
+    assert playground.train_size.options == (40,)
     playground.hidden_units.value = 16
     playground.epochs.value = 2
     playground.dropout.value = 0.2
@@ -221,7 +221,43 @@ def test_training_playground_trains_and_tabulates(tiny_mnist, capsys) -> None:
     playground.hidden_units.value = 32
     row = playground.train()
     assert len(playground.runs) == 2 and row["hidden units"] == 32 and row["epochs"] == 2
-    assert 0 <= row["test accuracy"] <= 1
+    assert "test accuracy" not in row and 0 <= row["validation accuracy"] <= 1
     assert playground.table.value.count("<tr") == 3 and "0.20" in playground.table.value
-    assert "Run 2: test accuracy" in playground.status.value
+    assert "Run 2: validation accuracy" in playground.status.value
+    assert "test" not in playground.table.value + playground.status.value
     assert not playground.train_button.disabled
+
+
+def test_training_playground_scores_runs_on_the_validation_set(tiny_mnist) -> None:
+    """The figure in the table is the model's accuracy on the validation images it was given."""
+    import mnist_course.playground as playground_module
+
+    x, y = tiny_mnist["x_train"], tiny_mnist["y_train"]
+    scored = []
+    real_evaluate = playground_module.evaluate
+
+    def spy(model, images, labels):
+        scored.append(len(images))
+        return real_evaluate(model, images, labels)
+
+    playground = mc.TrainingPlayground(x[:40], y[:40], x[40:], y[40:])
+    playground.epochs.value = 1
+    original, playground_module.evaluate = playground_module.evaluate, spy
+    try:
+        playground.train()
+    finally:
+        playground_module.evaluate = original
+    assert scored == [10]  # the 10 validation images, and nothing else
+
+
+def test_training_playground_bolds_the_best_validation_run(tiny_mnist) -> None:
+    x, y = tiny_mnist["x_train"], tiny_mnist["y_train"]
+    playground = mc.TrainingPlayground(x[:40], y[:40], x[40:], y[40:])
+    settings = {"hidden units": 8, "dropout": 0.0, "learning rate": 1e-3, "epochs": 1}
+    for accuracy in (0.70, 0.95, 0.80):
+        playground.runs.append(
+            {**settings, "training images": 40, "seconds": 1.0, "validation accuracy": accuracy}
+        )
+    playground._render_table()
+    rows = playground.table.value.split("<tr")[2:]
+    assert ["font-weight:bold" in row for row in rows] == [False, True, False]

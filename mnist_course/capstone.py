@@ -1,0 +1,131 @@
+"""The course's final exercise: the tutorial's LeNet, written in plain Keras from an empty cell.
+
+:func:`check_capstone` inspects what the learner built and trained: the layers, the
+compile settings, the ``History`` that ``model.fit`` returned, and the model's accuracy on
+the validation images, measured again here so that a figure copied from elsewhere (or
+measured on the test set) does not pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._backend import keras
+from .evaluation import evaluate
+from .exercises import Feedback
+
+__all__ = ["check_capstone", "CAPSTONE_ACCURACY"]
+
+CAPSTONE_ACCURACY = 0.990
+NAME = "Capstone: the tutorial's LeNet"
+# (layer type, what it should be): the tutorial's LeNet, top to bottom
+LENET = [
+    ("Conv2D", 6),
+    ("AveragePooling2D", None),
+    ("Conv2D", 16),
+    ("AveragePooling2D", None),
+    ("Conv2D", 120),
+    ("Flatten", None),
+    ("Dense", 84),
+    ("Dense", 10),
+]
+LENET_PARAMETERS = 109_994
+
+
+def _layers(model: keras.Model) -> tuple[list[str], list[str]]:
+    """What the model's layers are, and the problems with them."""
+    good, problems = [], []
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    foreign = sorted({type(x).__name__ for x in layers if not type(x).__module__.startswith("keras")})
+    if foreign:
+        problems.append(
+            f"layers {foreign} do not come from Keras: write every layer with keras.layers "
+            "(mc.lenet() is the course's version, not yours)"
+        )
+    kinds = [(type(x).__name__, getattr(x, "filters", getattr(x, "units", None))) for x in layers]
+    if kinds == LENET:
+        good.append("Conv 6, pool, Conv 16, pool, Conv 120, Flatten, Dense 84, Dense 10")
+    else:
+        shown = ", ".join(f"{kind} {size}" if size else kind for kind, size in kinds)
+        problems.append(f"the layers are [{shown}]")
+        if any(kind == "MaxPooling2D" for kind, _ in kinds):
+            problems.append("the tutorial's LeNet averages (AveragePooling2D), it does not max-pool")
+        return good, problems
+    convs = [x for x in layers if isinstance(x, keras.layers.Conv2D)]
+    if any(tuple(x.kernel_size) != (3, 3) for x in convs):
+        problems.append(f"kernel sizes {[tuple(x.kernel_size) for x in convs]}; the tutorial's are 3x3")
+    dense = [x for x in layers if isinstance(x, keras.layers.Dense)]
+    activations = [x.activation.__name__ for x in (*convs, *dense)]
+    if activations == ["relu"] * 4 + ["softmax"]:
+        good.append("relu everywhere, softmax at the output")
+    else:
+        problems.append(f"activations {activations}; expected relu, then softmax at the output")
+    if tuple(model.input_shape[1:]) != (28, 28, 1):
+        problems.append(f"input shape {tuple(model.input_shape[1:])}; expected (28, 28, 1)")
+    if not problems and model.count_params() == LENET_PARAMETERS:
+        good.append(f"{LENET_PARAMETERS:,} parameters, as in notebook 02")
+    return good, problems
+
+
+def check_capstone(
+    model: object,
+    history: object,
+    validation_images: np.ndarray,
+    validation_labels: np.ndarray,
+) -> Feedback:
+    """Check the capstone: the tutorial's LeNet in plain Keras, trained with ``model.fit``.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The learner's LeNet, trained.
+    history : keras.callbacks.History
+        What ``model.fit`` returned (with ``validation_data``).
+    validation_images, validation_labels : numpy.ndarray
+        The validation set used in ``model.fit``: images (n, 28, 28) or (n, 28, 28, 1),
+        digits (n,) or one-hot (n, 10).
+
+    Returns
+    -------
+    Feedback
+        Correct when the layers are the tutorial's, the model was trained with
+        ``model.fit`` and it reaches ``CAPSTONE_ACCURACY`` (99.0%) on the validation set.
+    """
+    if model is None:
+        return Feedback(NAME, "not attempted")
+    if not isinstance(model, keras.Model):
+        problems = [f"expected a Keras model, got {type(model).__name__}"]
+        return Feedback(NAME, "not yet", [], problems, "model = keras.Sequential([...])")
+    good, problems = _layers(model)
+    hint = None
+    if problems:
+        hint = "notebook 02 lists LeNet's layers; build them with keras.Sequential([...])."
+    if not model.compiled:
+        problems.append("the model is not compiled")
+        hint = hint or "model.compile(optimizer=..., loss=..., metrics=['accuracy'])"
+    metrics = getattr(history, "history", None)
+    if not isinstance(metrics, dict) or not metrics.get("val_accuracy"):
+        problems.append("expected the History that model.fit returns, trained with validation_data")
+        hint = hint or "history = model.fit(x, y, ..., validation_data=(x_val, y_val))"
+        return Feedback(NAME, "not yet", good, problems, hint)
+    if getattr(history, "model", model) is not model:
+        problems.append("that history belongs to another model")
+    epochs = len(metrics["val_accuracy"])
+    good.append(f"trained with model.fit for {epochs} epochs")
+    accuracy = evaluate(model, validation_images, validation_labels).accuracy
+    # the same images give the same figure the history recorded at some epoch (the last,
+    # unless the best weights were restored); anything else was validated on other images
+    if min(abs(a - accuracy) for a in metrics["val_accuracy"]) > 2e-3:
+        problems.append(
+            f"on these validation images the model scores {accuracy:.2%}, a figure its history "
+            "never recorded: validate on the same images (x_val, y_val) in model.fit"
+        )
+    elif accuracy >= CAPSTONE_ACCURACY:
+        good.append(f"{accuracy:.2%} on the validation set: at least {CAPSTONE_ACCURACY:.1%}")
+    else:
+        problems.append(f"{accuracy:.2%} on the validation set; the goal is {CAPSTONE_ACCURACY:.1%}")
+        hint = hint or (
+            "scaled pixels, then a learning rate that falls over training "
+            "(notebook 03: start at 0.002, cosine decay) usually gets there in 10 epochs."
+        )
+    return Feedback(NAME, "not yet" if problems else "correct", good, problems, hint)

@@ -1,0 +1,91 @@
+"""The capstone checker: the tutorial's LeNet in plain Keras, trained with model.fit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mnist_course as mc
+from mnist_course._backend import keras
+
+
+def tutorial_lenet(pooling=keras.layers.AveragePooling2D) -> keras.Model:
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            keras.layers.Conv2D(6, 3, activation="relu"),
+            pooling(2),
+            keras.layers.Conv2D(16, 3, activation="relu"),
+            pooling(2),
+            keras.layers.Conv2D(120, 3, activation="relu"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(84, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+
+
+@pytest.fixture
+def images(tiny_mnist) -> np.ndarray:
+    return tiny_mnist["x_train"].reshape(-1, 28, 28, 1).astype("float32") / 255
+
+
+def fit_without_learning(model: keras.Model, images: np.ndarray, labels: np.ndarray):
+    """A real model.fit whose weights do not move, so the validation figure is predictable."""
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=0.0),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    onehot = np.eye(10, dtype="float32")[labels]
+    return model.fit(
+        images, onehot, epochs=1, batch_size=16, validation_data=(images, onehot), verbose=0
+    )
+
+
+def test_a_plain_keras_lenet_that_reaches_the_goal_passes(images) -> None:
+    model = tutorial_lenet()
+    own = model.predict(images, verbose=0).argmax(axis=1)  # labels it gets 100% right
+    history = fit_without_learning(model, images, own)
+    feedback = mc.check_capstone(model, history, images, own)
+    assert feedback.correct, str(feedback)
+    assert "100.00% on the validation set" in str(feedback)
+    assert "109,994 parameters" in str(feedback)
+
+
+def test_below_the_goal_is_not_yet_with_a_hint(images, tiny_mnist) -> None:
+    model = tutorial_lenet()
+    labels = (model.predict(images, verbose=0).argmax(axis=1) + 1) % 10  # all wrong
+    history = fit_without_learning(model, images, labels)
+    feedback = mc.check_capstone(model, history, images, labels)
+    assert not feedback.correct and "the goal is 99.0%" in str(feedback)
+    assert "cosine" in feedback.hint
+
+
+def test_a_history_validated_on_other_images_is_caught(images) -> None:
+    model = tutorial_lenet()
+    own = model.predict(images, verbose=0).argmax(axis=1)
+    history = fit_without_learning(model, images, own)
+    wrong = (own + 1) % 10
+    feedback = mc.check_capstone(model, history, images, wrong)
+    assert not feedback.correct and "never recorded" in str(feedback)
+
+
+def test_the_course_lenet_and_other_layers_are_refused(images) -> None:
+    course = mc.lenet()
+    own = course.predict(images, verbose=0).argmax(axis=1)
+    history = fit_without_learning(course, images, own)
+    # mc.lenet's pooling is the course's own faster layer: not what the learner wrote
+    assert "do not come from Keras" in str(mc.check_capstone(course, history, images, own))
+    maxed = tutorial_lenet(keras.layers.MaxPooling2D)
+    history = fit_without_learning(maxed, images, own)
+    feedback = str(mc.check_capstone(maxed, history, images, own))
+    assert "MaxPooling2D" in feedback and "averages" in feedback
+
+
+def test_unfinished_answers() -> None:
+    assert mc.check_capstone(None, None, None, None).status == "not attempted"
+    assert "Keras model" in str(mc.check_capstone("lenet", None, None, None))
+    model = tutorial_lenet()
+    feedback = mc.check_capstone(model, None, None, None)
+    assert "not compiled" in str(feedback) and "History that model.fit returns" in str(feedback)
