@@ -38,8 +38,39 @@ curious and for tests.
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
+import sys
 
 __version__ = "0.1.0"
+
+
+class _QuietTensorFlow(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Let ``import keras`` after ``import mnist_course`` load TensorFlow without its noise.
+
+    TensorFlow's C++ start-up lines (see ``_backend``) would appear in red in the first
+    notebook cell that imports Keras. The package stays cheap to import: nothing loads until
+    the learner imports ``keras`` or ``tensorflow``; then ``_backend`` does it, quietly, once.
+    """
+
+    def find_spec(self, name, path=None, target=None):  # noqa: ANN001, ANN201
+        if name not in ("keras", "tensorflow") or self not in sys.meta_path:
+            return None
+        sys.meta_path.remove(self)
+        if f"{__name__}._backend" in sys.modules:
+            return None  # _backend itself is importing them, already quietly
+        importlib.import_module("._backend", __name__)  # imports both, with stderr silenced
+        return importlib.util.spec_from_loader(name, self)
+
+    def create_module(self, spec):  # noqa: ANN001, ANN201
+        return sys.modules[spec.name]  # already imported by _backend: do not run it twice
+
+    def exec_module(self, module) -> None:  # noqa: ANN001
+        pass
+
+
+if "tensorflow" not in sys.modules:
+    sys.meta_path.insert(0, _QuietTensorFlow())
 
 _MODULES: dict[str, tuple[str, ...]] = {
     "setup_check": ("doctor",),

@@ -36,7 +36,9 @@ def _layers(model: keras.Model) -> tuple[list[str], list[str]]:
     """What the model's layers are, and the problems with them."""
     good, problems = [], []
     layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
-    foreign = sorted({type(x).__name__ for x in layers if not type(x).__module__.startswith("keras")})
+    foreign = sorted(
+        {type(x).__name__ for x in layers if not type(x).__module__.startswith("keras")}
+    )
     if foreign:
         problems.append(
             f"layers {foreign} do not come from Keras: write every layer with keras.layers "
@@ -49,11 +51,15 @@ def _layers(model: keras.Model) -> tuple[list[str], list[str]]:
         shown = ", ".join(f"{kind} {size}" if size else kind for kind, size in kinds)
         problems.append(f"the layers are [{shown}]")
         if any(kind == "MaxPooling2D" for kind, _ in kinds):
-            problems.append("the tutorial's LeNet averages (AveragePooling2D), it does not max-pool")
+            problems.append(
+                "the tutorial's LeNet averages (AveragePooling2D), it does not max-pool"
+            )
         return good, problems
     convs = [x for x in layers if isinstance(x, keras.layers.Conv2D)]
     if any(tuple(x.kernel_size) != (3, 3) for x in convs):
-        problems.append(f"kernel sizes {[tuple(x.kernel_size) for x in convs]}; the tutorial's are 3x3")
+        problems.append(
+            f"kernel sizes {[tuple(x.kernel_size) for x in convs]}; the tutorial's are 3x3"
+        )
     dense = [x for x in layers if isinstance(x, keras.layers.Dense)]
     activations = [x.activation.__name__ for x in (*convs, *dense)]
     if activations == ["relu"] * 4 + ["softmax"]:
@@ -118,12 +124,15 @@ def check_capstone(
     if min(abs(a - accuracy) for a in metrics["val_accuracy"]) > 2e-3:
         problems.append(
             f"on these validation images the model scores {accuracy:.2%}, a figure its history "
-            "never recorded: validate on the same images (x_val, y_val) in model.fit"
+            "never recorded: validate on these images in model.fit, scaled to [0, 1] as "
+            "for training"
         )
     elif accuracy >= CAPSTONE_ACCURACY:
         good.append(f"{accuracy:.2%} on the validation set: at least {CAPSTONE_ACCURACY:.1%}")
     else:
-        problems.append(f"{accuracy:.2%} on the validation set; the goal is {CAPSTONE_ACCURACY:.1%}")
+        problems.append(
+            f"{accuracy:.2%} on the validation set; the goal is {CAPSTONE_ACCURACY:.1%}"
+        )
         hint = hint or (
             "scaled pixels, then a learning rate that falls over training "
             "(notebook 03: start at 0.002, cosine decay) usually gets there in 10 epochs."

@@ -76,3 +76,36 @@ def test_the_import_error_on_an_unsupported_python_names_the_supported_ones() ->
     assert "make lab" in message and "mybinder.org" in message
     # on Apple silicon the Python version is what is wrong, not the Mac
     assert "Intel" not in missing_tensorflow_message("darwin", "arm64", (3, 14))
+
+
+def test_importing_keras_after_the_package_is_silent_too() -> None:
+    """Notebooks start `import mnist_course as mc`, then `import keras`: no red lines."""
+    code = (
+        "import sys\n"
+        "import mnist_course as mc\n"
+        "assert 'tensorflow' not in sys.modules  # the package alone stays cheap\n"
+        "import keras\n"
+        "from keras import layers\n"
+        "model = keras.Sequential([keras.Input((4,)), layers.Dense(2)])\n"
+        "print(model.count_params(), keras.__name__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.split() == ["10", "keras"]
+
+
+def test_importing_keras_without_tensorflow_says_why() -> None:
+    code = NO_TENSORFLOW + (
+        "import mnist_course as mc\n"
+        "try:\n"
+        "    import keras\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
+    assert result.stdout.startswith("mnist_course needs TensorFlow"), result.stderr[-2000:]
