@@ -16,6 +16,7 @@ plots: it knows whether there is a font.
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 from pathlib import Path
 
@@ -126,7 +127,10 @@ def cjk_font() -> str | None:
     _font = _best(font_manager)
     if _font is None:
         # matplotlib's cached font list may predate the font: add the files it missed.
-        for path in font_manager.findSystemFonts():
+        # conda puts the fonts it installs (font-ttf-noto-cjk) in <environment>/fonts
+        conda = Path(sys.prefix) / "fonts"
+        extra = font_manager.findSystemFonts(fontpaths=[str(conda)]) if conda.is_dir() else []
+        for path in [*font_manager.findSystemFonts(), *extra]:
             if _FONT_FILES.search(Path(path).name):
                 try:
                     font_manager.fontManager.addfont(path)
