@@ -44,6 +44,8 @@ def test_chinese_code_is_the_english_code(catalogue) -> None:
     chinese = nbformat.read(ROOT / "notebooks" / "zh" / f"{catalogue.stem}.ipynb", as_version=4)
     first_code = next(c for c in chinese.cells if c.cell_type == "code")
     assert first_code.id == tool.LANGUAGE_CELL_ID and 'mc.set_language("zh")' in first_code.source
+    # its one possible output, the missing-font warning, must not fail `make test`
+    assert first_code.metadata["tags"] == ["nbval-ignore-output"]
     cells = [c for c in chinese.cells if c.id != tool.LANGUAGE_CELL_ID]
     assert [(c.id, c.cell_type) for c in cells] == [(c.id, c.cell_type) for c in english.cells]
     for en, zh in zip(english.cells, cells, strict=True):
