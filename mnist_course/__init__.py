@@ -6,6 +6,7 @@ loads TensorFlow until a name that needs it is used. The public names, by module
 (docs/api.md says the same, with one line each):
 
 * setup_check: ``doctor`` (is this machine ready for the course?)
+* language: ``set_language`` (``"zh"`` for Chinese: 简体中文), ``get_language``
 * data: ``load_mnist``
 * arrays (what an MNIST array is): ``flatten``, ``scale``, ``one_hot``, ``to_images``,
   ``prepare``, ``summarize``
@@ -74,6 +75,7 @@ if "tensorflow" not in sys.modules:
 
 _MODULES: dict[str, tuple[str, ...]] = {
     "setup_check": ("doctor",),
+    "language": ("set_language", "get_language"),
     "data": ("load_mnist",),
     "arrays": ("flatten", "scale", "one_hot", "to_images", "prepare", "summarize"),
     "images": ("to_mnist_image", "NoDigitError"),

@@ -7,6 +7,8 @@
   folder), and its probability; one line per file, whatever the others did;
 * ``doctor [--data PATH]``: check this machine's setup and say what to fix (exit 1 if a problem).
 
+``MNIST_COURSE_LANG=zh`` makes its messages Chinese (:mod:`mnist_course.translation`).
+
 Errors a user can cause (bad arguments, missing or corrupt data, unwritable output) give
 one clear line on stderr and a non-zero exit: 2 for usage errors, 1 for the others.
 """
@@ -18,6 +20,7 @@ import sys
 from pathlib import Path
 
 from .errors import MnistCourseError
+from .translation import tr
 
 
 def _positive_int(text: str) -> int:
@@ -142,7 +145,16 @@ def _train(args: argparse.Namespace) -> int:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
     epochs = args.epochs or DEFAULT_EPOCHS[args.model]
     unit = "epoch" if epochs == 1 else "epochs"
-    print(f"Training {args.model} on {len(x_train)} images for {epochs} {unit}", flush=True)
+    print(
+        tr(
+            "Training {model} on {count} images for {epochs} {unit}",
+            model=args.model,
+            count=len(x_train),
+            epochs=epochs,
+            unit=unit,
+        ),
+        flush=True,
+    )
     model, history = train_course_model(
         args.model,
         x_train,
@@ -154,26 +166,30 @@ def _train(args: argparse.Namespace) -> int:
     if getattr(history, "interrupted", False):
         kept = out.exists()
         print(
-            f"Interrupted: {out} was not written"
-            + (" (it still holds the model it had)." if kept else "."),
+            tr("Interrupted: {path} was not written (it still holds the model it had).", path=out)
+            if kept
+            else tr("Interrupted: {path} was not written.", path=out),
             file=sys.stderr,
         )
         partial = out.with_name(f"{out.stem}.interrupted.keras")
         if args.keep_interrupted:
             save_model(model, partial)
-            print(f"The partly trained model is in {partial}.", file=sys.stderr)
+            print(tr("The partly trained model is in {path}.", path=partial), file=sys.stderr)
         else:
             print(
-                f"To keep a partly trained model next time, add --keep-interrupted: it goes "
-                f"to {partial}.",
+                tr(
+                    "To keep a partly trained model next time, add --keep-interrupted: it goes "
+                    "to {path}.",
+                    path=partial,
+                ),
                 file=sys.stderr,
             )
         return 130
     save_model(model, out)
     # Reported from the saved model, as `evaluate` will report it for the same file.
     result = evaluate(plain_model(model), x_test, y_test)
-    print(f"Saved {out} ({model.count_params():,} parameters)")
-    print(f"Test: {result} on {len(x_test)} test images")
+    print(tr("Saved {path} ({count:,} parameters)", path=out, count=model.count_params()))
+    print(tr("Test: {result} on {count} test images", result=result, count=len(x_test)))
     return 0
 
 
@@ -185,7 +201,14 @@ def _evaluate(args: argparse.Namespace) -> int:
     model = load_model(args.model_file)
     _, (x_test, y_test) = load_mnist(args.data)
     result = evaluate(model, x_test, y_test)
-    print(f"{args.model_file}: {result} on {len(y_test)} test images")
+    print(
+        tr(
+            "{path}: {result} on {count} test images",
+            path=args.model_file,
+            result=result,
+            count=len(y_test),
+        )
+    )
     print(classification_report(result.labels, result.predictions))
     return 0
 
@@ -202,7 +225,7 @@ def _predict(args: argparse.Namespace) -> int:
         if path.is_dir():
             inside = sorted(p for p in path.iterdir() if not p.name.startswith("."))
             if not inside:
-                print(f"error: {path}: the folder holds no files.", file=sys.stderr)
+                print(tr("error: {path}: the folder holds no files.", path=path), file=sys.stderr)
                 failed += 1
             paths += inside
         else:
@@ -216,10 +239,15 @@ def _predict(args: argparse.Namespace) -> int:
             failed += 1
             text = " ".join(str(error).split())  # one line, whatever the message holds
             if not isinstance(error, MnistCourseError):
-                text = f"{path}: could not be read ({type(error).__name__}: {text})"
+                text = tr(
+                    "{path}: could not be read ({kind}: {text})",
+                    path=path,
+                    kind=type(error).__name__,
+                    text=text,
+                )
             elif str(path) not in text:
                 text = f"{path}: {text}"
-            print(f"error: {text}", file=sys.stderr)
+            print(tr("error: {message}", message=text), file=sys.stderr)
             sys.stderr.flush()
             continue
         print(f"{path}: {digit} ({probability:.1%})", flush=True)
@@ -240,15 +268,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "doctor":
             from .setup_check import doctor
 
-            print("Checking your setup (importing TensorFlow takes a few seconds)...", flush=True)
+            print(
+                tr("Checking your setup (importing TensorFlow takes a few seconds)..."),
+                flush=True,
+            )
             report = doctor(args.data, timeout=args.timeout)
             print(report)
             return 0 if report.ok else 1
     except MnistCourseError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(tr("error: {message}", message=error), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(tr("interrupted"), file=sys.stderr)
         return 130
     return 2
 

@@ -6,7 +6,8 @@ Where :func:`load_mnist` finds the data, in order:
 2. the ``MNIST_COURSE_DATA`` environment variable;
 3. the Keras cache (``$KERAS_HOME/datasets/mnist.npz``, default ``~/.keras``),
    downloading the file the way ``keras.datasets.mnist.load_data()`` does if it is missing,
-   checked against the same sha256.
+   checked against the same sha256: from the ``mirrors`` given (or
+   ``$MNIST_COURSE_MIRRORS``) first, in order, then from the Keras address.
 
 A path may be a Keras-layout ``.npz`` file or a folder holding the four original IDX files.
 """
@@ -19,9 +20,12 @@ import http.client
 import math
 import os
 import urllib.error
+import urllib.parse
 import urllib.request
+import warnings
 import zipfile
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -30,17 +34,22 @@ from ._files import atomic_path, open_regular_file
 from .arrays import check_images, check_labels
 from .errors import DataFileError, DataNotFoundError, DownloadError, InputError
 from .idx import MAX_BYTES, read_idx
+from .translation import translate_message
 
 __all__ = [
     "ENV_VAR",
+    "MIRRORS_ENV_VAR",
     "MNIST_URL",
     "MNIST_SHA256",
     "load_mnist",
     "download_mnist",
+    "mirror_urls",
     "check_dataset",
 ]
 
 ENV_VAR = "MNIST_COURSE_DATA"
+# Addresses of copies of mnist.npz to download from first (where the Keras host is blocked).
+MIRRORS_ENV_VAR = "MNIST_COURSE_MIRRORS"
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 
@@ -59,7 +68,11 @@ Split = tuple[np.ndarray, np.ndarray]
 # --------------------------------------------------------------------------- loading
 
 
-def load_mnist(path: str | os.PathLike[str] | None = None) -> tuple[Split, Split]:
+def load_mnist(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    mirrors: str | Sequence[str] | None = None,
+) -> tuple[Split, Split]:
     """Load MNIST as ``(x_train, y_train), (x_test, y_test)``.
 
     Parameters
@@ -68,6 +81,11 @@ def load_mnist(path: str | os.PathLike[str] | None = None) -> tuple[Split, Split
         A Keras-layout ``.npz`` file or a folder with the four IDX files (plain or
         ``.gz``). When omitted, ``$MNIST_COURSE_DATA`` is used, then the Keras cache,
         downloading into it if needed.
+    mirrors : str or sequence of str, optional
+        Addresses of copies of ``mnist.npz`` to download from before the Keras address,
+        in order (``https://...``, ``file:///...``); each is checked against the same
+        sha256 and a wrong file is refused. Default ``$MNIST_COURSE_MIRRORS``
+        (addresses separated by spaces). Only used when MNIST must be downloaded.
 
     Returns
     -------
@@ -82,16 +100,18 @@ def load_mnist(path: str | os.PathLike[str] | None = None) -> tuple[Split, Split
         The path does not exist, or there is no data and no way to download it.
     DataFileError
         The file exists but is not valid MNIST; the message names the file and the fault.
+    DownloadError
+        MNIST had to be downloaded, and no address gave the right file.
     """
     if path is None:
         env = os.environ.get(ENV_VAR, "").strip()
-        path = Path(env).expanduser() if env else download_mnist()
-        origin = f"(from ${ENV_VAR})" if env else ""
+        path = Path(env).expanduser() if env else download_mnist(mirrors=mirrors)
+        origin = f" (from ${ENV_VAR})" if env else ""
     else:
         path, origin = Path(path).expanduser(), ""
     if not path.exists() and not path.is_symlink():  # a broken link is explained when opened
         raise DataNotFoundError(
-            f"MNIST data not found at {path} {origin}. Give the path of a Keras-layout "
+            f"MNIST data not found at {path}{origin}. Give the path of a Keras-layout "
             "mnist.npz or of a folder holding the four IDX files, or unset "
             f"{ENV_VAR} and call load_mnist() with no path to download it."
         )
@@ -209,29 +229,69 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def mirror_urls(mirrors: str | Sequence[str] | None = None) -> list[str]:
+    """The addresses a download tries, in order: ``mirrors``, then :data:`MNIST_URL`.
+
+    Parameters
+    ----------
+    mirrors : str or sequence of str, optional
+        Addresses of copies of ``mnist.npz`` (``https://``, ``http://``, ``ftp://`` or
+        ``file://``); a string may hold several, separated by spaces or new lines. When
+        None, ``$MNIST_COURSE_MIRRORS`` (the same format). Each copy must be byte for byte
+        the file Keras publishes: it is checked against the same sha256.
+
+    Raises
+    ------
+    InputError
+        One of them is not such an address.
+    """
+    if mirrors is None:
+        mirrors = os.environ.get(MIRRORS_ENV_VAR, "")
+    if isinstance(mirrors, str):
+        mirrors = mirrors.split()
+    urls: list[str] = []
+    for url in mirrors:
+        scheme = urllib.parse.urlsplit(url).scheme.lower() if isinstance(url, str) else ""
+        if scheme not in ("https", "http", "ftp", "file"):
+            raise InputError(
+                f"MNIST mirror {url!r} is not an address starting with https://, http://, "
+                f"ftp:// or file://. For a copy on this machine, set {ENV_VAR} to its path."
+            )
+        if url not in urls:
+            urls.append(url)
+    return urls + ([MNIST_URL] if MNIST_URL not in urls else [])
+
+
 def download_mnist(
     url: str | None = None,
     sha256: str | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
     timeout: float = 30.0,
+    mirrors: str | Sequence[str] | None = None,
 ) -> Path:
     """Return the path of a verified ``mnist.npz`` in the cache, downloading it if needed.
 
     The download goes to a temporary file beside the target and is renamed into place
     only once its sha256 matches, so an interrupted or corrupted download never leaves a
-    file that a later call would trust.
+    file that a later call would trust. The addresses are tried in order until one gives
+    the right file: each mirror, then ``url``. A mirror whose file has the wrong checksum
+    is refused, with a warning that names it, and the next one is tried.
 
     Parameters
     ----------
     url : str, optional
-        Where to download from; default the Keras address, :data:`MNIST_URL`.
+        Where to download from, after the mirrors; default the Keras address,
+        :data:`MNIST_URL`.
     sha256 : str, optional
-        Expected checksum; default :data:`MNIST_SHA256`.
+        Expected checksum, for every address; default :data:`MNIST_SHA256`.
     cache_dir : str or path-like, optional
         Folder for the file; default ``$KERAS_HOME/datasets`` (``~/.keras/datasets``),
         the folder Keras itself uses, so a file Keras downloaded earlier is reused.
     timeout : float
-        Seconds to wait for the server before giving up.
+        Seconds to wait for each server before giving up.
+    mirrors : str or sequence of str, optional
+        Copies of the file to try first (see :func:`mirror_urls`); default
+        ``$MNIST_COURSE_MIRRORS``.
 
     Returns
     -------
@@ -241,20 +301,20 @@ def download_mnist(
     Raises
     ------
     DownloadError
-        The server could not be reached, the transfer broke off, the checksum did not
-        match or the cache folder is not writable. Nothing is left in the cache.
+        No address gave the file: each could not be reached, broke off or gave a file
+        with another checksum; or the cache folder is not writable. Nothing is left in the
+        cache.
+    InputError
+        A mirror is not an address.
     """
-    url = url or MNIST_URL
+    urls = mirror_urls(mirrors)
+    if url:
+        urls = [u for u in urls if u != MNIST_URL] + [url]
     sha256 = (sha256 or MNIST_SHA256).lower()
     folder = Path(cache_dir).expanduser() if cache_dir is not None else _keras_cache()
     target = folder / "mnist.npz"
     if target.is_file() and _sha256(target) == sha256:
         return target
-    fix = (
-        f"To fix it, connect to the internet and try again, or use a copy of mnist.npz you "
-        f"already have: load_mnist(path='.../mnist.npz') or set the {ENV_VAR} "
-        "environment variable to its path."
-    )
     # Not keras.utils.get_file: it writes straight to the final name and keeps a file whose
     # checksum failed, which a later call would then find in the cache.
     try:
@@ -266,29 +326,67 @@ def download_mnist(
             f"Cannot write the MNIST download to {folder} ({error.strerror or error}). "
             "Set KERAS_HOME to a writable folder, or pass path= to load_mnist."
         ) from None
+    failures = []
     with writing:
-        try:
-            digest, received, expected_size = hashlib.sha256(), 0, None
-            with part.open("wb") as file, urllib.request.urlopen(url, timeout=timeout) as response:
-                expected_size = response.headers.get("Content-Length")
-                for block in iter(lambda: response.read(1 << 16), b""):
-                    digest.update(block)
-                    file.write(block)
-                    received += len(block)
-        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
-            reason = getattr(error, "reason", None) or error
-            raise DownloadError(f"Could not download MNIST from {url} ({reason}). {fix}") from None
-        if expected_size is not None and received != int(expected_size):
-            raise DownloadError(
-                f"The MNIST download from {url} stopped after {received} of "
-                f"{expected_size} bytes. {fix}"
-            )
-        if digest.hexdigest() != sha256:
-            raise DownloadError(
-                f"The file downloaded from {url} has sha256 {digest.hexdigest()}, not the "
-                f"expected {sha256}: it is corrupt or not MNIST, so it was discarded. {fix}"
-            )
-    return target
+        for address in urls:
+            failure = _fetch(address, part, sha256, timeout)
+            if failure is None:
+                return target  # leaving the block renames the verified file into place
+            failures.append(failure)
+            if address != urls[-1]:
+                # said now, not only if all fail: a mirror that serves a wrong file is news
+                next_url = urls[len(failures)]
+                warnings.warn(
+                    DownloadWarning(
+                        translate_message(f"{failure} Trying the next address: {next_url}")
+                    ),
+                    stacklevel=2,
+                )
+        if len(failures) == 1:
+            raise DownloadError(f"{failures[0]} {_download_fix()}")
+        # One line each, so that each is translated on its own (translation.translate_message).
+        raise DownloadError(
+            f"Could not download MNIST from any of the {len(urls)} addresses tried:\n"
+            + "\n".join(failures)
+            + f"\n{_download_fix()}"
+        )
+    raise AssertionError("not reached: the loop returns or raises")
+
+
+class DownloadWarning(UserWarning):
+    """One download address failed (unreachable, cut short, wrong file); the next is tried."""
+
+
+def _download_fix() -> str:
+    return (
+        "To fix it, connect to the internet and try again, or use a copy of mnist.npz you "
+        f"already have: load_mnist(path='.../mnist.npz') or set the {ENV_VAR} environment "
+        f"variable to its path; or list addresses of copies in {MIRRORS_ENV_VAR} "
+        "(load_mnist(mirrors=[...]))."
+    )
+
+
+def _fetch(url: str, part: Path, sha256: str, timeout: float) -> str | None:
+    """Download ``url`` into ``part``; None if it has checksum ``sha256``, else what failed."""
+    try:
+        digest, received, expected_size = hashlib.sha256(), 0, None
+        with part.open("wb") as file, urllib.request.urlopen(url, timeout=timeout) as response:
+            expected_size = response.headers.get("Content-Length")
+            for block in iter(lambda: response.read(1 << 16), b""):
+                digest.update(block)
+                file.write(block)
+                received += len(block)
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
+        reason = getattr(error, "reason", None) or error
+        return f"Could not download MNIST from {url} ({reason})."
+    if expected_size is not None and received != int(expected_size):
+        return f"The MNIST download from {url} stopped after {received} of {expected_size} bytes."
+    if digest.hexdigest() != sha256:
+        return (
+            f"The file downloaded from {url} has sha256 {digest.hexdigest()}, not the "
+            f"expected {sha256}: it is corrupt or not MNIST, so it was discarded."
+        )
+    return None
 
 
 # --------------------------------------------------------------------------- checking

@@ -9,6 +9,7 @@ from ._backend import keras
 from .evaluation import check_model, predict_digit
 from .images import NoDigitError, render_strokes, to_mnist_image
 from .plots import plot_prediction
+from .translation import tr
 from .widgets import figure_to_png
 
 __all__ = ["DrawingPad"]
@@ -44,8 +45,8 @@ class DrawingPad:
             height=size,
             layout=widgets.Layout(width=f"{size}px", height=f"{size}px", border="2px solid #888"),
         )
-        self.predict_button = widgets.Button(description="Predict", button_style="primary")
-        self.clear_button = widgets.Button(description="Clear")
+        self.predict_button = widgets.Button(description=tr("Predict"), button_style="primary")
+        self.clear_button = widgets.Button(description=tr("Clear"))
         self.message = widgets.HTML()
         self.result = widgets.Image(format="png", width=480)
         self.canvas.on_mouse_down(self._pen_down)
@@ -103,24 +104,26 @@ class DrawingPad:
         """Wipe the canvas and the last prediction."""
         self.strokes, self._drawing, self.last_input = [], False, None
         self._paper()
-        self.message.value = "Draw a digit in the box, then press <b>Predict</b>."
+        self.message.value = tr("Draw a digit in the box, then press <b>Predict</b>.")
         self.result.value = b""
 
     def predict(self) -> tuple[int, float, np.ndarray] | None:
         """Read the drawing; show and return (digit, probability, all ten), or None if blank."""
         if not self.strokes:
-            self.message.value = "<b>Draw a digit first</b>: the pad is empty."
+            self.message.value = tr("<b>Draw a digit first</b>: the pad is empty.")
             return None
         try:
             image = to_mnist_image(render_strokes(self.strokes, self.size, self.pen_width))
         except NoDigitError:
-            self.message.value = "<b>Draw a digit first</b>: no ink on the pad."
+            self.message.value = tr("<b>Draw a digit first</b>: no ink on the pad.")
             return None
         digit, probability, probabilities = predict_digit(self.model, image)
         self.last_input = image
-        self.message.value = (
-            f"It looks like a <b>{digit}</b> ({probability:.1%} sure). Left: the 28 x 28 "
-            "input the model got; right: its probability for each digit."
+        self.message.value = tr(
+            "It looks like a <b>{digit}</b> ({probability:.1%} sure). Left: the 28 x 28 "
+            "input the model got; right: its probability for each digit.",
+            digit=digit,
+            probability=probability,
         )
         self.result.value = figure_to_png(plot_prediction(image, probabilities))
         return digit, probability, probabilities

@@ -1,7 +1,8 @@
 """The setup check's look at MNIST: where load_mnist will take it from, and will it work.
 
-Cheap checks only (it never downloads; it may ask the download server for headers): the
-path given, ``$MNIST_COURSE_DATA``, the Keras cache (checksum verified), or the download.
+Cheap checks only (it never downloads; it may ask the download servers for headers): the
+path given, ``$MNIST_COURSE_DATA``, the Keras cache (checksum verified), or the download
+(from ``$MNIST_COURSE_MIRRORS`` first, then the Keras address).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from pathlib import Path
 
 from . import data
 from ._files import open_regular_file
-from .data import ENV_VAR, IDX_FILES, MNIST_URL, _keras_cache, _sha256
-from .errors import DataFileError
+from .data import ENV_VAR, IDX_FILES, MIRRORS_ENV_VAR, _keras_cache, _sha256
+from .errors import DataFileError, InputError
 from .setup_report import OK, PROBLEM, WARNING, Finding, Probe
 
 __all__ = ["check_data", "probe"]
@@ -51,16 +52,32 @@ def check_data(path: str | os.PathLike[str] | None, timeout: float, probe: Probe
         )
     else:
         damaged = ""
-    reason = probe(MNIST_URL, timeout)
-    if reason is not None:
+    try:
+        urls = data.mirror_urls()  # $MNIST_COURSE_MIRRORS first, then the Keras address
+    except InputError as error:
+        return Finding(name, PROBLEM, str(error), f"correct or unset {MIRRORS_ENV_VAR}")
+    url, reasons = None, []
+    for candidate in urls:  # the first that answers is the one load_mnist would use
+        reason = probe(candidate, timeout)
+        if reason is None:
+            url = candidate
+            break
+        reasons.append(reason if len(urls) == 1 else f"{candidate}: {reason}")
+    if url is None:
         return Finding(
             name,
             PROBLEM,
             (damaged + "; but " if damaged else f"no copy in the Keras cache ({cache}), and ")
-            + f"the download server cannot be reached: {reason}",
+            + (
+                "the download server cannot be reached: "
+                if len(urls) == 1
+                else "no download address can be reached: "
+            )
+            + "; ".join(reasons),
             f"connect to the internet and run this check again; or copy mnist.npz from a "
             f"machine that has it and set {ENV_VAR}=/path/to/mnist.npz (before starting "
-            "JupyterLab, e.g. `MNIST_COURSE_DATA=/path/to/mnist.npz make lab`)",
+            "JupyterLab, e.g. `MNIST_COURSE_DATA=/path/to/mnist.npz make lab`); or list "
+            f"addresses of copies you can reach in {MIRRORS_ENV_VAR}",
         )
     folder = _writable_folder(cache.parent)
     if folder is not None:
@@ -72,11 +89,11 @@ def check_data(path: str | os.PathLike[str] | None, timeout: float, probe: Probe
             f"set {ENV_VAR} to a copy of mnist.npz",
         )
     if damaged:
-        return Finding(name, WARNING, damaged + f" from {MNIST_URL} (11 MB, reachable)")
+        return Finding(name, WARNING, damaged + f" from {url} (11 MB, reachable)")
     return Finding(
         name,
         OK,
-        f"not downloaded yet: the first load_mnist() downloads it (11 MB) from {MNIST_URL} "
+        f"not downloaded yet: the first load_mnist() downloads it (11 MB) from {url} "
         f"(reachable) into {cache.parent}",
     )
 
@@ -151,7 +168,8 @@ def probe(url: str, timeout: float) -> str | None:
         request = urllib.request.Request(url, method="HEAD")
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
-                outcome.append(None if response.status < 400 else f"HTTP {response.status}")
+                status = getattr(response, "status", None) or 200  # file:// has none
+                outcome.append(None if status < 400 else f"HTTP {status}")
         except urllib.error.HTTPError as error:
             outcome.append(f"HTTP {error.code} {error.reason}")
         except urllib.error.URLError as error:

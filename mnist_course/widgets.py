@@ -3,6 +3,8 @@
 Each widget keeps its state in ordinary attributes and ipywidgets controls, so a test can
 set a control's ``value`` and check what is shown, without a browser. The drawing pad is
 in :mod:`mnist_course.drawing`, the training playground in :mod:`mnist_course.playground`.
+Labels and captions are in the course's language when the widget is made
+(:func:`mnist_course.set_language`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from matplotlib.figure import Figure
 from ._backend import keras
 from .arrays import check_images, check_labels, check_probabilities
 from .evaluation import predict
+from .language import tr_plot
 from .plots import draw_digit, plot_prediction
+from .translation import tr
 
 __all__ = ["ALL_DIGITS", "ANY_DIGIT", "DatasetBrowser", "PredictionExplorer", "figure_to_png"]
 
@@ -69,14 +73,18 @@ class DatasetBrowser:
         self.images = check_images(images, name="DatasetBrowser")
         self.labels = check_labels(labels, name="DatasetBrowser", count=len(self.images))
         self.digit = widgets.Dropdown(
-            options=[("all digits", ALL_DIGITS)] + [(str(d), d) for d in range(10)],
+            options=[(tr("all digits"), ALL_DIGITS)] + [(str(d), d) for d in range(10)],
             value=ALL_DIGITS,
-            description="Show",
+            description=tr("Show"),
             style=_LABELS,
             layout=widgets.Layout(width="160px"),
         )
         self.position = widgets.IntSlider(
-            value=0, min=0, max=len(images) - 1, description="Image", continuous_update=False
+            value=0,
+            min=0,
+            max=len(images) - 1,
+            description=tr("Image"),
+            continuous_update=False,
         )
         self.caption = widgets.HTML()
         self.picture = widgets.Image(format="png", width=220, height=220)
@@ -110,18 +118,23 @@ class DatasetBrowser:
     def _redraw(self, _change: object = None) -> None:
         index, count = self.index, len(self.indices)
         if index < 0:
-            self.caption.value = f"No image of digit {self.digit.value} in this set."
+            self.caption.value = tr(
+                "No image of digit {digit} in this set.", digit=self.digit.value
+            )
             _show(self.picture, b"")
             return
         label = int(self.labels[index])
-        self.caption.value = (
-            f"<b>label {label}</b> &nbsp; image {self.position.value + 1} of {count} "
-            f"(index {index} in the set)"
+        self.caption.value = tr(
+            "<b>label {label}</b> &nbsp; image {n} of {count} (index {index} in the set)",
+            label=label,
+            n=self.position.value + 1,
+            count=count,
+            index=index,
         )
         fig = Figure(figsize=(2.8, 2.8), layout="constrained")
         ax = fig.subplots()
         draw_digit(ax, self.images[index])
-        ax.set_title(f"x[{index}]  label {label}")
+        ax.set_title(tr_plot("x[{index}]  label {label}", index=index, label=label))
         ax.set_axis_off()
         _show(self.picture, figure_to_png(fig))
 
@@ -176,10 +189,10 @@ class PredictionExplorer:
             )
         )
         self.predictions = self.probabilities.argmax(axis=1)
-        digits = [("any", ANY_DIGIT)] + [(str(d), d) for d in range(10)]
+        digits = [(tr("any"), ANY_DIGIT)] + [(str(d), d) for d in range(10)]
         self.only_mistakes = widgets.Checkbox(
             value=False,
-            description="only mistakes",
+            description=tr("only mistakes"),
             indent=False,
             layout=widgets.Layout(width="auto"),
         )
@@ -191,10 +204,14 @@ class PredictionExplorer:
                 style=_LABELS,
                 layout=widgets.Layout(width="150px"),
             )
-            for name in ("true", "predicted")
+            for name in (tr("true"), tr("predicted"))
         )
         self.position = widgets.IntSlider(
-            value=0, min=0, max=len(self.images) - 1, description="image", continuous_update=False
+            value=0,
+            min=0,
+            max=len(self.images) - 1,
+            description=tr("image"),
+            continuous_update=False,
         )
         self.caption = widgets.HTML()
         self.picture = widgets.Image(format="png")
@@ -237,15 +254,21 @@ class PredictionExplorer:
     def _redraw(self, _change: object = None) -> None:
         index, count = self.index, len(self.indices)
         if index < 0:
-            self.caption.value = "No image matches these filters."
+            self.caption.value = tr("No image matches these filters.")
             _show(self.picture, b"")
             return
         true, predicted = int(self.labels[index]), int(self.predictions[index])
-        verdict = "right" if true == predicted else "<b style='color:crimson'>wrong</b>"
-        self.caption.value = (
-            f"image {self.position.value + 1} of {count} (test index {index}): true "
-            f"<b>{true}</b>, predicted <b>{predicted}</b> "
-            f"({self.probabilities[index, predicted]:.1%}), {verdict}"
+        verdict = tr("right") if true == predicted else tr("<b style='color:crimson'>wrong</b>")
+        self.caption.value = tr(
+            "image {n} of {count} (test index {index}): true <b>{true}</b>, predicted "
+            "<b>{predicted}</b> ({probability:.1%}), {verdict}",
+            n=self.position.value + 1,
+            count=count,
+            index=index,
+            true=true,
+            predicted=predicted,
+            probability=self.probabilities[index, predicted],
+            verdict=verdict,
         )
         fig = plot_prediction(self.images[index], self.probabilities[index], label=true)
         _show(self.picture, figure_to_png(fig))

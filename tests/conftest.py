@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from mnist_course.data import ENV_VAR, IDX_FILES
+from mnist_course.data import ENV_VAR, IDX_FILES, MIRRORS_ENV_VAR
 from mnist_course.idx import write_idx
 
 
@@ -64,7 +65,21 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     if real:
         monkeypatch.setenv("MNIST_COURSE_REAL_DATA", real)
     monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.delenv(MIRRORS_ENV_VAR, raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Every test starts in English, whatever $MNIST_COURSE_LANG says, and ends in it."""
+    from mnist_course import translation
+
+    translation._set("en")
+    yield
+    if translation.current_language() != "en":
+        from mnist_course.language import set_language
+
+        set_language("en")  # also puts matplotlib's fonts back
 
 
 @pytest.fixture

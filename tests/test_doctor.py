@@ -150,6 +150,28 @@ def test_network_reachable_and_no_cached_copy_downloads_nothing() -> None:
     assert not data._keras_cache().exists()  # nothing written, nothing downloaded
 
 
+def test_mirrors_are_probed_first_and_the_first_that_answers_is_named(monkeypatch) -> None:
+    monkeypatch.setenv(
+        data.MIRRORS_ENV_VAR, "https://blocked.example/mnist.npz https://ok.example/m.npz"
+    )
+
+    def probe(url: str, timeout: float) -> str | None:
+        probe.calls.append(url)
+        return "timed out" if "blocked" in url else None
+
+    probe.calls = []
+    finding = dm.doctor(probe=probe)["MNIST data"]
+    assert finding.status == "ok" and "from https://ok.example/m.npz (reachable)" in finding.found
+    assert probe.calls == ["https://blocked.example/mnist.npz", "https://ok.example/m.npz"]
+    finding = dm.doctor(probe=Probe(OFFLINE))["MNIST data"]
+    assert finding.status == "problem" and "no download address can be reached" in finding.found
+    assert finding.found.endswith(f"https://ok.example/m.npz: {OFFLINE}; {MNIST_URL}: {OFFLINE}")
+    assert data.MIRRORS_ENV_VAR in finding.fix
+    monkeypatch.setenv(data.MIRRORS_ENV_VAR, "mirror.example/mnist.npz")
+    finding = dm.doctor(probe=Probe())["MNIST data"]
+    assert finding.status == "problem" and "is not an address" in finding.found
+
+
 def _cache_tiny_npz(npz_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Put the tiny npz in the Keras cache and make it the file the checksum expects."""
     cache = data._keras_cache()

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import mnist_course.data as data
-from mnist_course import DownloadError, load_mnist
+from mnist_course import DownloadError, InputError, load_mnist
 from mnist_course.data import download_mnist
 
 
@@ -141,3 +141,76 @@ def test_cache_folder_that_cannot_be_created(served, tmp_path) -> None:
     blocker.write_text("")
     with pytest.raises(DownloadError, match="KERAS_HOME"):
         download_mnist(server.url, sha, cache_dir=blocker / "cache")
+
+
+# --------------------------------------------------------------------------- mirrors
+
+
+def test_a_mirror_with_the_wrong_file_is_refused_and_the_next_one_used(
+    served, tmp_path, npz_path
+) -> None:
+    server, sha = served
+    wrong = tmp_path / "wrong.npz"
+    wrong.write_bytes(b"an error page from a proxy")
+    cache = tmp_path / "cache"
+    with pytest.warns(data.DownloadWarning, match=r"wrong.npz has sha256 .* Trying the next"):
+        path = download_mnist(
+            sha256=sha, cache_dir=cache, mirrors=[wrong.as_uri(), npz_path.as_uri(), server.url]
+        )
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == sha
+    assert cache_files(cache) == ["mnist.npz"]
+    assert server.requests == 0  # the second mirror served it: the third was never asked
+
+
+def test_mirrors_come_from_the_environment_before_the_default(
+    served, tiny_mnist, tmp_path, monkeypatch
+) -> None:
+    server, sha = served
+    monkeypatch.setattr(data, "MNIST_URL", "http://127.0.0.1:9/never-asked.npz")
+    monkeypatch.setattr(data, "MNIST_SHA256", sha)
+    monkeypatch.setenv(data.MIRRORS_ENV_VAR, f"  {server.url}\n{server.url} ")
+    assert data.mirror_urls() == [server.url, "http://127.0.0.1:9/never-asked.npz"]
+    (x_train, _), _ = load_mnist()
+    np.testing.assert_array_equal(x_train, tiny_mnist["x_train"])
+    assert server.requests == 1
+
+
+def test_load_mnist_takes_mirrors_as_an_argument(served, tiny_mnist, monkeypatch) -> None:
+    server, sha = served
+    monkeypatch.setattr(data, "MNIST_URL", "http://127.0.0.1:9/never-asked.npz")
+    monkeypatch.setattr(data, "MNIST_SHA256", sha)
+    (_, _), (_, y_test) = load_mnist(mirrors=server.url)
+    np.testing.assert_array_equal(y_test, tiny_mnist["y_test"])
+
+
+def test_when_every_address_fails_each_is_named(served, tmp_path) -> None:
+    server, sha = served
+    missing = (tmp_path / "missing.npz").as_uri()
+    with pytest.warns(data.DownloadWarning), pytest.raises(DownloadError) as info:
+        download_mnist(
+            server.url, "0" * 64, cache_dir=tmp_path / "c", mirrors=[missing, server.url + "?2"]
+        )
+    lines = str(info.value).splitlines()
+    assert lines[0] == "Could not download MNIST from any of the 3 addresses tried:"
+    assert lines[1].startswith(f"Could not download MNIST from {missing} (")
+    assert lines[2] == f"Could not download MNIST from {server.url}?2 (Not Found)."
+    assert lines[3].startswith(f"The file downloaded from {server.url} has sha256")
+    assert "MNIST_COURSE_MIRRORS" in lines[4]
+    assert cache_files(tmp_path / "c") == []
+
+
+@pytest.mark.parametrize("bad", ["mirror.example.com/mnist.npz", "/data/mnist.npz", 42])
+def test_a_mirror_that_is_not_an_address(bad, tmp_path) -> None:
+    with pytest.raises(InputError, match="is not an address starting with https://"):
+        download_mnist(cache_dir=tmp_path / "c", mirrors=[bad])
+
+
+def test_download_messages_in_chinese(served, tmp_path) -> None:
+    import mnist_course as mc
+
+    server, _ = served
+    mc.set_language("zh")
+    with pytest.raises(DownloadError) as info:
+        download_mnist(server.url, "0" * 64, cache_dir=tmp_path / "c")
+    assert str(info.value).startswith(f"从 {server.url} 下载的文件 sha256 为 ")
+    assert "解决办法：连上网络后重试" in str(info.value)

@@ -19,8 +19,10 @@ PACKAGE = ROOT / "mnist_course"
 # Lower layers never import higher ones (README, Layout). Modules on one layer do not
 # import each other.
 LAYERS = [
+    {"zh"},
+    {"translation"},
     {"errors", "_backend", "_files"},
-    {"arrays", "idx", "image_files"},
+    {"arrays", "idx", "image_files", "language"},
     {"data", "images", "plots"},
     {"models"},
     {"callbacks"},

@@ -1,0 +1,232 @@
+"""The Chinese notebooks: generated from the English ones, never drifting from them."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import re
+import shutil
+import sys
+import tokenize
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location(
+    "translate_notebooks", ROOT / "tools" / "translate_notebooks.py"
+)
+tool = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = tool  # dataclasses look their module up there
+_spec.loader.exec_module(tool)
+
+CATALOGUES = sorted((ROOT / "translations" / "zh").glob("*.yml"))
+NAME = "06_going_further"
+
+
+def code_without_comments(source: str) -> list[tuple[int, str]]:
+    lines = source.split("\n")
+    python = "\n".join("" if s.lstrip().startswith(("%", "!")) else s for s in lines)
+    tokens = tokenize.generate_tokens(io.StringIO(python).readline)
+    return [(t.type, t.string) for t in tokens if t.type != tokenize.COMMENT]
+
+
+def test_the_chinese_notebooks_are_up_to_date(capsys) -> None:
+    status = tool.main(["--check"])
+    assert status == 0, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("catalogue", CATALOGUES, ids=lambda p: p.stem)
+def test_chinese_code_is_the_english_code(catalogue) -> None:
+    english = nbformat.read(ROOT / "notebooks" / f"{catalogue.stem}.ipynb", as_version=4)
+    chinese = nbformat.read(ROOT / "notebooks" / "zh" / f"{catalogue.stem}.ipynb", as_version=4)
+    first_code = next(c for c in chinese.cells if c.cell_type == "code")
+    assert first_code.id == tool.LANGUAGE_CELL_ID and 'mc.set_language("zh")' in first_code.source
+    # its one possible output, the missing-font warning, must not fail `make test`
+    assert first_code.metadata["tags"] == ["nbval-ignore-output"]
+    cells = [c for c in chinese.cells if c.id != tool.LANGUAGE_CELL_ID]
+    assert [(c.id, c.cell_type) for c in cells] == [(c.id, c.cell_type) for c in english.cells]
+    for en, zh in zip(english.cells, cells, strict=True):
+        if en.cell_type == "code":
+            assert code_without_comments(zh.source) == code_without_comments(en.source), en.id
+            assert zh.metadata.get("tags") == en.metadata.get("tags")
+        elif en.cell_type == "markdown":
+            assert re.search(r"[\u4e00-\u9fff]", zh.source), f"cell {en.id} is not Chinese"
+
+
+# --------------------------------------------------------------------------- a copy to break
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    """A copy of what the tool reads and writes for notebook 06."""
+    for part in (
+        f"notebooks/{NAME}.ipynb",
+        f"notebooks/zh/{NAME}.ipynb",
+        f"translations/zh/{NAME}.yml",
+    ):
+        (tmp_path / part).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / part, tmp_path / part)
+    return tmp_path
+
+
+def run(repo: Path, *args: str, capsys) -> tuple[int, str]:
+    status = tool.main([*args, str(repo / "notebooks" / f"{NAME}.ipynb")], root=repo)
+    return status, capsys.readouterr().out
+
+
+def edit_cell(path: Path, cell_id: str, change) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    cell = next(c for c in notebook.cells if c.id == cell_id)
+    cell.source = change(cell.source)
+    nbformat.write(notebook, path)
+
+
+def test_the_copy_starts_up_to_date(repo, capsys) -> None:
+    assert run(repo, "--check", capsys=capsys) == (0, "")
+
+
+def test_a_changed_english_cell_is_caught_and_shown_until_translated(repo, capsys) -> None:
+    english = repo / "notebooks" / f"{NAME}.ipynb"
+    edit_cell(english, "e2e40816", lambda s: s.replace("batch of 128", "batch of 256"))
+    status, out = run(repo, "--check", capsys=capsys)
+    assert status == 1
+    assert "markdown cell e2e40816: the English changed since translated" in out
+    status, out = run(repo, "--todo", capsys=capsys)
+    assert "#   -1. the batch of 128 images is split in two" in out
+    assert "#   +1. the batch of 256 images is split in two" in out
+    # the entry to paste: the new English, the old Chinese to correct
+    entry = yaml.safe_load(
+        "\n".join(line for line in out.splitlines() if not line.startswith(("#", "==>")))
+    )
+    assert "batch of 256" in entry["e2e40816"]["en"] and "128 张" in entry["e2e40816"]["zh"]
+    # the translator pastes it, corrects the Chinese, and writes the notebook again
+    catalogue_path = repo / "translations" / "zh" / f"{NAME}.yml"
+    catalogue = yaml.safe_load(catalogue_path.read_text())
+    catalogue["cells"]["e2e40816"] = {
+        "en": entry["e2e40816"]["en"],
+        "zh": entry["e2e40816"]["zh"].replace("128 张", "256 张"),
+    }
+    catalogue_path.write_text(tool.dump_yaml(catalogue))
+    assert run(repo, "--check", capsys=capsys)[0] == 1  # the notebook is not written yet
+    assert run(repo, capsys=capsys)[0] == 0  # no code changed: nothing to run
+    assert run(repo, "--check", capsys=capsys) == (0, "")
+    written = nbformat.read(repo / "notebooks" / "zh" / f"{NAME}.ipynb", as_version=4)
+    assert "256 张" in next(c for c in written.cells if c.id == "e2e40816").source
+
+
+def test_an_untranslated_cell_is_caught(repo, capsys) -> None:
+    english = repo / "notebooks" / f"{NAME}.ipynb"
+    notebook = nbformat.read(english, as_version=4)
+    notebook.cells.append(nbformat.v4.new_markdown_cell("## A new section", id="new-cell"))
+    nbformat.write(notebook, english)
+    status, out = run(repo, "--check", capsys=capsys)
+    assert status == 1 and "markdown cell new-cell: not translated" in out
+    assert (
+        "new-cell:\n  en: '## A new section'\n  zh: null" in run(repo, "--todo", capsys=capsys)[1]
+    )
+
+
+def test_a_hand_edited_or_missing_chinese_notebook_is_caught(repo, capsys) -> None:
+    chinese = repo / "notebooks" / "zh" / f"{NAME}.ipynb"
+    edit_cell(chinese, "2deb8eb8", lambda s: s + "\n\n（手工修改）")
+    status, out = run(repo, "--check", capsys=capsys)
+    assert status == 1
+    assert f"notebooks/zh/{NAME}.ipynb is out of date (cells 2deb8eb8): run the tool" in out
+    chinese.unlink()
+    status, out = run(repo, "--check", capsys=capsys)
+    assert status == 1 and "does not exist: run the tool" in out
+
+
+def test_changed_code_is_caught_and_its_comments_too(repo, capsys) -> None:
+    english = repo / "notebooks" / f"{NAME}.ipynb"
+    edit_cell(english, "b3ef8655", lambda s: s + "\nprint(strategy)  # which strategy")
+    status, out = run(repo, "--check", capsys=capsys)
+    assert status == 1
+    assert "code cell b3ef8655: comment not translated" in out
+    assert f"notebooks/zh/{NAME}.ipynb is out of date (cells b3ef8655)" in out
+    assert "comments:\n  which strategy: null" in run(repo, "--todo", capsys=capsys)[1]
+    # written without running it, the changed cell has no outputs: still not done
+    assert run(repo, "--no-run", capsys=capsys)[0] == 0
+    status, out = run(repo, "--check", capsys=capsys)
+    assert status == 1 and "cells b3ef8655 were not run" in out
+
+
+def test_a_catalogue_entry_for_a_cell_that_is_gone(repo, capsys) -> None:
+    path = repo / "translations" / "zh" / f"{NAME}.yml"
+    catalogue = yaml.safe_load(path.read_text())
+    catalogue["cells"]["gone"] = {"en": "x", "zh": "某"}
+    path.write_text(tool.dump_yaml(catalogue))
+    status, out = run(repo, "--check", capsys=capsys)
+    assert status == 1 and "catalogue entry gone: no such English cell; remove it" in out
+
+
+# --------------------------------------------------------------------------- pieces
+
+
+def test_comments_are_translated_and_nothing_else() -> None:
+    source = "\n".join(
+        [
+            "%matplotlib inline",
+            'x = "# not a comment"  # a comment',
+            "# a line",
+            "y = 1  # noqa: E501",
+        ]
+    )
+    table = {"a comment": "注释", "a line": "整行注释", "noqa: E501": "不该翻译"}
+    translated, missing = tool.translate_code(source, table)
+    assert translated.split("\n") == [
+        "%matplotlib inline",
+        'x = "# not a comment"  # 注释',
+        "# 整行注释",
+        "y = 1  # noqa: E501",
+    ]
+    assert missing == []
+    assert tool.translate_code("z = 2  # new", table) == ("z = 2  # new", ["new"])
+
+
+def test_links_work_from_the_chinese_folder() -> None:
+    text = "![a](images/a.png) [next](02_build.ipynb#top) [web](https://x.org) [r](../README.md)"
+    assert tool.relink(text) == (
+        "![a](../images/a.png) [next](02_build.ipynb#top) [web](https://x.org) [r](../../README.md)"
+    )
+    assert tool.relink('<img src="images/b.png">') == '<img src="../images/b.png">'
+
+
+# --------------------------------------------------------------------------- the glossary
+
+
+def glossary() -> list[tuple[str, str]]:
+    """(English, Chinese) of each term of docs/glossary.md, longest English first."""
+    rows = re.findall(
+        r"^\| ([^|]+?) \| ([^|]+?) \|", (ROOT / "docs" / "glossary.md").read_text(), re.M
+    )
+    terms = [
+        (english, re.sub(r"（.*?）", "", chinese))
+        for chinese, english in rows
+        if chinese not in ("中文", "---") and "(" not in english
+    ]
+    return sorted(terms, key=lambda pair: -len(pair[0]))
+
+
+def test_the_glossary_is_linked_from_both_readmes() -> None:
+    assert len(glossary()) > 50
+    for readme in ("README.md", "README.zh-CN.md"):
+        assert "docs/glossary.md" in (ROOT / readme).read_text(), readme
+
+
+@pytest.mark.parametrize("catalogue", CATALOGUES, ids=lambda p: p.stem)
+def test_chinese_cells_use_the_glossary_terms(catalogue) -> None:
+    cells = tool.load_catalogue(catalogue)["cells"]
+    wrong = []
+    for cell_id, entry in cells.items():
+        english, chinese = entry["en"], entry["zh"] or ""
+        for term, translation in glossary():
+            pattern = re.compile(rf"(?<![\w-]){re.escape(term)}(s|es)?(?![\w-])", re.I)
+            if pattern.search(english):
+                english = pattern.sub(" ", english)  # a longer term took these words
+                if translation not in chinese:
+                    wrong.append(f"{cell_id}: {term!r} is {translation!r} (docs/glossary.md)")
+    assert not wrong, "\n".join(wrong)
