@@ -94,8 +94,10 @@ class ClusterRun:
         return len({w.checksum for w in self.workers}) == 1
 
     def __str__(self) -> str:
-        agree = "identical on every worker" if self.weights_agree else (
-            f"differing by up to {self.max_weight_difference:.2g}"
+        agree = (
+            "identical on every worker"
+            if self.weights_agree
+            else (f"differing by up to {self.max_weight_difference:.2g}")
         )
         accuracy = self.history.get("val_accuracy", [float("nan")])[-1]
         return (
@@ -123,7 +125,9 @@ def free_ports(count: int, host: str = HOST) -> list[int]:
 
 
 def _tf_config(addresses: list[str], index: int) -> str:
-    return json.dumps({"cluster": {"worker": addresses}, "task": {"type": "worker", "index": index}})
+    return json.dumps(
+        {"cluster": {"worker": addresses}, "task": {"type": "worker", "index": index}}
+    )
 
 
 def _worker_env(addresses: list[str], index: int) -> dict[str, str]:
@@ -171,7 +175,7 @@ def _stop(processes: list[subprocess.Popen]) -> None:
             process.wait()
 
 
-def _check(name: object, workers: object, epochs: object, timeout: object) -> None:
+def _check(name, workers, epochs, limit, validation, timeout) -> None:
     from .multiworker import MODELS_ON_WORKERS
 
     if not isinstance(name, str) or name not in MODELS_ON_WORKERS:
@@ -179,11 +183,18 @@ def _check(name: object, workers: object, epochs: object, timeout: object) -> No
             f"train_on_workers: model {name!r} is not one of {', '.join(MODELS_ON_WORKERS)} "
             "(the cnn recipe's random augmentation is not split between workers)."
         )
-    for label, value in (("workers", workers), ("epochs", epochs)):
-        if value is None and label == "epochs":
+    for label, value, least in (
+        ("workers", workers, 1),
+        ("epochs", epochs, 1),
+        ("limit", limit, 1),
+        ("validation", validation, 0),
+    ):
+        if value is None and label in ("epochs", "limit"):
             continue
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise InputError(f"train_on_workers: {label} must be a whole number >= 1, got {value!r}.")
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise InputError(
+                f"train_on_workers: {label} must be a whole number >= {least}, got {value!r}."
+            )
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
         raise InputError(f"train_on_workers: timeout must be a number of seconds, got {timeout!r}.")
 
@@ -221,7 +232,8 @@ def train_on_workers(
         Train on only the first ``limit`` training images (after the validation images are
         set aside).
     validation : int
-        The last ``validation`` training images are held out and evaluated every epoch.
+        The last ``validation`` training images are held out and evaluated every epoch
+        (0: none are, and the history has no ``val_`` entries).
     seed : int
         Every worker starts from the same seed, and the batches follow it.
     data : path, optional
@@ -251,7 +263,7 @@ def train_on_workers(
         names the worker and shows the end of its error output; the other workers have
         been stopped.
     """
-    _check(name, workers, epochs, timeout)
+    _check(name, workers, epochs, limit, validation, timeout)
     if out is None:
         from .saving import model_cache_dir
 
@@ -367,9 +379,7 @@ def _collect(folder: Path, out: Path, pids: list[int], seconds: float) -> Cluste
     return ClusterRun(
         path=out,
         history=reports[0]["history"],
-        workers=[
-            WorkerReport(r["index"], r["pid"], r["checksum"], r["seconds"]) for r in reports
-        ],
+        workers=[WorkerReport(r["index"], r["pid"], r["checksum"], r["seconds"]) for r in reports],
         max_weight_difference=difference,
         seconds=seconds,
     )

@@ -100,7 +100,9 @@ def _distributed_batches(strategy, images, labels, batch_size, seed, dtype):
 
             return tf.data.Dataset.range(local).map(share)
 
-        order = tf.data.Dataset.range(count).shuffle(count, seed=seed, reshuffle_each_iteration=True)
+        order = tf.data.Dataset.range(count).shuffle(
+            count, seed=seed, reshuffle_each_iteration=True
+        )
         options = tf.data.Options()
         options.autotune.enabled = False  # as fitting._dataset: steadier on few cores
         options.experimental_distribute.auto_shard_policy = (
@@ -183,18 +185,20 @@ def train_worker(
             # Summed over the replicas, these gradients are the global batch's mean loss.
             objective = tf.reduce_sum(losses) / tf.cast(size, tf.float32) + penalty / replicas
         gradients = tape.gradient(objective, model.trainable_variables)
-        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))
         hits = tf.equal(tf.argmax(probabilities, -1), tf.argmax(y, -1))
         count = tf.cast(tf.shape(y)[0], tf.float32)
         total = tf.reduce_sum(losses) + penalty * count
         return total, tf.reduce_sum(tf.cast(hits, tf.float32)), count
 
-    @tf.function
+    # One trace for every batch size (the last batch is smaller): each trace of a step
+    # holding collective ops costs a second or more, and all workers must trace alike.
+    @tf.function(reduce_retracing=True)
     def train_step(x, y, size):
         sums = strategy.run(replica_step, args=(x, y, size))
         return [strategy.reduce("SUM", value, axis=None) for value in sums]
 
-    @tf.function
+    @tf.function(reduce_retracing=True)
     def infer(x):
         return model(x, training=False)
 
@@ -240,7 +244,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--epochs", type=int, help="default: the recipe's")
     parser.add_argument("--limit", type=int, help="train on the first N training images")
     parser.add_argument(
-        "--validation", type=int, default=5000, help="hold out the last N training images"
+        "--validation", type=int, default=5000, help="hold out the last N training images (0: none)"
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", type=Path, help="mnist.npz (default: as mc.load_mnist)")
@@ -256,9 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one worker; return its exit status (1 with one ``error:`` line on stderr)."""
     args = _parser().parse_args(argv)
     start = time.perf_counter()
-    threading.Thread(
-        target=_watch_parent, args=(os.getppid(), args.deadline), daemon=True
-    ).start()
+    threading.Thread(target=_watch_parent, args=(os.getppid(), args.deadline), daemon=True).start()
     try:
         report = _run(args, start)
     except MnistCourseError as error:
@@ -273,28 +275,30 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, start: float) -> dict:
-    from ._backend import tf
-
     if "TF_CONFIG" not in os.environ:
         raise MnistCourseError("TF_CONFIG is not set: it names the workers and this one's index.")
+    from .data import load_mnist
+
+    # The data first (NumPy only): a wrong path fails in a second, before TensorFlow loads.
+    (x, y), _ = load_mnist(args.data)
+    held = args.validation
+    if not 0 <= held < len(x):
+        raise InputError(f"--validation {held}: hold out between 0 and {len(x) - 1} images.")
+    x_fit, y_fit = x[: len(x) - held], y[: len(x) - held]
+    validation = (x[len(x) - held :], y[len(x) - held :]) if held else None
+    if args.limit:
+        x_fit, y_fit = x_fit[: args.limit], y_fit[: args.limit]
+    from ._backend import tf
+    from .saving import save_model
+
     if args.threads:
-        # Devices and threads are fixed before TensorFlow runs anything, like the strategy.
+        # Threads are fixed before TensorFlow runs anything, like the strategy.
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
-    # The strategy first: it connects to the other workers before any TensorFlow op runs.
+    # The strategy before any TensorFlow op: it sets up the links to the other workers.
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
     resolver = strategy.cluster_resolver
     chief = _is_chief(resolver)
-    from .data import load_mnist
-    from .saving import save_model
-
-    (x, y), _ = load_mnist(args.data)
-    held = args.validation
-    if not 0 < held < len(x):
-        raise InputError(f"--validation {held}: hold out between 1 and {len(x) - 1} images.")
-    x_fit, y_fit, x_val, y_val = x[:-held], y[:-held], x[-held:], y[-held:]
-    if args.limit:
-        x_fit, y_fit = x_fit[: args.limit], y_fit[: args.limit]
     from .recipes import RECIPES
 
     epochs = args.epochs or RECIPES[args.model].epochs
@@ -308,7 +312,7 @@ def _run(args: argparse.Namespace, start: float) -> dict:
         strategy=strategy,
         epochs=epochs,
         seed=args.seed,
-        validation=(x_val, y_val),
+        validation=validation,
         precision=args.precision,
         print_fn=say,
     )
@@ -331,4 +335,15 @@ def _run(args: argparse.Namespace, start: float) -> dict:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        status = main()
+    except BaseException:  # a bug, not a learner's error: show where, then leave as below
+        import traceback
+
+        traceback.print_exc()
+        status = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Leave at once: the report and the model are written, and TensorFlow's teardown of
+    # the connections between workers took about ten seconds at exit.
+    os._exit(status)
