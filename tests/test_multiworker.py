@@ -232,3 +232,12 @@ def test_wrong_arguments_are_refused_before_any_worker_starts(arguments, message
 def test_free_ports_are_distinct() -> None:
     ports = free_ports(4)
     assert len(set(ports)) == 4 and all(0 < port < 65536 for port in ports)
+
+
+def test_the_command_line_refuses_a_recipe_workers_cannot_train(capsys) -> None:
+    from mnist_course.__main__ import main
+
+    before = children()
+    assert main(["train", "cnn", "--workers", "2"]) == 1
+    assert "error: train_on_workers: model 'cnn' is not one of" in capsys.readouterr().err
+    assert children() == before
