@@ -38,7 +38,7 @@ import numpy as np
 
 from .errors import InputError, MnistCourseError
 
-__all__ = ["MODELS_ON_WORKERS", "weights_checksum", "main"]
+__all__ = ["MODELS_ON_WORKERS", "weights_checksum", "train_worker", "main"]
 
 # The recipes a worker trains: cnn's random augmentation is not split between workers.
 MODELS_ON_WORKERS = ("tiny-mlp", "mlp", "lenet", "fast-cnn")
@@ -75,11 +75,33 @@ def _is_chief(resolver) -> bool:
     return kind in (None, "worker") and not index and "chief" not in resolver.cluster_spec().jobs
 
 
-def _distributed_batches(strategy, images, labels, batch_size, seed, dtype):
+def _distributed_batches(
+    strategy, images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int, dtype: str
+):
     """The global batches one process would take (fitting's order), each split by replica.
 
-    Each element is (images, one-hot labels, global batch size); replica r of R gets rows
-    r, r + R, r + 2R, ... of the global batch, so no worker gathers images it never uses.
+    Replica r of R gets rows r, r + R, r + 2R, ... of each global batch, so no worker
+    gathers images it never uses.
+
+    Parameters
+    ----------
+    strategy : tf.distribute.Strategy
+    images : numpy.ndarray
+        float32 model inputs scaled to [0, 1], (n, 784) or (n, 28, 28, 1).
+    labels : numpy.ndarray
+        float32 one-hot rows, (n, 10).
+    batch_size : int
+        The global batch, shared out between the replicas.
+    seed : int
+        Seeds the shuffling, as :func:`mnist_course.fitting.train` does.
+    dtype : str
+        How the images are held: ``"float32"``, or ``"bfloat16"`` for a model computing in it.
+
+    Returns
+    -------
+    tf.distribute.DistributedDataset
+        Per replica, each element is (images, labels, global batch size as an int32 scalar):
+        the loss is averaged over the global batch, so every replica needs its size.
     """
     from ._backend import tf
 
