@@ -206,6 +206,7 @@ def plot_history(
     labels: Sequence[str] | None = None,
     epochs: int | None = None,
     title: str | None = None,
+    x: str = "epoch",
 ) -> Figure:
     """Learning curves: loss and accuracy per epoch, training (solid) and validation (dashed).
 
@@ -220,6 +221,10 @@ def plot_history(
         Fix the x axis to this many epochs (used while training is still running).
     title : str, optional
         Title over both panels.
+    x : str
+        ``"epoch"`` (the default), or ``"seconds"``: each point at the time its epoch ended,
+        which each run must have recorded (train with an ``mc.Stopwatch()`` callback and
+        pass the stopwatch). Runs whose epochs take different times compare fairly this way.
 
     Returns
     -------
@@ -227,6 +232,8 @@ def plot_history(
     """
     if not histories:
         raise InputError("plot_history: give at least one training history.")
+    if x not in ("epoch", "seconds"):
+        raise InputError(f"plot_history: x must be 'epoch' or 'seconds', got {x!r}.")
     labels = list(labels) if labels is not None else [None] * len(histories)
     if len(labels) != len(histories):
         raise InputError(f"plot_history: {len(histories)} histories but {len(labels)} labels.")
@@ -235,6 +242,12 @@ def plot_history(
     colors = [f"C{i % 10}" for i in range(len(histories))]  # matplotlib's ten, round again
     for color, history, label in zip(colors, histories, labels, strict=True):
         metrics = _metrics(history)
+        times = metrics.get("seconds") if x == "seconds" else None
+        if x == "seconds" and not times:
+            raise InputError(
+                "plot_history: x='seconds' needs the time of each epoch: train with "
+                "callbacks=[watch := mc.Stopwatch()] and pass watch instead of the history."
+            )
         for ax, key in ((loss_ax, "loss"), (acc_ax, "accuracy")):
             for prefix, style in (("", "-"), ("val_", "--")):
                 values = metrics.get(prefix + key)
@@ -242,20 +255,24 @@ def plot_history(
                     continue
                 name = "validation" if prefix else "training"
                 ax.plot(
-                    range(1, len(values) + 1),
-                    values,
+                    times[: len(values)] if times else range(1, len(values) + 1),
+                    values[: len(times)] if times else values,
                     style,
                     color=color,
                     marker=".",
                     label=f"{label}, {name}" if label else name,
                 )
     for ax, name in ((loss_ax, "loss"), (acc_ax, "accuracy")):
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlabel("epoch")
+        if x == "seconds":
+            ax.set_xlabel("seconds since training began")
+            ax.set_xlim(left=0)
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_xlabel("epoch")
+            if epochs:
+                ax.set_xlim(0.5, epochs + 0.5)
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
-        if epochs:
-            ax.set_xlim(0.5, epochs + 0.5)
         if ax.lines:
             ax.legend(fontsize=8)
     loss_ax.set_title("loss (lower is better)")
