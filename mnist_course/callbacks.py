@@ -11,7 +11,7 @@ import numpy as np
 
 from ._backend import keras
 
-__all__ = ["EpochLog", "LiveCurves", "KeepBest"]
+__all__ = ["EpochLog", "LiveCurves", "KeepBest", "Stopwatch"]
 
 
 class EpochLog(keras.callbacks.Callback):
