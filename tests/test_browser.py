@@ -125,6 +125,25 @@ def _short_notebook_03(target: Path) -> None:
     _copy_without_outputs(notebook, target)
 
 
+def _short_notebook_04(target: Path) -> None:
+    """Notebook 04 with its one training (the MLP without L1) cut to 1 epoch on 4,000 images.
+
+    The small cached models of this suite are not the course's, so the cells that check
+    the course's figures (`assert ...`) are left out.
+    """
+    notebook = nbformat.read(NOTEBOOKS / "04_evaluate.ipynb", as_version=4)
+    training = [c for c in notebook.cells if c.cell_type == "code" and "mc.mlp(l1=0)" in c.source]
+    assert len(training) == 1 and "epochs=20" in training[0].source, "update this test"
+    for cell in notebook.cells:
+        cell.source = cell.source.replace("[:55_000]", "[:4_000]")  # x_fit and y_fit
+        cell.source = cell.source.replace("epochs=20", "epochs=1")
+        cell.source = "\n".join(
+            "pass  # " + line if line.startswith("assert ") else line
+            for line in cell.source.splitlines()
+        )
+    _copy_without_outputs(notebook, target)
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory) -> Iterator[Lab]:
     """One JupyterLab and one Chromium for every notebook, with a filled model cache."""
@@ -147,9 +166,10 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
         mc.save_model(model, models / f"{name}.keras")
     root = tmp / "root"
     root.mkdir()
-    for name in ("01_dataset.ipynb", "04_evaluate.ipynb", "05_draw.ipynb"):
+    for name in ("01_dataset.ipynb", "05_draw.ipynb"):
         _copy_without_outputs(nbformat.read(NOTEBOOKS / name, as_version=4), root / name)
     _short_notebook_03(root / "03_train.ipynb")
+    _short_notebook_04(root / "04_evaluate.ipynb")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
