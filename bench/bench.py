@@ -4,8 +4,9 @@ Every measurement runs in a fresh Python process (so no run inherits another's T
 state), one after another on the same machine, and the report prints each result beside
 its baseline with the ratio. Accuracies are means over seeds.
 
-    python bench/bench.py            # full run, about 25 minutes on 2 cores
-    python bench/bench.py --quick    # smoke check, under a minute
+    python bench/bench.py                  # full run, about 30 minutes on 2 cores
+    python bench/bench.py --quick          # smoke check, a few minutes
+    python bench/bench.py --sections 7     # only benchmark 7 (combine with --quick)
 
 Needs the full MNIST: MNIST_COURSE_DATA or the Keras cache (see README).
 """
@@ -187,6 +188,146 @@ def worker_nbval() -> dict:
     }
 
 
+# --------------------------------------------------------------------------- whole process
+# Benchmark 7 times what a user times: `time python script.py`, from the start of the
+# process (Python, TensorFlow's import, loading MNIST) to its end, the model saved.
+
+# The tutorial's LeNet script as written: pixels divided by 255 (float64 arrays),
+# model.fit in batches of 128 for 10 epochs, a test evaluation, a save. Plain Keras layers:
+# nothing of the course, not even its faster pooling gradient. The tutorial calls
+# keras.datasets.mnist.load_data(), which is a sha256 check of the cached mnist.npz (about
+# 0.05 s) and then this np.load; the script loads the file the course reads, as offline
+# copies of MNIST may be saved again under another sha256, which Keras would re-download.
+TUTORIAL_SCRIPT = """
+import sys
+import numpy as np
+import keras
+from keras import layers
+
+epochs, limit, seed, out = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+keras.utils.set_random_seed(seed)
+with np.load(sys.argv[5], allow_pickle=False) as f:
+    (x_train, y_train), (x_test, y_test) = (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
+x_train, y_train = x_train[:limit], y_train[:limit]
+x_train = x_train.reshape(-1, 28, 28, 1) / 255
+x_test = x_test.reshape(-1, 28, 28, 1) / 255
+y_train = keras.utils.to_categorical(y_train, 10)
+y_test = keras.utils.to_categorical(y_test, 10)
+model = keras.Sequential([
+    keras.Input(shape=(28, 28, 1)),
+    layers.Conv2D(6, 3, activation="relu"),
+    layers.AveragePooling2D(2),
+    layers.Conv2D(16, 3, activation="relu"),
+    layers.AveragePooling2D(2),
+    layers.Conv2D(120, 3, activation="relu"),
+    layers.Flatten(),
+    layers.Dense(84, activation="relu"),
+    layers.Dense(10, activation="softmax"),
+])
+model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=0.001),
+              loss="categorical_crossentropy", metrics=["accuracy"])
+model.fit(x_train, y_train, batch_size=128, epochs=epochs, verbose=2)
+loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
+print(f"Test: loss {loss:.4f}  accuracy {accuracy:.2%}")
+model.save(out)
+"""
+
+# Loads a saved file where mnist_course cannot be imported, as a user without the course
+# would, and says whether it is plain Keras: Keras's own layers, float32 throughout.
+PLAIN_CHECK = """
+import importlib.abc, json, sys
+
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "mnist_course":
+            raise ImportError("mnist_course is blocked")
+
+sys.meta_path.insert(0, Block())
+import keras
+
+model = keras.saving.load_model(sys.argv[1])
+foreign = [type(l).__module__ for l in model.layers if not type(l).__module__.startswith("keras.")]
+dtypes = sorted({l.dtype_policy.name for l in model.layers})
+print(json.dumps({"plain": not foreign and dtypes == ["float32"], "foreign": foreign,
+                  "dtypes": dtypes}))
+"""
+
+
+def _mnist_file() -> Path:
+    data = os.environ.get("MNIST_COURSE_DATA")
+    if data and Path(data).is_file():
+        return Path(data)
+    keras_home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
+    return keras_home / "datasets" / "mnist.npz"  # where load_data() keeps it
+
+
+def _whole_process(command: list[str], env: dict) -> tuple[float, str]:
+    start = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"{command[:4]} failed:\n{result.stderr[-3000:]}")
+    return seconds, result.stdout
+
+
+def _test_accuracy(stdout: str) -> float:
+    line = next(line for line in stdout.splitlines() if line.startswith("Test:"))
+    return float(line.split("accuracy", 1)[1].split("%")[0]) / 100
+
+
+def whole_process_pair(seed: int, quick: bool, folder: Path) -> dict:
+    """The tutorial's script, then `python -m mnist_course train lenet`, each start to end."""
+    epochs, limit = ("1", "6000") if quick else ("10", "60000")
+    tutorial_out, course_out = folder / f"tutorial-{seed}.keras", folder / f"course-{seed}.keras"
+    t_seconds, t_out = _whole_process(
+        [sys.executable, "-c", TUTORIAL_SCRIPT, epochs, limit, str(seed), str(tutorial_out)]
+        + [str(_mnist_file())],
+        dict(os.environ),
+    )
+    course = [sys.executable, "-m", "mnist_course", "train", "lenet", "--out", str(course_out)]
+    course += ["--seed", str(seed)] + (["--epochs", epochs, "--limit", limit] if quick else [])
+    c_seconds, c_out = _whole_process(course, dict(os.environ, PYTHONPATH=str(ROOT)))
+    check = subprocess.run(
+        [sys.executable, "-c", PLAIN_CHECK, str(course_out)], capture_output=True, text=True
+    )
+    plain = (
+        json.loads(check.stdout.strip().splitlines()[-1])
+        if check.returncode == 0
+        else {"plain": False, "error": check.stderr[-500:]}
+    )
+    return {
+        "tutorial": {"seconds": t_seconds, "accuracy": _test_accuracy(t_out)},
+        "course": {"seconds": c_seconds, "accuracy": _test_accuracy(c_out)},
+        "plain": plain,
+    }
+
+
+def report_whole_process(seeds: list[int], quick: bool) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="bench-whole-") as folder:
+        pairs = [whole_process_pair(seed, quick, Path(folder)) for seed in seeds]
+    t_time = mean(p["tutorial"]["seconds"] for p in pairs)
+    c_time = mean(p["course"]["seconds"] for p in pairs)
+    print("7. Whole process, start to saved file (as `time` measures it): LeNet")
+    print(f"   {'':38}{'seconds':>9}{'ratio':>8}{'test accuracy':>15}")
+    for label, key, seconds in (
+        ("tutorial's script (float64, fit)", "tutorial", t_time),
+        ("python -m mnist_course train lenet", "course", c_time),
+    ):
+        accuracy = mean(p[key]["accuracy"] for p in pairs)
+        print(f"   {label:38}{seconds:>8.1f}s{seconds / t_time:>8.2f}{accuracy:>15.2%}")
+    each = ", ".join(f"{p['course']['seconds'] / p['tutorial']['seconds']:.2f}" for p in pairs)
+    print(f"   ratio seed by seed: {each}")
+    plain = all(p["plain"]["plain"] for p in pairs)
+    detail = pairs[0]["plain"]
+    print(
+        "   saved file plain Keras (loads without mnist_course; Keras layers; float32): "
+        + ("yes" if plain else f"NO {detail}")
+    )
+    print("   target: ratio <= 0.30, the saved file plain Keras\n", flush=True)
+
+
 # --------------------------------------------------------------------------- orchestration
 
 
@@ -227,7 +368,7 @@ def first_reaching(curve, target: float):
     return None
 
 
-def report(seeds: list[int], quick: bool) -> None:
+def report(seeds: list[int], quick: bool, sections: set[int]) -> None:
     import mnist_course as mc
 
     q = ["--quick"] if quick else []
@@ -242,6 +383,10 @@ def report(seeds: list[int], quick: bool) -> None:
 
     def runs(kind: str, *extra: str) -> list[dict]:
         return [run_worker(kind, "--seed", str(seed), *extra, *q) for seed in seeds]
+
+    if sections <= {7}:  # benchmark 7 alone
+        report_whole_process(seeds, quick)
+        return
 
     # Baseline and course alternate seed by seed, so a machine that slows down or speeds up
     # during the run shifts both sides alike instead of skewing the ratio.
@@ -334,12 +479,22 @@ def report(seeds: list[int], quick: bool) -> None:
             f"   {nbval['seconds']:.0f}s = {nbval['seconds'] / 360:.2f} x the 6-minute target "
             f"({nbval['summary']})"
         )
+        print()
+
+    if 7 in sections:
+        report_whole_process(seeds, quick)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="subset and one epoch: a smoke check")
     parser.add_argument("--seeds", type=int, default=3, help="seeds per training benchmark")
+    parser.add_argument(
+        "--sections",
+        type=lambda text: {int(n) for n in text.split(",")},
+        default=set(range(1, 8)),
+        help="only 7 (the whole-process benchmark) can run alone; default: all",
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
@@ -355,7 +510,7 @@ def main() -> None:
         }[args.worker]()
         print(json.dumps(result))
         return
-    report(list(range(1 if args.quick else args.seeds)), args.quick)
+    report(list(range(1 if args.quick else args.seeds)), args.quick, args.sections)
 
 
 if __name__ == "__main__":

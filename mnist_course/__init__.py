@@ -14,11 +14,13 @@ loads TensorFlow until a name that needs it is used. The public names, by module
 * models: ``tiny_mlp``, ``mlp``, ``lenet``, ``cnn``, ``build_model``, ``input_layout``,
   ``resolve_precision``, ``MODELS``
 * fitting: ``set_seed``, ``compile_model``, ``train``
-* callbacks (plug into ``model.fit``): ``LiveCurves``, ``EpochLog``
+* callbacks (plug into ``model.fit``): ``LiveCurves``, ``EpochLog``, ``Stopwatch``
 * recipes: ``Recipe``, ``RECIPES``, ``DEFAULT_EPOCHS``, ``train_course_model``,
   ``cosine_decay``, ``one_cycle``, ``augmentation``, ``use_logical_cpus``
 * saving: ``save_model``, ``load_model``, ``cache_model``, ``cached_model_path``,
   ``trained_model``
+* cluster (several worker processes, as on several machines): ``train_on_workers``,
+  ``WorkerError``
 * evaluation: ``predict``, ``predict_digit``, ``evaluate``, ``confusion_matrix``,
   ``classification_report``, ``most_confident_mistakes``, ``most_confused_pairs``
 * plots: ``plot_digits``, ``plot_pixels``, ``plot_label_counts``, ``plot_history``,
@@ -90,7 +92,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "MODELS",
     ),
     "fitting": ("set_seed", "compile_model", "train"),
-    "callbacks": ("LiveCurves", "EpochLog"),
+    "callbacks": ("LiveCurves", "EpochLog", "Stopwatch"),
     "recipes": (
         "Recipe",
         "RECIPES",
@@ -102,6 +104,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "use_logical_cpus",
     ),
     "saving": ("save_model", "load_model", "cache_model", "cached_model_path", "trained_model"),
+    "cluster": ("train_on_workers", "WorkerError"),
     "evaluation": (
         "predict",
         "predict_digit",

@@ -1,7 +1,8 @@
 """Command line: ``python -m mnist_course train|evaluate|predict ...``.
 
-* ``train MODEL [--epochs N] [--out PATH]``: train a course model, save it, print test accuracy
-  (Ctrl-C leaves ``PATH`` as it was and exits 130);
+* ``train MODEL [--epochs N] [--out PATH] [--workers N]``: train a course model, save it, print
+  test accuracy (Ctrl-C leaves ``PATH`` as it was and exits 130); with ``--workers``, on N
+  worker processes (:func:`mnist_course.cluster.train_on_workers`);
 * ``evaluate MODEL.keras``: loss, accuracy and the per-digit table on the test set;
 * ``predict MODEL.keras IMAGE [IMAGE ...]``: the digit in each image file (or each file of a
   folder), and its probability; one line per file, whatever the others did;
@@ -85,6 +86,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
     train.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        help="train on N worker processes with MultiWorkerMirroredStrategy, as on N "
+        "machines (default: 1, this process)",
+    )
+    train.add_argument(
         "--keep-interrupted",
         action="store_true",
         help="on Ctrl-C, save the best weights so far as MODEL.interrupted.keras "
@@ -140,6 +148,8 @@ def _train(args: argparse.Namespace) -> int:
             f"--out: the file name is {len(out.name.encode())} bytes long; "
             "most file systems allow 255"
         )
+    if args.workers > 1:
+        return _train_on_workers(args, out)
     (x_train, y_train), (x_test, y_test) = load_mnist(args.data)
     if args.limit:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
@@ -190,6 +200,31 @@ def _train(args: argparse.Namespace) -> int:
     result = evaluate(plain_model(model), x_test, y_test)
     print(tr("Saved {path} ({count:,} parameters)", path=out, count=model.count_params()))
     print(tr("Test: {result} on {count} test images", result=result, count=len(x_test)))
+    return 0
+
+
+def _train_on_workers(args: argparse.Namespace, out: Path) -> int:
+    from .cluster import train_on_workers
+    from .data import load_mnist
+    from .evaluation import evaluate
+    from .saving import load_model
+
+    print(f"Starting {args.workers} workers on 127.0.0.1", flush=True)
+    run = train_on_workers(
+        args.model,
+        workers=args.workers,
+        epochs=args.epochs,
+        limit=args.limit,
+        validation=0,  # all the training images, as without --workers
+        seed=args.seed,
+        data=args.data,
+        out=out,
+        print_fn=lambda line: print(line, flush=True),
+    )
+    print(run)
+    _, (x_test, y_test) = load_mnist(args.data)
+    result = evaluate(load_model(run.path), x_test, y_test)
+    print(f"Test: {result} on {len(x_test)} test images")
     return 0
 
 

@@ -212,6 +212,7 @@ def plot_history(
     labels: Sequence[str] | None = None,
     epochs: int | None = None,
     title: str | None = None,
+    x: str = "epoch",
 ) -> Figure:
     """Learning curves: loss and accuracy per epoch, training (solid) and validation (dashed).
 
@@ -226,6 +227,10 @@ def plot_history(
         Fix the x axis to this many epochs (used while training is still running).
     title : str, optional
         Title over both panels.
+    x : str
+        ``"epoch"`` (the default), or ``"seconds"``: each point at the time its epoch ended,
+        which each run must have recorded (train with an ``mc.Stopwatch()`` callback and
+        pass the stopwatch). Runs whose epochs take different times compare fairly this way.
 
     Returns
     -------
@@ -233,6 +238,8 @@ def plot_history(
     """
     if not histories:
         raise InputError("plot_history: give at least one training history.")
+    if x not in ("epoch", "seconds"):
+        raise InputError(f"plot_history: x must be 'epoch' or 'seconds', got {x!r}.")
     labels = list(labels) if labels is not None else [None] * len(histories)
     if len(labels) != len(histories):
         raise InputError(f"plot_history: {len(histories)} histories but {len(labels)} labels.")
@@ -241,6 +248,12 @@ def plot_history(
     colors = [f"C{i % 10}" for i in range(len(histories))]  # matplotlib's ten, round again
     for color, history, label in zip(colors, histories, labels, strict=True):
         metrics = _metrics(history)
+        times = metrics.get("seconds") if x == "seconds" else None
+        if x == "seconds" and not times:
+            raise InputError(
+                "plot_history: x='seconds' needs the time of each epoch: train with "
+                "callbacks=[watch := mc.Stopwatch()] and pass watch instead of the history."
+            )
         for ax, key in ((loss_ax, "loss"), (acc_ax, "accuracy")):
             for prefix, style in (("", "-"), ("val_", "--")):
                 values = metrics.get(prefix + key)
@@ -248,20 +261,24 @@ def plot_history(
                     continue
                 name = tr_plot("validation") if prefix else tr_plot("training")
                 ax.plot(
-                    range(1, len(values) + 1),
-                    values,
+                    times[: len(values)] if times else range(1, len(values) + 1),
+                    values[: len(times)] if times else values,
                     style,
                     color=color,
                     marker=".",
                     label=f"{label}, {name}" if label else name,
                 )
     for ax, name in ((loss_ax, tr_plot("loss")), (acc_ax, tr_plot("accuracy"))):
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlabel(tr_plot("epoch"))
+        if x == "seconds":
+            ax.set_xlabel(tr_plot("seconds since training began"))
+            ax.set_xlim(left=0)
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_xlabel(tr_plot("epoch"))
+            if epochs:
+                ax.set_xlim(0.5, epochs + 0.5)
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
-        if epochs:
-            ax.set_xlim(0.5, epochs + 0.5)
         if ax.lines:
             ax.legend(fontsize=8)
     loss_ax.set_title(tr_plot("loss (lower is better)"))
@@ -320,24 +337,15 @@ def plot_confusion_matrix(
         ax.set_yticks(range(10))
         ax.set_xlabel(tr_plot("predicted digit"))
         ax.set_ylabel(tr_plot("true digit"))
-        right, total = int(np.trace(counts)), int(counts.sum())
+        tally = {"right": int(np.trace(counts)), "count": int(counts.sum())}
+        tally["wrong"] = tally["count"] - tally["right"]
         if name:
             ax.set_title(
-                tr_plot(
-                    "{name}: {right} of {count} right, {wrong} mistakes",
-                    name=name,
-                    right=right,
-                    count=total,
-                    wrong=total - right,
-                )
+                tr_plot("{name}: {right} of {count} right, {wrong} mistakes", name=name, **tally)
             )
         else:
-            ax.set_title(
-                title
-                or tr_plot(
-                    "{right} of {count} right; off the diagonal: mistakes", right=right, count=total
-                )
-            )
+            diagonal = tr_plot("{right} of {count} right; off the diagonal: mistakes", **tally)
+            ax.set_title(title or diagonal)
     label = tr_plot("mistakes (same scale in every panel)")
     fig.colorbar(image, ax=list(axes), shrink=0.8, label=label)
     if title and "" not in named:
@@ -437,7 +445,5 @@ def plot_prediction(
     bar_ax.set_xlabel(tr_plot("digit"))
     bar_ax.set_ylabel(tr_plot("probability"))
     chance = probabilities[predicted]
-    bar_ax.set_title(
-        tr_plot("predicted {digit} ({probability:.1%})", digit=predicted, probability=chance)
-    )
+    bar_ax.set_title(tr_plot("predicted {digit} ({chance:.1%})", digit=predicted, chance=chance))
     return fig

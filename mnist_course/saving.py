@@ -60,6 +60,9 @@ def plain_model(model: keras.Model) -> keras.Model:
     if model.compiled and model.optimizer is not None:
         optimizer = type(model.optimizer).from_config(model.optimizer.get_config())
         copy.compile(optimizer=optimizer, loss="categorical_crossentropy", metrics=["accuracy"])
+        # Built now, its slots are saved too: Keras builds the optimizer when it loads the
+        # file, and would otherwise warn "Skipping variable loading for optimizer".
+        optimizer.build(copy.trainable_variables)
     return copy
 
 

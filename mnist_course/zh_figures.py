@@ -32,6 +32,7 @@ FIGURES: dict[str, str] = {
     "training": "训练",
     "validation": "验证",
     "epoch": "轮",
+    "seconds since training began": "从开始训练起的秒数",
     "loss (lower is better)": "损失（越低越好）",
     "accuracy (higher is better)": "准确率（越高越好）",
     "predicted digit": "预测数字",
@@ -47,7 +48,7 @@ FIGURES: dict[str, str] = {
         "#{index}\n真实 {true} → {predicted}\n{probability:.0%}"
     ),
     "true {label}": "真实 {label}",
-    "predicted {digit} ({probability:.1%})": "预测 {digit}（{probability:.1%}）",
+    "predicted {digit} ({chance:.1%})": "预测 {digit}（{chance:.1%}）",
     # ------------------------------------------------------------------ inspection.py
     "{name}: the shape of the data after each layer": "{name}：数据经过每一层之后的形状",
     "unit {unit}": "神经元 {unit}",

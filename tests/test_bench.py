@@ -25,7 +25,11 @@ def test_quick_benchmark_prints_every_section_with_ratios(real_mnist_path) -> No
     )
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
-    for heading in ("1. LeNet", "2. Time to reach", "3. The strongest", "4. MLP", "5. Inference"):
+    headings = ("1. LeNet", "2. Time to reach", "3. The strongest", "4. MLP", "5. Inference")
+    for heading in (*headings, "7. Whole process"):
         assert heading in out
+    # benchmark 7 ran both processes and checked the course's file without mnist_course
+    assert "python -m mnist_course train lenet" in out
+    assert "saved file plain Keras (loads without mnist_course; Keras layers; float32): yes" in out
     assert "ratio" in out and "ratio seed by seed" in out and "QUICK" in out
     assert "tutorial (float64, fit)" in out and "mc.predict" in out

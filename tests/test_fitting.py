@@ -189,3 +189,19 @@ def test_set_seed_checks_its_seed() -> None:
     for bad in (-1, 2**32, 1.5, "0", True):
         with pytest.raises(InputError, match="seed must be a whole number"):
             mc.set_seed(bad)
+
+
+def test_stopwatch_records_the_time_of_every_epoch_beside_the_metrics(small, tiny_mnist) -> None:
+    watch = mc.Stopwatch()
+    val = (tiny_mnist["x_test"], tiny_mnist["y_test"])
+    history = mc.train(
+        mc.tiny_mlp(), *small, epochs=3, validation_data=val, progress=quiet(), callbacks=[watch]
+    )
+    seconds = watch.history.pop("seconds")
+    assert len(seconds) == 3 and 0 < seconds[0] < seconds[1] < seconds[2]
+    assert watch.history.keys() == history.history.keys()
+    for key, values in history.history.items():
+        np.testing.assert_allclose(watch.history[key], values)
+    # a second run starts its own record
+    mc.train(mc.tiny_mlp(), *small, epochs=1, progress=quiet(), callbacks=[watch])
+    assert len(watch.history["seconds"]) == 1 and len(watch.history["loss"]) == 1

@@ -134,3 +134,24 @@ def test_confusion_matrices_refuse_bad_entries() -> None:
         mc.plot_confusion_matrix({"MLP": np.ones((3, 3))})
     with pytest.raises(InputError, match="empty"):
         mc.plot_confusion_matrix({})
+
+
+def test_plot_history_against_seconds_places_each_epoch_at_its_time() -> None:
+    slow = {"loss": [0.9, 0.5], "accuracy": [0.7, 0.8], "val_accuracy": [0.72, 0.81]}
+    fast = {"loss": [0.8, 0.4], "accuracy": [0.75, 0.85], "seconds": [1.5, 2.5]}
+    slow["seconds"] = [4.0, 8.0]
+    fig = mc.plot_history(slow, fast, labels=["slow", "fast"], x="seconds")
+    loss_ax, acc_ax = fig.axes
+    assert list(acc_ax.lines[0].get_xdata()) == [4.0, 8.0]  # slow, training
+    assert list(acc_ax.lines[1].get_xdata()) == [4.0, 8.0]  # slow, validation
+    assert list(acc_ax.lines[2].get_xdata()) == [1.5, 2.5]  # fast, training
+    assert loss_ax.get_xlabel() == "seconds since training began"
+    assert loss_ax.get_xlim()[0] == 0
+    assert list(mc.plot_history(slow).axes[0].lines[0].get_xdata()) == [1, 2]  # epochs still
+
+
+def test_plot_history_against_seconds_needs_the_times() -> None:
+    with pytest.raises(InputError, match=r"needs the time of each epoch.*mc.Stopwatch"):
+        mc.plot_history({"loss": [0.9], "accuracy": [0.7]}, x="seconds")
+    with pytest.raises(InputError, match="x must be 'epoch' or 'seconds', got 'time'"):
+        mc.plot_history({"loss": [0.9], "accuracy": [0.7]}, x="time")

@@ -253,3 +253,21 @@ def test_a_save_error_is_not_hidden_by_the_cleanup(tmp_path, monkeypatch) -> Non
     with pytest.raises(ModelFileError, match="No space left on device"):
         mc.save_model(mc.tiny_mlp(), tmp_path / "m.keras")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_saved_trained_model_loads_in_keras_without_a_warning(small, tmp_path) -> None:
+    """Notebook 03 reloads its LeNet with keras.models.load_model: no red warning there."""
+    import warnings
+
+    x, y = small
+    model = mc.compile_model(mc.lenet(), learning_rate=mc.cosine_decay(10, start=0.002))
+    mc.train(model, x, y, epochs=1, progress=quiet())
+    path = mc.save_model(model, tmp_path / "lenet.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Skipping variable loading for optimizer" fails here
+        loaded = keras.models.load_model(path)
+    assert loaded.optimizer.iterations is not None
+    images = x[:8].reshape(-1, 28, 28, 1)
+    np.testing.assert_allclose(
+        loaded.predict(images, verbose=0), mc.predict(model, x[:8]), atol=1e-5
+    )
