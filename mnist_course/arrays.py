@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InputError
+from .translation import translate_message
 
 __all__ = [
     "IMAGE_SHAPE",
@@ -409,7 +410,7 @@ class DatasetSummary:
 
     def __str__(self) -> str:
         counts = "  ".join(f"{d}: {n}" for d, n in self.class_counts.items())
-        return (
+        return translate_message(  # one line at a time, by the catalogue (zh_errors.py)
             f"{self.num_images} images of shape {self.image_shape}, dtype {self.dtype}\n"
             f"pixels: min {self.pixel_min:g}, max {self.pixel_max:g}, "
             f"mean {self.pixel_mean:.2f}, std {self.pixel_std:.2f}\n"

@@ -10,6 +10,8 @@ import time
 import numpy as np
 
 from ._backend import keras
+from .language import tr_plot
+from .translation import tr
 
 __all__ = ["EpochLog", "LiveCurves", "KeepBest", "Stopwatch"]
 
@@ -37,9 +39,31 @@ class EpochLog(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         width = len(str(self.epochs))
-        metrics = "  ".join(f"{k} {v:.4f}" for k, v in (logs or {}).items() if k != "learning_rate")
+        metrics = "  ".join(
+            f"{_metric(k, tr)} {v:.4f}" for k, v in (logs or {}).items() if k != "learning_rate"
+        )
         seconds = time.perf_counter() - self._start
-        self.print_fn(f"epoch {epoch + 1:>{width}}/{self.epochs}  {metrics}  ({seconds:.1f} s)")
+        self.print_fn(
+            tr(
+                "epoch {epoch}/{epochs}  {metrics}  ({seconds:.1f} s)",
+                epoch=f"{epoch + 1:>{width}}",
+                epochs=self.epochs,
+                metrics=metrics,
+                seconds=seconds,
+            )
+        )
+
+
+def _metric(key: str, translate) -> str:
+    """A metric's name in the course's language (``translate``: ``tr``, or for plots
+    ``tr_plot``); names the course does not know stay as Keras writes them."""
+    names = {
+        "loss": translate("loss"),
+        "accuracy": translate("accuracy"),
+        "val_loss": translate("val_loss"),
+        "val_accuracy": translate("val_accuracy"),
+    }
+    return names.get(key, key)
 
 
 class KeepBest(keras.callbacks.Callback):
@@ -125,9 +149,22 @@ class LiveCurves(keras.callbacks.Callback):
 
         total = self.params.get("epochs")
         latest = "  ".join(
-            f"{k} {v[-1]:.4f}" for k, v in self.metrics.items() if k != "learning_rate"
+            f"{_metric(k, tr_plot)} {v[-1]:.4f}"
+            for k, v in self.metrics.items()
+            if k != "learning_rate"
         )
-        heading = f"{self.title + ': ' if self.title else ''}epoch {epoch + 1}/{total}   {latest}"
+        if self.title:
+            heading = tr_plot(
+                "{title}: epoch {epoch}/{epochs}   {metrics}",
+                title=self.title,
+                epoch=epoch + 1,
+                epochs=total,
+                metrics=latest,
+            )
+        else:
+            heading = tr_plot(
+                "epoch {epoch}/{epochs}   {metrics}", epoch=epoch + 1, epochs=total, metrics=latest
+            )
         fig = plot_history(self.metrics, epochs=total, title=heading)
         if self._handle is None:
             self._handle = display(fig, display_id=True)

@@ -23,6 +23,7 @@ from .arrays import (
 )
 from .errors import InputError
 from .models import check_model
+from .translation import tr
 
 __all__ = [
     "predict",
@@ -188,13 +189,22 @@ class Evaluation:
     def __str__(self) -> str:
         n, wrong = len(self.labels), len(self.mistakes)
         penalty = (
-            f" (cross-entropy; with the L1/L2 penalty {self.penalty:.4f}, as model.evaluate "
-            f"reports it: {self.total_loss:.4f})"
+            tr(
+                " (cross-entropy; with the L1/L2 penalty {penalty:.4f}, as model.evaluate "
+                "reports it: {total:.4f})",
+                penalty=self.penalty,
+                total=self.total_loss,
+            )
             if self.penalty
             else ""
         )
-        return (
-            f"loss {self.loss:.4f}{penalty}  accuracy {self.accuracy:.2%}  ({wrong} of {n} wrong)"
+        return tr(
+            "loss {loss:.4f}{penalty}  accuracy {accuracy:.2%}  ({wrong} of {count} wrong)",
+            loss=self.loss,
+            penalty=penalty,
+            accuracy=self.accuracy,
+            wrong=wrong,
+            count=n,
         )
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
@@ -263,7 +273,7 @@ class ClassificationReport:
     support: np.ndarray
 
     def __str__(self) -> str:
-        lines = ["digit  precision  recall     f1  support"]
+        lines = [tr("digit  precision  recall     f1  support")]
         for d in range(len(self.support)):
             lines.append(
                 f"{d:>5}  {self.precision[d]:>9.3f}  {self.recall[d]:>6.3f}  "

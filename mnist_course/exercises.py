@@ -13,6 +13,7 @@ import numpy as np
 
 from ._backend import keras
 from .evaluation import confusion_matrix, most_confused_pairs
+from .translation import tr, translate_message
 
 __all__ = [
     "Feedback",
@@ -44,17 +45,22 @@ class Feedback:
         return self.status == "correct"
 
     def __str__(self) -> str:
+        # The texts are written in English and shown in the course's language (zh.py).
+        name = translate_message(self.exercise)
         if self.status == "not attempted":
-            return (
-                f"{self.exercise}: not attempted yet. Replace the None above with your "
-                "answer and run the cell again. Take your time!"
+            return tr(
+                "{exercise}: not attempted yet. Replace the None above with your answer and "
+                "run the cell again. Take your time!",
+                exercise=name,
             )
-        head = "correct, well done!" if self.correct else "not quite yet."
-        lines = [f"{self.exercise}: {head}"]
-        lines += [f"  ✓ {text}" for text in self.good]
-        lines += [f"  ✗ {text}" for text in self.problems]
+        if self.correct:
+            lines = [tr("{exercise}: correct, well done!", exercise=name)]
+        else:
+            lines = [tr("{exercise}: not quite yet.", exercise=name)]
+        lines += [f"  ✓ {translate_message(text)}" for text in self.good]
+        lines += [f"  ✗ {translate_message(text)}" for text in self.problems]
         if self.hint and not self.correct:
-            lines.append(f"  Hint: {self.hint}")
+            lines.append(tr("  Hint: {hint}", hint=translate_message(self.hint)))
         return "\n".join(lines)
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:

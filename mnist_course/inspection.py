@@ -13,6 +13,7 @@ from ._backend import keras
 from .arrays import check_count, check_images
 from .errors import InputError
 from .evaluation import check_model
+from .language import tr_plot
 from .plots import draw_digit
 
 __all__ = [
@@ -108,7 +109,8 @@ def plot_layer_shapes(model: object) -> Figure:
     ax.set_xlim(-0.7, len(stages) - 0.3)
     ax.set_ylim(-0.45, 1.55)
     ax.set_axis_off()
-    ax.set_title(f"{getattr(model, 'name', 'model')}: the shape of the data after each layer")
+    name = getattr(model, "name", "model")
+    ax.set_title(tr_plot("{name}: the shape of the data after each layer", name=name))
     return fig
 
 
@@ -169,8 +171,8 @@ def plot_weight_images(
         if unit < count:
             template = shown[:, unit].reshape(28, 28)
             image = ax.imshow(template, cmap="RdBu_r", vmin=-limit, vmax=limit)
-            ax.set_title(f"unit {unit}", fontsize=8)
-    fig.colorbar(image, ax=axes, shrink=0.8, label="weight")
+            ax.set_title(tr_plot("unit {unit}", unit=unit), fontsize=8)
+    fig.colorbar(image, ax=axes, shrink=0.8, label=tr_plot("weight"))
     if title:
         fig.suptitle(title)
     return fig
@@ -195,7 +197,7 @@ def plot_filters(kernel: np.ndarray) -> Figure:
     limit = float(np.abs(kernel).max()) or 1.0
     for i, ax in enumerate(axes):
         ax.imshow(kernel[:, :, 0, i], cmap="RdBu_r", vmin=-limit, vmax=limit)
-        ax.set_title(f"filter {i}", fontsize=8)
+        ax.set_title(tr_plot("filter {index}", index=i), fontsize=8)
         ax.set_xticks([])
         ax.set_yticks([])
     return fig
@@ -221,10 +223,10 @@ def plot_feature_maps(image: np.ndarray, maps: np.ndarray) -> Figure:
     fig = Figure(figsize=(1.5 * (channels + 1), 1.8), layout="constrained")
     axes = fig.subplots(1, channels + 1, squeeze=False)[0]
     draw_digit(axes[0], image)
-    axes[0].set_title("input", fontsize=8)
+    axes[0].set_title(tr_plot("input"), fontsize=8)
     for i, ax in enumerate(axes[1:]):
         ax.imshow(maps[:, :, i], cmap="viridis")
-        ax.set_title(f"map {i}", fontsize=8)
+        ax.set_title(tr_plot("map {index}", index=i), fontsize=8)
     for ax in axes:
         ax.set_axis_off()
     return fig

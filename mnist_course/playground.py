@@ -15,7 +15,9 @@ from .arrays import prepare
 from .callbacks import LiveCurves
 from .evaluation import evaluate
 from .fitting import compile_model, set_seed, train
+from .language import tr_plot
 from .models import mlp
+from .translation import tr
 
 __all__ = ["TrainingPlayground"]
 
@@ -49,10 +51,10 @@ class TrainingPlayground:
         sizes.append(len(self._x))
         style = {"description_width": "130px"}
         self.hidden_units = widgets.IntSlider(
-            value=128, min=8, max=512, step=8, description="hidden units", style=style
+            value=128, min=8, max=512, step=8, description=tr("hidden units"), style=style
         )
         self.dropout = widgets.FloatSlider(
-            value=0.01, min=0.0, max=0.6, step=0.01, description="dropout", style=style
+            value=0.01, min=0.0, max=0.6, step=0.01, description=tr("dropout"), style=style
         )
         self.learning_rate = widgets.FloatLogSlider(
             value=1e-3,
@@ -60,15 +62,20 @@ class TrainingPlayground:
             min=-4,
             max=-1,
             step=0.25,
-            description="learning rate",
+            description=tr("learning rate"),
             style=style,
             readout_format=".0e",
         )
-        self.epochs = widgets.IntSlider(value=5, min=1, max=30, description="epochs", style=style)
-        self.train_size = widgets.SelectionSlider(
-            options=sizes, value=min(10000, sizes[-1]), description="training images", style=style
+        self.epochs = widgets.IntSlider(
+            value=5, min=1, max=30, description=tr("epochs"), style=style
         )
-        self.train_button = widgets.Button(description="Train", button_style="primary")
+        self.train_size = widgets.SelectionSlider(
+            options=sizes,
+            value=min(10000, sizes[-1]),
+            description=tr("training images"),
+            style=style,
+        )
+        self.train_button = widgets.Button(description=tr("Train"), button_style="primary")
         self.status = widgets.HTML()
         self.curves = widgets.Output()
         self.table = widgets.HTML()
@@ -99,7 +106,7 @@ class TrainingPlayground:
             "training images": self.train_size.value,
         }
         self.train_button.disabled = True
-        self.status.value = "Training..."
+        self.status.value = tr("Training...")
         try:
             set_seed(len(self.runs))
             model = compile_model(
@@ -116,7 +123,7 @@ class TrainingPlayground:
                     self._y[:count],
                     epochs=settings["epochs"],
                     validation_data=self._validation,
-                    progress=LiveCurves(f"run {len(self.runs) + 1}"),
+                    progress=LiveCurves(tr_plot("run {number}", number=len(self.runs) + 1)),
                 )
             seconds = time.perf_counter() - start
             accuracy = evaluate(model, *self._validation).accuracy
@@ -124,16 +131,22 @@ class TrainingPlayground:
             self.train_button.disabled = False
         row = {**settings, "seconds": seconds, "validation accuracy": accuracy}
         self.runs.append(row)
-        self.status.value = f"Run {len(self.runs)}: validation accuracy <b>{accuracy:.2%}</b>."
+        self.status.value = tr(
+            "Run {number}: validation accuracy <b>{accuracy:.2%}</b>.",
+            number=len(self.runs),
+            accuracy=accuracy,
+        )
         self._render_table()
         return row
 
     def _render_table(self) -> None:
         if not self.runs:
-            self.table.value = "<i>No runs yet: choose settings and press Train.</i>"
+            self.table.value = tr("<i>No runs yet: choose settings and press Train.</i>")
             return
         best = max(range(len(self.runs)), key=lambda i: self.runs[i]["validation accuracy"])
-        header = "".join(f"<th>{name}</th>" for name in ["run", *self.runs[0]])
+        names = [tr("run"), tr("hidden units"), tr("dropout"), tr("learning rate"), tr("epochs")]
+        names += [tr("training images"), tr("seconds"), tr("validation accuracy")]
+        header = "".join(f"<th>{name}</th>" for name in names)  # the columns of a row, in order
         rows = []
         for i, run in enumerate(self.runs):
             cells = [

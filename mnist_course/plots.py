@@ -27,6 +27,7 @@ from .arrays import (
     check_probabilities,
 )
 from .errors import InputError
+from .language import tr_plot
 
 __all__ = [
     "plot_digits",
@@ -104,7 +105,7 @@ def plot_digits(
         if labels is not None:
             parts.append(f"{int(labels[i])}")
         if predictions is not None:
-            parts.append(f"pred {int(predictions[i])}")
+            parts.append(tr_plot("pred {digit}", digit=int(predictions[i])))
         wrong = labels is not None and predictions is not None and labels[i] != predictions[i]
         ax.set_title("  ".join(parts), fontsize=9, color="crimson" if wrong else "black")
     if title:
@@ -149,10 +150,14 @@ def plot_pixels(image: np.ndarray, label: int | None = None) -> Figure:
             )
     ax.set_xticks(range(0, 28, 4))
     ax.set_yticks(range(0, 28, 4))
-    ax.set_xlabel("column")
-    ax.set_ylabel("row")
-    shown = f"label {label}: " if label is not None else ""
-    ax.set_title(f"{shown}28 x 28 = 784 numbers: 0 is background (white), {high:g} is ink (black)")
+    ax.set_xlabel(tr_plot("column"))
+    ax.set_ylabel(tr_plot("row"))
+    title = tr_plot(
+        "28 x 28 = 784 numbers: 0 is background (white), {high:g} is ink (black)", high=high
+    )
+    if label is not None:
+        title = tr_plot("label {label}: {title}", label=label, title=title)
+    ax.set_title(title)
     return fig
 
 
@@ -180,12 +185,13 @@ def plot_label_counts(train_labels: np.ndarray, test_labels: np.ndarray | None =
     for i, (name, labels) in enumerate(splits):
         digits_seen = check_labels(labels, name=f"plot_label_counts ({name})")
         counts = np.bincount(digits_seen, minlength=NUM_CLASSES)
-        bars = ax.bar(digits + (i - (len(splits) - 1) / 2) * width, counts, width, label=name)
+        shown = tr_plot("train") if name == "train" else tr_plot("test")
+        bars = ax.bar(digits + (i - (len(splits) - 1) / 2) * width, counts, width, label=shown)
         ax.bar_label(bars, fontsize=7)
     ax.set_xticks(digits)
-    ax.set_xlabel("digit")
-    ax.set_ylabel("images")
-    ax.set_title("Images per digit: the classes are roughly balanced")
+    ax.set_xlabel(tr_plot("digit"))
+    ax.set_ylabel(tr_plot("images"))
+    ax.set_title(tr_plot("Images per digit: the classes are roughly balanced"))
     if len(splits) > 1:
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
@@ -253,7 +259,7 @@ def plot_history(
                 values = metrics.get(prefix + key)
                 if not values:
                     continue
-                name = "validation" if prefix else "training"
+                name = tr_plot("validation") if prefix else tr_plot("training")
                 ax.plot(
                     times[: len(values)] if times else range(1, len(values) + 1),
                     values[: len(times)] if times else values,
@@ -262,21 +268,21 @@ def plot_history(
                     marker=".",
                     label=f"{label}, {name}" if label else name,
                 )
-    for ax, name in ((loss_ax, "loss"), (acc_ax, "accuracy")):
+    for ax, name in ((loss_ax, tr_plot("loss")), (acc_ax, tr_plot("accuracy"))):
         if x == "seconds":
-            ax.set_xlabel("seconds since training began")
+            ax.set_xlabel(tr_plot("seconds since training began"))
             ax.set_xlim(left=0)
         else:
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.set_xlabel("epoch")
+            ax.set_xlabel(tr_plot("epoch"))
             if epochs:
                 ax.set_xlim(0.5, epochs + 0.5)
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
         if ax.lines:
             ax.legend(fontsize=8)
-    loss_ax.set_title("loss (lower is better)")
-    acc_ax.set_title("accuracy (higher is better)")
+    loss_ax.set_title(tr_plot("loss (lower is better)"))
+    acc_ax.set_title(tr_plot("accuracy (higher is better)"))
     if title:
         fig.suptitle(title)
     return fig
@@ -329,14 +335,19 @@ def plot_confusion_matrix(
                 )
         ax.set_xticks(range(10))
         ax.set_yticks(range(10))
-        ax.set_xlabel("predicted digit")
-        ax.set_ylabel("true digit")
-        right = f"{int(np.trace(counts))} of {int(counts.sum())} right"
+        ax.set_xlabel(tr_plot("predicted digit"))
+        ax.set_ylabel(tr_plot("true digit"))
+        tally = {"right": int(np.trace(counts)), "count": int(counts.sum())}
+        tally["wrong"] = tally["count"] - tally["right"]
         if name:
-            ax.set_title(f"{name}: {right}, {int(counts.sum() - np.trace(counts))} mistakes")
+            ax.set_title(
+                tr_plot("{name}: {right} of {count} right, {wrong} mistakes", name=name, **tally)
+            )
         else:
-            ax.set_title(title or f"{right}; off the diagonal: mistakes")
-    fig.colorbar(image, ax=list(axes), shrink=0.8, label="mistakes (same scale in every panel)")
+            diagonal = tr_plot("{right} of {count} right; off the diagonal: mistakes", **tally)
+            ax.set_title(title or diagonal)
+    label = tr_plot("mistakes (same scale in every panel)")
+    fig.colorbar(image, ax=list(axes), shrink=0.8, label=label)
     if title and "" not in named:
         fig.suptitle(title)
     return fig
@@ -379,7 +390,13 @@ def plot_mistakes(
         predicted = int(np.argmax(probabilities[i]))
         draw_digit(ax, images[i])
         ax.set_title(
-            f"#{i}\ntrue {int(labels[i])} → {predicted}\n{probabilities[i][predicted]:.0%}",
+            tr_plot(
+                "#{index}\ntrue {true} → {predicted}\n{probability:.0%}",
+                index=i,
+                true=int(labels[i]),
+                predicted=predicted,
+                probability=probabilities[i][predicted],
+            ),
             fontsize=8,
             color="crimson" if predicted != labels[i] else "black",
         )
@@ -414,7 +431,9 @@ def plot_prediction(
     draw_digit(image_ax, image)
     image_ax.set_axis_off()
     predicted = int(probabilities.argmax())
-    image_ax.set_title(f"true {label}" if label is not None else "input")
+    image_ax.set_title(
+        tr_plot("true {label}", label=label) if label is not None else tr_plot("input")
+    )
     colours = ["#9ecae1"] * NUM_CLASSES
     colours[predicted] = "crimson" if label is not None and predicted != label else "#3182bd"
     bars = bar_ax.bar(range(NUM_CLASSES), probabilities, color=colours)
@@ -423,7 +442,8 @@ def plot_prediction(
         bars[int(label)].set_linewidth(1.5)
     bar_ax.set_xticks(range(NUM_CLASSES))
     bar_ax.set_ylim(0, 1.05)
-    bar_ax.set_xlabel("digit")
-    bar_ax.set_ylabel("probability")
-    bar_ax.set_title(f"predicted {predicted} ({probabilities[predicted]:.1%})")
+    bar_ax.set_xlabel(tr_plot("digit"))
+    bar_ax.set_ylabel(tr_plot("probability"))
+    chance = probabilities[predicted]
+    bar_ax.set_title(tr_plot("predicted {digit} ({chance:.1%})", digit=predicted, chance=chance))
     return fig

@@ -12,9 +12,18 @@ How to add an entry (see :mod:`mnist_course.translation`):
 
 ``tests/test_language.py`` checks that every ``tr("...")`` in the package has an entry here
 and that each entry's placeholders agree with its key.
+
+The catalogue is this module's entries plus those of ``zh_feedback.py`` (the exercises'
+feedback), ``zh_figures.py`` (plots, the playground, epoch lines, ``evaluate``'s printout)
+and ``zh_errors.py`` (errors about arrays, images and models), kept apart so that no module
+grows past what one can read.
 """
 
 from __future__ import annotations
+
+from .zh_errors import ERRORS
+from .zh_feedback import FEEDBACK
+from .zh_figures import FIGURES
 
 __all__ = ["CATALOGUE"]
 
@@ -34,7 +43,7 @@ _FONTS = (
     "binder/apt.txt; macOS and Windows have one already"
 )
 
-CATALOGUE: dict[str, str] = {
+_OWN: dict[str, str] = {
     # ------------------------------------------------------------------ language, fonts
     "set_language: {language} is not a language of the course: {known}.": (
         "set_language：{language} 不是本课程支持的语言，可选：{known}。"
@@ -212,3 +221,5 @@ CATALOGUE: dict[str, str] = {
     "{problem} " + _FIX: "{problem}" + _FIX_ZH,
     _FIX: _FIX_ZH,
 }
+
+CATALOGUE: dict[str, str] = {**_OWN, **FEEDBACK, **FIGURES, **ERRORS}

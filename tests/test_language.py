@@ -16,6 +16,7 @@ import pytest
 
 import mnist_course as mc
 from mnist_course import language, translation
+from mnist_course.evaluation import Evaluation
 from mnist_course.zh import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -247,3 +248,208 @@ def test_no_chinese_font_means_english_plots_and_one_warning(monkeypatch) -> Non
         assert language.tr_plot("x[{index}]  label {label}", index=1, label=2) == "x[1]  label 2"
         mc.set_language("zh")
     assert translation.tr("all digits") == "全部数字"  # the rest still speaks Chinese
+
+
+# --------------------------------------------------------------------------- the package's text
+
+# Hints that are only code: nothing to translate.
+CODE = {
+    "keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(...), ...])",
+    "model.compile(optimizer=..., loss=..., metrics=[...])",
+    "metrics=['accuracy']",
+    "model = keras.Sequential([...])",
+    "history_adam = model.fit(x, y, epochs=5, batch_size=128, validation_data=(x_val, y_val))",
+}
+
+
+def _feedbacks(tiny_mnist) -> list:
+    """A checker's every kind of verdict, or nearly: right and wrong answers of each."""
+    from mnist_course import exercises as ex
+    from mnist_course._backend import keras
+
+    images, labels = tiny_mnist["x_test"], tiny_mnist["y_test"].astype(np.int64)
+    flat = images.reshape(20, 784)
+    sevens = tiny_mnist["x_train"][tiny_mnist["y_train"] == 7]
+    probabilities = np.eye(10)[labels] * 0.5 + 0.05
+    probabilities[:5] = np.eye(10)[(labels[:5] + 1) % 10] * 0.5 + 0.05
+    history = type("History", (), {"history": {"val_accuracy": [0.5, 0.6]}, "model": None})()
+    no_softmax = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10)])
+    return [
+        ex.check_flatten_and_scale(None, images),
+        ex.check_flatten_and_scale(flat.astype("float32") / 255, images),
+        ex.check_flatten_and_scale(images / 255, images),
+        ex.check_flatten_and_scale(flat / 255, images),
+        ex.check_flatten_and_scale(flat // 255, images),
+        ex.check_flatten_and_scale(flat.astype("float32"), images),
+        ex.check_flatten_and_scale((flat.astype("float32") / 255)[:, ::-1], images),
+        ex.check_one_hot(np.eye(10)[labels], labels),
+        ex.check_one_hot(np.eye(10)[labels - 1], labels),
+        ex.check_one_hot(np.eye(10)[labels][:, :9], labels),
+        ex.check_one_hot(np.eye(10)[labels] * 2, labels),
+        ex.check_mean_image(sevens.mean(axis=0), tiny_mnist["x_train"], tiny_mnist["y_train"], 7),
+        ex.check_mean_image(sevens.mean(), tiny_mnist["x_train"], tiny_mnist["y_train"], 7),
+        ex.check_mean_image(sevens.mean(axis=1), tiny_mnist["x_train"], tiny_mnist["y_train"], 7),
+        ex.check_mean_image(images.mean(axis=0), images, labels, 7),
+        ex.check_mean_image(images[labels == 8].mean(axis=0), images, labels, 7),
+        ex.check_mean_image({"a": 1}, images, labels, 7),
+        ex.check_mlp(mc.tiny_mlp()),
+        ex.check_mlp(no_softmax),
+        ex.check_mlp(mc.tiny_mlp(hidden_units=32)),
+        ex.check_mlp("model"),
+        ex.check_dense_parameters(784 * 64, 784, 64),
+        ex.check_dense_parameters("many", 784, 64),
+        ex.check_dense_parameters(784 * 64 + 64, 784, 64),
+        ex.check_conv_parameters(3 * 3 * 6 + 6, 3, 6, 16),
+        ex.check_conv_parameters(1, 3, 6, 16),
+        ex.check_compiled(mc.tiny_mlp()),
+        ex.check_compiled(3),
+        ex.check_optimizer_comparison(history, history),
+        ex.check_optimizer_comparison(3, history),
+        ex.check_most_confused_pair((1, 2), labels, (labels + 1) % 10),
+        ex.check_most_confused_pair((0, 1), labels, (labels + 1) % 10),
+        ex.check_most_confused_pair((1, 0), labels, np.where(labels == 0, 1, labels)),
+        ex.check_most_confused_pair("a", labels, (labels + 1) % 10),
+        ex.check_most_confused_pair((1, 2), labels, labels),
+        ex.check_confident_accuracy(0.5, probabilities, labels, 0.5),
+        ex.check_confident_accuracy(75, probabilities, labels, 0.5),
+        ex.check_confident_accuracy(0.75, probabilities, labels, 0.5),
+        ex.check_confident_accuracy("x", probabilities, labels, 0.5),
+        ex.check_confident_accuracy(0.3, probabilities, labels, 0.5),
+        mc.check_capstone(mc.tiny_mlp(), history, images, labels),
+        mc.check_capstone(keras.Sequential([keras.layers.MaxPooling2D()]), None, images, labels),
+        mc.check_capstone("model", None, images, labels),
+    ]
+
+
+def test_exercise_feedback_speaks_chinese_every_line(tiny_mnist) -> None:
+    feedbacks = _feedbacks(tiny_mnist)
+    english = [str(f) for f in feedbacks]
+    mc.set_language("zh")
+    untranslated = []
+    for feedback in feedbacks:
+        for text in [feedback.exercise, *feedback.good, *feedback.problems, feedback.hint]:
+            if text and text not in CODE and translation.translate_message(text) == text:
+                untranslated.append(text)
+    assert not untranslated, "add to mnist_course/zh_feedback.py:\n" + "\n".join(untranslated)
+    shown = str(feedbacks[2])  # the wrong shape
+    assert shown.startswith("展平并归一化：还差一点。\n  ✓ ") and "  提示：" in shown
+    assert "形状是 (20, 28, 28)，应为 (20, 784)" in shown
+    assert str(feedbacks[0]).startswith("展平并归一化：还没有作答。")
+    assert str(feedbacks[1]).startswith("展平并归一化：正确，做得好！")
+    mc.set_language("en")
+    assert [str(f) for f in feedbacks] == english  # the English is untouched
+    assert english[2].startswith("Flatten and scale: not quite yet.\n  ✓ ")
+
+
+def test_evaluate_epoch_lines_and_summaries_in_chinese(tiny_mnist) -> None:
+    labels = np.array([0, 1, 2, 3])
+    probabilities = np.eye(10, dtype=np.float32)[[0, 1, 2, 5]]
+    result = Evaluation(0.25, 0.0, 0.75, probabilities, labels)
+    penalised = Evaluation(0.25, 0.01, 0.75, probabilities, labels)
+    report = mc.classification_report(labels, result.predictions)
+    lines: list[str] = []
+    log = mc.EpochLog(print_fn=lines.append)
+    log.set_params({"epochs": 10})
+    log.on_train_begin()
+    summary = mc.summarize(tiny_mnist["x_train"], tiny_mnist["y_train"])
+    english = [str(result), str(penalised), str(report), str(summary)]
+    assert english[0] == "loss 0.2500  accuracy 75.00%  (1 of 4 wrong)"
+    mc.set_language("zh")
+    assert str(result) == "损失 0.2500  准确率 75.00%（4 张中错了 1 张）"
+    assert "（交叉熵；加上 L1/L2 惩罚项 0.0100" in str(penalised)
+    header, first = str(report).splitlines()[:2]
+    assert "精确率" in header and "召回率" in header
+    # each Chinese character is two columns wide: the header lines up with the numbers
+    width = len(header) + sum(1 for c in header if "\u4e00" <= c <= "\u9fff")
+    assert width == len(first)
+    assert str(summary).splitlines()[0] == "50 张图像，形状 (28, 28)，dtype uint8"
+    assert str(summary).splitlines()[2].startswith("每个数字的图像数：0: 5")
+    log.on_epoch_end(2, {"loss": 0.5, "val_accuracy": 0.9, "learning_rate": 0.1})
+    assert lines[-1].startswith("第  3/10 轮  损失 0.5000  验证准确率 0.9000  （")
+    mc.set_language("en")
+    assert [str(result), str(penalised), str(report), str(summary)] == english
+    log.on_epoch_end(2, {"loss": 0.5})
+    assert lines[-1].startswith("epoch  3/10  loss 0.5000  (")
+
+
+def test_array_errors_in_chinese() -> None:
+    mc.set_language("zh")
+    with pytest.raises(mc.InputError) as info:
+        mc.prepare(np.zeros((2, 28, 28, 3), np.uint8))
+    assert str(info.value).startswith("prepare：得到的形状是 (2, 28, 28, 3)，是彩色")
+    with pytest.raises(mc.InputError) as info:
+        mc.flatten(np.zeros((28, 28)))
+    assert str(info.value) == (
+        "flatten：应为形状为 (n, 28, 28)、(n, 28, 28, 1) 或 (n, 784) 的一批图像；得到的形状是 "
+        "(28, 28)。这是一张图像；用 image[None] 把它变成只含一张图像的批次。"
+    )
+    with pytest.raises(mc.InputError, match="有 3 张图像，却有 2 个标签"):
+        mc.prepare(np.zeros((3, 28, 28), np.uint8), [1, 2])
+    mc.set_language("en")
+    assert str(info.value).startswith("flatten: expected a batch of images")
+
+
+@pytest.fixture
+def chinese_plots(monkeypatch) -> None:
+    """Plots in Chinese, font or not: the test reads the text, it does not draw it."""
+    monkeypatch.setattr(language, "cjk_font", lambda: "DejaVu Sans")
+    monkeypatch.setattr(language, "_use_cjk_font", lambda: None)
+
+
+def test_plot_titles_and_labels_in_chinese(chinese_plots, tiny_mnist) -> None:
+    history = {"loss": [0.5, 0.3], "accuracy": [0.8, 0.9], "val_loss": [0.6, 0.4]}
+    matrix = mc.confusion_matrix([1, 2, 3], [1, 2, 2])
+    english = mc.plot_history(history, labels=["MLP"])
+    mc.set_language("zh")
+    fig = mc.plot_history(history, labels=["MLP"])
+    loss, accuracy = fig.axes
+    assert (loss.get_title(), loss.get_xlabel(), loss.get_ylabel()) == (
+        "损失（越低越好）",
+        "轮",
+        "损失",
+    )
+    assert accuracy.get_title() == "准确率（越高越好）"
+    assert [t.get_text() for t in loss.get_legend().get_texts()] == ["MLP, 训练", "MLP, 验证"]
+    counts = mc.plot_label_counts(tiny_mnist["y_train"], tiny_mnist["y_test"]).axes[0]
+    assert counts.get_xlabel() == "数字" and counts.get_title().startswith("每个数字的图像数")
+    assert [t.get_text() for t in counts.get_legend().get_texts()] == ["训练集", "测试集"]
+    panels = mc.plot_confusion_matrix({"A": matrix}).axes
+    assert (
+        panels[0].get_title() == "A：3 张中答对 2 张，错 1 张"
+        and panels[0].get_ylabel() == "真实数字"
+    )
+    image, bars = mc.plot_prediction(tiny_mnist["x_test"][0], np.full(10, 0.1), label=3).axes
+    assert image.get_title() == "真实 3" and bars.get_title().startswith("预测 0（")
+    pixels = mc.plot_pixels(tiny_mnist["x_test"][0], label=7).axes[0]
+    assert pixels.get_title().startswith("标签 7：28 x 28 = 784 个数：0 是背景")
+    filters = mc.plot_filters(np.zeros((3, 3, 1, 2))).axes
+    assert filters[1].get_title() == "卷积核 1"
+    mc.set_language("en")
+    assert mc.plot_history(history, labels=["MLP"]).axes[0].get_title() == "loss (lower is better)"
+    assert english.axes[0].get_xlabel() == "epoch"
+
+
+def test_the_playground_in_chinese(chinese_plots, tiny_mnist) -> None:
+    data = (
+        tiny_mnist["x_train"],
+        tiny_mnist["y_train"],
+        tiny_mnist["x_test"],
+        tiny_mnist["y_test"],
+    )
+    mc.set_language("zh")
+    playground = mc.TrainingPlayground(*data)
+    assert playground.hidden_units.description == "隐藏层神经元数"
+    assert playground.learning_rate.description == "学习率"
+    assert playground.train_button.description == "训练"
+    assert "还没有运行过" in playground.table.value
+    row = {"hidden units": 8, "dropout": 0.0, "learning rate": 1e-3, "epochs": 1}
+    playground.runs.append(
+        {**row, "training images": 50, "seconds": 1.0, "validation accuracy": 0.5}
+    )
+    playground._render_table()
+    assert "<th>运行</th><th>隐藏层神经元数</th>" in playground.table.value
+    assert "<th>验证准确率</th>" in playground.table.value
+    mc.set_language("en")
+    english = mc.TrainingPlayground(*data)
+    assert english.hidden_units.description == "hidden units"
+    assert "No runs yet" in english.table.value
