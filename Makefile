@@ -39,9 +39,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 about-test:
-	@echo "==> Running the unit tests, then re-running the six notebooks and comparing their outputs"
-	@echo "    with the committed ones (nbval). Several minutes: the notebooks alone take about"
-	@echo "    2.5 minutes on a 2-core CPU, most of it training in notebook 03."
+	@echo "==> Running the unit tests, then re-running the six notebooks and their Chinese editions"
+	@echo "    and comparing their outputs with the committed ones (nbval). The notebooks alone take"
+	@echo "    about 15 minutes on a 2-core CPU, most of it training in notebooks 03 and 06."
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-lock.txt pyproject.toml
 	@v=$$($(PYTHON) $(PY_PROBE) 2>/dev/null); case " $(PYTHONS) " in *" $$v "*) ;; \
