@@ -10,6 +10,7 @@ import time
 import numpy as np
 
 from ._backend import keras
+from .errors import InputError
 from .language import tr_plot
 from .translation import tr
 
@@ -99,10 +100,16 @@ class LiveCurves(keras.callbacks.Callback):
     ``model.fit(x, y, epochs=10, validation_split=0.1, callbacks=[mc.LiveCurves()])``.
     Outside a notebook it prints one :class:`EpochLog` line per epoch instead.
 
+    Drawing the picture takes about half a second on a slow CPU, time taken from training,
+    so when epochs are quicker than ``interval`` the curves are redrawn only every
+    ``interval`` seconds; the first and the last epoch are always drawn.
+
     Parameters
     ----------
     title : str, optional
         Title over the curves.
+    interval : float
+        Seconds to wait at least between two redraws (0 redraws after every epoch).
 
     Attributes
     ----------
@@ -110,11 +117,19 @@ class LiveCurves(keras.callbacks.Callback):
         Each metric's value after every epoch so far, as in ``History.history``.
     """
 
-    def __init__(self, title: str | None = None) -> None:
+    def __init__(self, title: str | None = None, interval: float = 5.0) -> None:
         super().__init__()
+        if isinstance(interval, bool) or not isinstance(interval, int | float) or not interval >= 0:
+            raise InputError(
+                f"LiveCurves: interval must be a number of seconds, 0 or more, got {interval!r}."
+            )
         self.title = title
+        self.interval = float(interval)
         self.metrics: dict[str, list[float]] = {}
+        self.redraws = 0
         self._handle = None
+        self._drawn_at: float | None = None
+        self._drawn_epochs = 0
         self._lines = None if _in_notebook() else EpochLog()
 
     def set_model(self, model: keras.Model) -> None:
@@ -128,7 +143,8 @@ class LiveCurves(keras.callbacks.Callback):
             self._lines.set_params(params)
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self.metrics = {}
+        self.metrics, self.redraws = {}, 0
+        self._drawn_at, self._drawn_epochs = None, 0
         if self._lines is not None:
             self._lines.on_train_begin(logs)
 
@@ -142,12 +158,25 @@ class LiveCurves(keras.callbacks.Callback):
         if self._lines is not None:
             self._lines.on_epoch_end(epoch, logs)
             return
+        last = epoch + 1 == self.params.get("epochs")
+        waited = self._drawn_at is None or time.perf_counter() - self._drawn_at >= self.interval
+        if last or waited:
+            self._draw()
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        # A run stopped early (Ctrl-C, a callback) still ends on its final curves.
+        drawn = self._drawn_epochs == len(self.metrics.get("loss", ()))
+        if self._lines is None and self.metrics and not drawn:
+            self._draw()
+
+    def _draw(self) -> None:
         # Loaded here, not at import: the command line trains without matplotlib or IPython.
         from IPython.display import display
 
         from .plots import plot_history
 
         total = self.params.get("epochs")
+        epoch = len(self.metrics.get("loss", ())) - 1
         latest = "  ".join(
             f"{_metric(k, tr_plot)} {v[-1]:.4f}"
             for k, v in self.metrics.items()
@@ -170,6 +199,8 @@ class LiveCurves(keras.callbacks.Callback):
             self._handle = display(fig, display_id=True)
         else:
             self._handle.update(fig)
+        self._drawn_at, self._drawn_epochs = time.perf_counter(), epoch + 1
+        self.redraws += 1
 
 
 class Stopwatch(keras.callbacks.Callback):

@@ -308,7 +308,7 @@ def _optimizer_name(history: object) -> str | None:
 
 
 def check_optimizer_comparison(
-    answer: object, baseline: object, optimizer: str = "Adam", min_epochs: int = 5
+    answer: object, baseline: object, optimizer: str = "Adam", min_epochs: int = 3
 ) -> Feedback:
     """Exercise: train with ``optimizer`` and compare with ``baseline``, epoch by epoch.
 
@@ -325,7 +325,7 @@ def check_optimizer_comparison(
             name,
             [],
             ["expected the History that model.fit returns, with validation"],
-            "history_adam = model.fit(x, y, epochs=5, batch_size=128, "
+            "history_adam = model.fit(x, y, epochs=3, batch_size=128, "
             "validation_data=(x_val, y_val))",
         )
     good, problems, hint = [], [], None

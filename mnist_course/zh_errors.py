@@ -226,6 +226,9 @@ ERRORS: dict[str, str] = {
     "train: validation_data must be a pair (x_val, y_val).": (
         "train：validation_data 必须是一对 (x_val, y_val)。"
     ),
+    "LiveCurves: interval must be a number of seconds, 0 or more, got {interval}.": (
+        "LiveCurves：interval 必须是秒数，0 或更大，得到的是 {interval}。"
+    ),
     "{name}: seed must be a whole number from 0 to 2**32 - 1, got {seed}.": (
         "{name}：seed 必须是 0 到 2**32 - 1 之间的整数，得到的是 {seed}。"
     ),

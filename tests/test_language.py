@@ -258,7 +258,7 @@ CODE = {
     "model.compile(optimizer=..., loss=..., metrics=[...])",
     "metrics=['accuracy']",
     "model = keras.Sequential([...])",
-    "history_adam = model.fit(x, y, epochs=5, batch_size=128, validation_data=(x_val, y_val))",
+    "history_adam = model.fit(x, y, epochs=3, batch_size=128, validation_data=(x_val, y_val))",
 }
 
 

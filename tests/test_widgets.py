@@ -261,3 +261,62 @@ def test_training_playground_bolds_the_best_validation_run(tiny_mnist) -> None:
     playground._render_table()
     rows = playground.table.value.split("<tr")[2:]
     assert ["font-weight:bold" in row for row in rows] == [False, True, False]
+
+
+class _FakeHandle:
+    def __init__(self) -> None:
+        self.updates = 0
+
+    def update(self, figure) -> None:
+        self.updates += 1
+
+
+def _live_curves_in_a_notebook(monkeypatch, interval: float):
+    """A LiveCurves that believes it runs in a notebook, with a clock the test moves."""
+
+    from mnist_course import callbacks
+
+    clock = {"now": 100.0}
+    monkeypatch.setattr(callbacks, "_in_notebook", lambda: True)
+    monkeypatch.setattr(callbacks.time, "perf_counter", lambda: clock["now"])
+    handle = _FakeHandle()
+    monkeypatch.setattr("IPython.display.display", lambda figure, display_id: handle)
+    curves = callbacks.LiveCurves("test", interval=interval)
+    return curves, clock, handle
+
+
+def _run_epochs(curves, clock, seconds: list[float], total: int) -> None:
+    curves.set_params({"epochs": total})
+    curves.on_train_begin()
+    for epoch, took in enumerate(seconds):
+        clock["now"] += took
+        curves.on_epoch_end(epoch, {"loss": 1.0 / (epoch + 1), "val_loss": 1.0})
+    curves.on_train_end()
+
+
+def test_live_curves_redraw_quick_epochs_only_every_interval(monkeypatch) -> None:
+    curves, clock, handle = _live_curves_in_a_notebook(monkeypatch, interval=5.0)
+    _run_epochs(curves, clock, [1.0] * 12, total=12)
+    # epoch 1, then each time 5 s have passed (epochs 6, 11), then the last (12)
+    assert curves.redraws == 4 and handle.updates == 3
+    assert len(curves.metrics["loss"]) == 12
+
+
+def test_live_curves_redraw_slow_epochs_every_time(monkeypatch) -> None:
+    curves, clock, _ = _live_curves_in_a_notebook(monkeypatch, interval=5.0)
+    _run_epochs(curves, clock, [6.0] * 4, total=4)
+    assert curves.redraws == 4
+
+
+def test_live_curves_draw_the_final_epoch_of_a_run_stopped_early(monkeypatch) -> None:
+    curves, clock, _ = _live_curves_in_a_notebook(monkeypatch, interval=5.0)
+    _run_epochs(curves, clock, [1.0] * 3, total=10)  # stopped after 3 of 10
+    assert curves.redraws == 2  # epoch 1, and epoch 3 when training ended
+
+
+@pytest.mark.parametrize("interval", [-1, "5", True, float("nan")])
+def test_live_curves_refuse_a_bad_interval(interval) -> None:
+    from mnist_course import LiveCurves
+
+    with pytest.raises(InputError, match="interval"):
+        LiveCurves(interval=interval)
