@@ -21,8 +21,9 @@ loads TensorFlow until a name that needs it is used. The public names, by module
   ``trained_model``
 * cluster (several worker processes, as on several machines): ``train_on_workers``,
   ``WorkerError``
-* evaluation: ``predict``, ``predict_digit``, ``evaluate``, ``confusion_matrix``,
-  ``classification_report``, ``most_confident_mistakes``, ``most_confused_pairs``
+* evaluation: ``predict``, ``predict_digit``, ``evaluate``, ``evaluate_ensemble``,
+  ``confusion_matrix``, ``classification_report``, ``most_confident_mistakes``,
+  ``most_confused_pairs``
 * plots: ``plot_digits``, ``plot_pixels``, ``plot_label_counts``, ``plot_history``,
   ``plot_confusion_matrix``, ``plot_mistakes``, ``plot_prediction``
 * inspection: ``feature_maps``, ``plot_layer_shapes``, ``plot_weight_images``,
@@ -109,6 +110,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "predict",
         "predict_digit",
         "evaluate",
+        "evaluate_ensemble",
         "confusion_matrix",
         "classification_report",
         "most_confident_mistakes",

@@ -3,7 +3,9 @@
 * ``train MODEL [--epochs N] [--out PATH] [--workers N]``: train a course model, save it, print
   test accuracy (Ctrl-C leaves ``PATH`` as it was and exits 130); with ``--workers``, on N
   worker processes (:func:`mnist_course.cluster.train_on_workers`);
-* ``evaluate MODEL.keras``: loss, accuracy and the per-digit table on the test set;
+* ``evaluate MODEL.keras [MODEL.keras ...] [--mistakes PICTURE.png]``: loss, accuracy and
+  the per-digit table on the test set; given several models, also their ensemble (the
+  probabilities averaged), and a picture of its most confident mistakes;
 * ``predict MODEL.keras IMAGE [IMAGE ...]``: the digit in each image file (or each file of a
   folder), and its probability; one line per file, whatever the others did;
 * ``doctor [--data PATH]``: check this machine's setup and say what to fix (exit 1 if a problem).
@@ -103,8 +105,21 @@ def _parser() -> argparse.ArgumentParser:
         help="test loss, accuracy and per-digit table of a saved model",
         description="Evaluate a saved .keras model on the MNIST test set.",
     )
-    evaluate.add_argument("model_file", type=Path, metavar="MODEL.keras")
+    evaluate.add_argument(
+        "model_files",
+        type=Path,
+        nargs="+",
+        metavar="MODEL.keras",
+        help="one model, or several: then each, and the ensemble of them (their "
+        "probabilities averaged)",
+    )
     evaluate.add_argument("--data", type=Path, help="mnist.npz or IDX folder (default: as train)")
+    evaluate.add_argument(
+        "--mistakes",
+        type=Path,
+        metavar="PICTURE.png",
+        help="also draw the most confident mistakes (of the ensemble, if several models)",
+    )
     predict = commands.add_parser(
         "predict",
         help="read the digit in image files",
@@ -230,22 +245,74 @@ def _train_on_workers(args: argparse.Namespace, out: Path) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from .data import load_mnist
-    from .evaluation import classification_report, evaluate
+    from .evaluation import classification_report, evaluate, evaluate_ensemble
     from .saving import load_model
 
-    model = load_model(args.model_file)
+    if args.mistakes is not None:
+        _check_picture_path(args.mistakes)  # before minutes of loading and predicting
+    models = [load_model(path) for path in args.model_files]
     _, (x_test, y_test) = load_mnist(args.data)
-    result = evaluate(model, x_test, y_test)
-    print(
-        tr(
-            "{path}: {result} on {count} test images",
-            path=args.model_file,
-            result=result,
-            count=len(y_test),
+    for path, model in zip(args.model_files, models, strict=True):
+        result = evaluate(model, x_test, y_test)
+        print(
+            tr(
+                "{path}: {result} on {count} test images",
+                path=path,
+                result=result,
+                count=len(y_test),
+            )
         )
-    )
+    if len(models) > 1:
+        result = evaluate_ensemble(models, x_test, y_test)
+        print(
+            tr(
+                "ensemble of {n} (probabilities averaged): {result} on {count} test images",
+                n=len(models),
+                result=result,
+                count=len(y_test),
+            )
+        )
     print(classification_report(result.labels, result.predictions))
+    if args.mistakes is not None:
+        _draw_mistakes(args.mistakes, x_test, result)
     return 0
+
+
+def _check_picture_path(path: Path) -> None:
+    from .errors import InputError
+
+    if path.suffix.lower() != ".png":
+        raise InputError(
+            f"--mistakes: the picture is written as PNG; give a name ending in .png, got {path}."
+        )
+    if not path.parent.resolve().is_dir():
+        raise InputError(f"--mistakes: the folder {path.parent} does not exist; create it first.")
+
+
+def _draw_mistakes(path: Path, images, result) -> None:
+    from ._files import atomic_path
+    from .errors import InputError
+    from .evaluation import most_confident_mistakes
+    from .language import tr_plot
+    from .plots import plot_mistakes
+
+    worst = most_confident_mistakes(result.probabilities, result.labels, count=32)
+    if len(worst) == 0:
+        print(tr("no mistakes to draw: every test image was read right"))
+        return
+    figure = plot_mistakes(
+        images,
+        result.labels,
+        result.probabilities,
+        worst,
+        title=tr_plot("the most confident mistakes"),
+    )
+    try:
+        with atomic_path(path) as tmp:  # an interrupted write leaves no half picture
+            figure.savefig(tmp, format="png", dpi=100)
+    except OSError as error:
+        raise InputError(f"--mistakes: could not write {path} ({error.strerror}).") from None
+    print(tr("{count} mistakes drawn in {path}", count=len(worst), path=path))
 
 
 def _predict(args: argparse.Namespace) -> int:

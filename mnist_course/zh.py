@@ -120,6 +120,19 @@ _OWN: dict[str, str] = {
     "--out {out}: is a folder; give a file name inside it": (
         "--out {out}：这是一个文件夹；请给出其中的文件名"
     ),
+    "ensemble of {n} (probabilities averaged): {result} on {count} test images": (
+        "{n} 个模型的集成（概率取平均）：{result}，共 {count} 张测试图像"
+    ),
+    "no mistakes to draw: every test image was read right": "没有错误可画：每张测试图像都认对了",
+    "the most confident mistakes": "最有把握的错误",
+    "{count} mistakes drawn in {path}": "已把 {count} 个错误画在 {path} 里",
+    "--mistakes: the picture is written as PNG; give a name ending in .png, got {path}.": (
+        "--mistakes：图片以 PNG 格式保存；请给出以 .png 结尾的文件名，得到的是 {path}。"
+    ),
+    "--mistakes: the folder {folder} does not exist; create it first.": (
+        "--mistakes：文件夹 {folder} 不存在；请先创建它。"
+    ),
+    "--mistakes: could not write {path} ({reason}).": "--mistakes：无法写入 {path}（{reason}）。",
     "--out: the file name is {n} bytes long; most file systems allow 255": (
         "--out：文件名长 {n} 字节；大多数文件系统最多允许 255 字节"
     ),

@@ -226,6 +226,9 @@ ERRORS: dict[str, str] = {
     "train: validation_data must be a pair (x_val, y_val).": (
         "train：validation_data 必须是一对 (x_val, y_val)。"
     ),
+    "evaluate_ensemble: give a list of one or more Keras models, got {kind}.": (
+        "evaluate_ensemble：请给出由一个或多个 Keras 模型组成的列表，得到的是 {kind}。"
+    ),
     "LiveCurves: interval must be a number of seconds, 0 or more, got {interval}.": (
         "LiveCurves：interval 必须是秒数，0 或更大，得到的是 {interval}。"
     ),

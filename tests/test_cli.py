@@ -245,3 +245,48 @@ def test_ctrl_c_can_keep_the_partial_model_under_another_name(npz_path, tmp_path
     assert code == 130, stderr
     assert not out.exists()
     assert mc.load_model(tmp_path / "m.interrupted.keras").count_params() == 11_935
+
+
+@pytest.fixture(scope="module")
+def two_models(tmp_path_factory) -> list[str]:
+    folder = tmp_path_factory.mktemp("ensemble")
+    paths = []
+    for seed in (0, 1):
+        mc.set_seed(seed)  # two different sets of starting weights
+        paths.append(str(folder / f"tiny-{seed}.keras"))
+        mc.save_model(mc.compile_model(mc.tiny_mlp()), paths[-1])
+    return paths
+
+
+def test_evaluate_several_models_reports_each_and_their_ensemble(
+    two_models, npz_path, tmp_path
+) -> None:
+    (tmp_path / "out").mkdir()
+    picture = tmp_path / "out" / "mistakes.png"
+    result = run("evaluate", *two_models, "--data", str(npz_path), "--mistakes", str(picture))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    (_, _), (x_test, y_test) = mc.load_mnist(npz_path)
+    members = [mc.load_model(path) for path in two_models]
+    for line, path, model in zip(lines, two_models, members, strict=False):
+        assert line == f"{path}: {mc.evaluate(model, x_test, y_test)} on 20 test images"
+    ensemble = mc.evaluate_ensemble(members, x_test, y_test)
+    assert lines[2] == f"ensemble of 2 (probabilities averaged): {ensemble} on 20 test images"
+    assert lines[3].startswith("digit  precision")
+    assert lines[-1] == f"{min(len(ensemble.mistakes), 32)} mistakes drawn in {picture}"
+    assert picture.read_bytes().startswith(b"\x89PNG")
+    assert [p.name for p in picture.parent.iterdir()] == ["mistakes.png"]  # no temporary left
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("mistakes.jpg", "ending in .png"), ("missing/mistakes.png", "does not exist")],
+)
+def test_evaluate_refuses_a_bad_picture_path_before_any_work(name, message, tmp_path) -> None:
+    # the model file does not exist either: the picture path is checked first, in seconds
+    out = tmp_path / "out"
+    out.mkdir()
+    result = run("evaluate", str(tmp_path / "none.keras"), "--mistakes", str(out / name))
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith("error: --mistakes: ") and message in result.stderr
+    assert "Traceback" not in result.stderr and list(out.iterdir()) == []

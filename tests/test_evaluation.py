@@ -199,3 +199,35 @@ def test_models_that_are_not_mnist_classifiers() -> None:
     logits.layers[0].set_weights([np.full((784, 10), -0.01), np.zeros(10)])
     with pytest.raises(InputError, match="does not output probabilities.*softmax"):
         mc.evaluate(logits, np.full((2, 784), 200, np.uint8), [1, 2])
+
+
+# --------------------------------------------------------------------------- ensembles
+
+
+def test_an_ensemble_averages_the_probabilities_of_models_of_any_layout(models, tiny_mnist) -> None:
+    x, y = tiny_mnist["x_test"], tiny_mnist["y_test"]
+    flat, image = (mc.predict(models[k], x) for k in ("flat", "image"))
+    result = mc.evaluate_ensemble([models["flat"], models["image"]], x, y)
+    average = (flat + image) / 2
+    np.testing.assert_allclose(result.probabilities, average, rtol=1e-6)
+    assert result.accuracy == pytest.approx(np.mean(average.argmax(axis=1) == y))
+    picked = average[np.arange(len(y)), y]
+    assert result.loss == pytest.approx(-np.log(picked).mean(), rel=1e-5)
+    assert result.penalty == 0 and result.probabilities.dtype == np.float32
+
+
+def test_an_ensemble_of_one_is_the_model_itself(models, tiny_mnist) -> None:
+    x, y = tiny_mnist["x_test"], tiny_mnist["y_test"]
+    alone = mc.evaluate(models["image"], x, y)
+    assert mc.evaluate_ensemble((models["image"],), x, y).accuracy == alone.accuracy
+
+
+@pytest.mark.parametrize("bad", [[], (), "model", None])
+def test_an_ensemble_needs_a_list_of_models(bad, tiny_mnist) -> None:
+    with pytest.raises(InputError, match="one or more Keras models"):
+        mc.evaluate_ensemble(bad, tiny_mnist["x_test"], tiny_mnist["y_test"])
+
+
+def test_an_ensemble_checks_its_labels(models, tiny_mnist) -> None:
+    with pytest.raises(InputError, match="labels"):
+        mc.evaluate_ensemble([models["flat"]], tiny_mnist["x_test"], np.zeros(3, np.uint8))
