@@ -287,6 +287,8 @@ def _check_picture_path(path: Path) -> None:
         )
     if not path.parent.resolve().is_dir():
         raise InputError(f"--mistakes: the folder {path.parent} does not exist; create it first.")
+    if path.is_dir():
+        raise InputError(f"--mistakes: {path} is a folder; give a file name inside it.")
 
 
 def _draw_mistakes(path: Path, images, result) -> None:

@@ -133,6 +133,9 @@ _OWN: dict[str, str] = {
         "--mistakes：文件夹 {folder} 不存在；请先创建它。"
     ),
     "--mistakes: could not write {path} ({reason}).": "--mistakes：无法写入 {path}（{reason}）。",
+    "--mistakes: {path} is a folder; give a file name inside it.": (
+        "--mistakes：{path} 是一个文件夹；请给出其中的文件名。"
+    ),
     "--out: the file name is {n} bytes long; most file systems allow 255": (
         "--out：文件名长 {n} 字节；大多数文件系统最多允许 255 字节"
     ),

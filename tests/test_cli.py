@@ -280,13 +280,20 @@ def test_evaluate_several_models_reports_each_and_their_ensemble(
 
 @pytest.mark.parametrize(
     ("name", "message"),
-    [("mistakes.jpg", "ending in .png"), ("missing/mistakes.png", "does not exist")],
+    [
+        ("mistakes.jpg", "ending in .png"),
+        ("missing/mistakes.png", "does not exist"),
+        ("folder.png", "is a folder"),
+    ],
 )
 def test_evaluate_refuses_a_bad_picture_path_before_any_work(name, message, tmp_path) -> None:
     # the model file does not exist either: the picture path is checked first, in seconds
     out = tmp_path / "out"
     out.mkdir()
+    if name == "folder.png":
+        (out / name).mkdir()
     result = run("evaluate", str(tmp_path / "none.keras"), "--mistakes", str(out / name))
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.startswith("error: --mistakes: ") and message in result.stderr
-    assert "Traceback" not in result.stderr and list(out.iterdir()) == []
+    assert "Traceback" not in result.stderr
+    assert [p.name for p in out.iterdir()] == (["folder.png"] if name == "folder.png" else [])
