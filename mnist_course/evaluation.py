@@ -192,7 +192,7 @@ class Evaluation:
         n, wrong = len(self.labels), len(self.mistakes)
         penalty = (
             tr(
-                " (cross-entropy; with the L1/L2 penalty {penalty:.4f}, as model.evaluate "
+                " (cross-entropy; with the weight penalty {penalty:.4f}, as model.evaluate "
                 "reports it: {total:.4f})",
                 penalty=self.penalty,
                 total=self.total_loss,

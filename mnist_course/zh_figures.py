@@ -65,9 +65,9 @@ FIGURES: dict[str, str] = {
     "loss {loss:.4f}{penalty}  accuracy {accuracy:.2%}  ({wrong} of {count} wrong)": (
         "损失 {loss:.4f}{penalty}  准确率 {accuracy:.2%}（{count} 张中错了 {wrong} 张）"
     ),
-    " (cross-entropy; with the L1/L2 penalty {penalty:.4f}, as model.evaluate reports it: "
+    " (cross-entropy; with the weight penalty {penalty:.4f}, as model.evaluate reports it: "
     "{total:.4f})": (
-        "（交叉熵；加上 L1/L2 惩罚项 {penalty:.4f}，即 model.evaluate 报告的损失：{total:.4f}）"
+        "（交叉熵；加上权重惩罚项 {penalty:.4f}，即 model.evaluate 报告的损失：{total:.4f}）"
     ),
     # The columns of the report line up: each Chinese character is two columns wide.
     "digit  precision  recall     f1  support": " 数字     精确率  召回率     F1   样本数",

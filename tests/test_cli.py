@@ -43,7 +43,7 @@ def test_train_and_evaluate_report_the_same_figures(npz_path, tmp_path) -> None:
     evaluated = run("evaluate", str(out), "--data", str(npz_path))
     assert evaluated.returncode == 0, evaluated.stderr
     figures = trained.stdout.splitlines()[-1].removeprefix("Test: ")
-    assert figures.startswith("loss ") and "L1/L2 penalty" in figures
+    assert figures.startswith("loss ") and "weight penalty" in figures
     assert evaluated.stdout.splitlines()[0] == f"{out}: {figures}"
 
 

@@ -170,7 +170,7 @@ def test_one_loss_and_it_says_whether_the_penalty_is_in(tiny_mnist) -> None:
     assert result.penalty > 0.01
     assert result.total_loss == pytest.approx(keras_loss, rel=1e-4)
     assert result.accuracy == pytest.approx(keras_accuracy)
-    assert "L1/L2 penalty" in str(result) and f"{result.total_loss:.4f}" in str(result)
+    assert "weight penalty" in str(result) and f"{result.total_loss:.4f}" in str(result)
     plain = mc.compile_model(mc.mlp(l1=0))
     result = mc.evaluate(plain, tiny_mnist["x_test"], tiny_mnist["y_test"])
     assert result.penalty == 0 and "penalty" not in str(result)
