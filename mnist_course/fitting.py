@@ -13,6 +13,9 @@ that does, for the whole process.
 
 from __future__ import annotations
 
+import signal
+import threading
+
 import numpy as np
 
 from ._backend import keras, tf
@@ -285,16 +288,19 @@ def fit_checked(
     keep_best = KeepBest()
     history = keras.callbacks.History()
     # keep_best and history first: an epoch counts as done once its line is printed
-    every = [keep_best, history, progress or EpochLog(), *callbacks]
+    ctrl_c = _CtrlC()
+    every = [ctrl_c, keep_best, history, progress or EpochLog(), *callbacks]
     try:
-        model.fit(
-            _dataset(x, y, batch_size, seed, augment, dtype),
-            epochs=epochs,
-            validation_data=val,
-            callbacks=every,
-            shuffle=False,  # the dataset shuffles itself
-            verbose=0,
-        )
+        with ctrl_c:
+            model.fit(
+                _dataset(x, y, batch_size, seed, augment, dtype),
+                epochs=epochs,
+                validation_data=val,
+                callbacks=every,
+                shuffle=False,  # the dataset shuffles itself
+                verbose=0,
+            )
+            ctrl_c.check()  # pressed during the last step: stopped all the same
     except KeyboardInterrupt:
         done = len(history.history.get("loss", []))
         if keep_best.best_weights is not None:
@@ -309,3 +315,49 @@ def fit_checked(
         model.stop_training = True
         history.interrupted = True
     return history
+
+
+class _CtrlC(keras.callbacks.Callback):
+    """Turn Ctrl-C (or a notebook's stop button) into a stop between two training steps.
+
+    Python raises ``KeyboardInterrupt`` wherever the main thread happens to be, which
+    during ``fit`` is often deep inside TensorFlow; unwinding from there can leave
+    TensorFlow in a state that crashes the process later (a segmentation fault, seen
+    about once in twenty presses). So while ``fit`` runs, the first press only sets a
+    flag, and the interrupt is raised at the start of the next step, in plain Python. A
+    second press interrupts at once, as usual, in case a step hangs.
+
+    Only the ``*_begin`` hooks are used: Keras calls them in the main thread, and leaves
+    ``*_end`` hooks free to run asynchronously.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pressed = False
+        self._previous = None
+
+    def __enter__(self) -> _CtrlC:
+        # signal.signal works only in the main thread; elsewhere (a widget's thread) no
+        # Ctrl-C reaches this code anyway. An ignored SIGINT stays ignored.
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.getsignal(signal.SIGINT)
+            if callable(previous):
+                self._previous = previous
+                signal.signal(signal.SIGINT, self._press)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+    def _press(self, signum, frame) -> None:
+        self.pressed = True
+        signal.signal(signal.SIGINT, self._previous)  # a second press interrupts at once
+
+    def check(self, *args, **kwargs) -> None:
+        """Raise ``KeyboardInterrupt`` if Ctrl-C was pressed (any hook's arguments)."""
+        if self.pressed:
+            raise KeyboardInterrupt
+
+    on_epoch_begin = on_train_batch_begin = on_test_begin = on_test_batch_begin = check

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+
 import numpy as np
 import pytest
 from conftest import quiet
@@ -108,6 +111,53 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_best_weights(small, capsys) -> None:
     best = int(np.argmin(losses))
     assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), seen[best], strict=True))
     assert "Training interrupted" in capsys.readouterr().out
+
+
+def press_ctrl_c(times: int, at_epoch: int, log: list[str]) -> keras.callbacks.Callback:
+    """A callback that sends this process SIGINT ``times`` times at the end of an epoch."""
+
+    class Press(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == at_epoch:
+                for press in range(times):
+                    os.kill(os.getpid(), signal.SIGINT)
+                    log.append(f"press {press + 1} returned")
+
+    return Press()
+
+
+def test_ctrl_c_stops_at_the_next_step_not_inside_tensorflow(small, capsys) -> None:
+    # A KeyboardInterrupt raised deep inside TensorFlow crashed the CLI about once in
+    # twenty presses; the first press only asks, and the stop comes between two steps.
+    before = signal.getsignal(signal.SIGINT)
+    log: list[str] = []
+    history = mc.train(
+        mc.tiny_mlp(), *small, epochs=10, progress=quiet(), callbacks=[press_ctrl_c(1, 1, log)]
+    )
+    assert log == ["press 1 returned"]
+    assert history.interrupted and len(history.history["loss"]) == 2
+    assert "Training interrupted after 2 complete epoch(s)" in capsys.readouterr().out
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_a_second_ctrl_c_interrupts_at_once(small, capsys) -> None:
+    before = signal.getsignal(signal.SIGINT)
+    log: list[str] = []
+    history = mc.train(
+        mc.tiny_mlp(), *small, epochs=10, progress=quiet(), callbacks=[press_ctrl_c(2, 0, log)]
+    )
+    assert log == ["press 1 returned"]  # the second press raised where it was
+    assert history.interrupted
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_ctrl_c_in_the_last_step_still_counts(small, capsys) -> None:
+    log: list[str] = []
+    history = mc.train(
+        mc.tiny_mlp(), *small, epochs=2, progress=quiet(), callbacks=[press_ctrl_c(1, 1, log)]
+    )
+    assert log == ["press 1 returned"]
+    assert history.interrupted and len(history.history["loss"]) == 2
 
 
 def test_each_epoch_sees_every_image_once_in_a_new_order() -> None:
