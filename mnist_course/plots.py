@@ -139,15 +139,8 @@ def plot_pixels(image: np.ndarray, label: int | None = None) -> Figure:
     for (row, col), value in np.ndenumerate(image):
         if value:
             text = f"{int(value)}" if integers else f"{value:.2g}".lstrip("0") if value < 1 else "1"
-            ax.text(
-                col,
-                row,
-                text,
-                ha="center",
-                va="center",
-                fontsize=6,
-                color="white" if value > high / 2 else "black",
-            )
+            shade = "white" if value > high / 2 else "black"
+            ax.text(col, row, text, ha="center", va="center", fontsize=6, color=shade)
     ax.set_xticks(range(0, 28, 4))
     ax.set_yticks(range(0, 28, 4))
     ax.set_xlabel(tr_plot("column"))
@@ -245,24 +238,25 @@ def plot_history(
         raise InputError(f"plot_history: {len(histories)} histories but {len(labels)} labels.")
     fig = Figure(figsize=(10, 3.8), layout="constrained")
     loss_ax, acc_ax = fig.subplots(1, 2)
-    colors = [f"C{i % 10}" for i in range(len(histories))]  # matplotlib's ten, round again
-    for color, history, label in zip(colors, histories, labels, strict=True):
-        metrics = _metrics(history)
-        times = metrics.get("seconds") if x == "seconds" else None
-        if x == "seconds" and not times:
-            raise InputError(
-                "plot_history: x='seconds' needs the time of each epoch: train with "
-                "callbacks=[watch := mc.Stopwatch()] and pass watch instead of the history."
-            )
-        for ax, key in ((loss_ax, "loss"), (acc_ax, "accuracy")):
-            for prefix, style in (("", "-"), ("val_", "--")):
+    runs = [_metrics(history) for history in histories]
+    times = [run.get("seconds") if x == "seconds" else None for run in runs]
+    if x == "seconds" and not all(times):
+        raise InputError(
+            "plot_history: x='seconds' needs the time of each epoch: train with "
+            "callbacks=[watch := mc.Stopwatch()] and pass watch instead of the history."
+        )
+    # All training lines before any validation line: in a two-column legend, a run per row.
+    for prefix, style in (("", "-"), ("val_", "--")):
+        name = tr_plot("validation") if prefix else tr_plot("training")
+        for i, (metrics, seconds, label) in enumerate(zip(runs, times, labels, strict=True)):
+            color = f"C{i % 10}"  # matplotlib's ten colours, round again
+            for ax, key in ((loss_ax, "loss"), (acc_ax, "accuracy")):
                 values = metrics.get(prefix + key)
                 if not values:
                     continue
-                name = tr_plot("validation") if prefix else tr_plot("training")
                 ax.plot(
-                    times[: len(values)] if times else range(1, len(values) + 1),
-                    values[: len(times)] if times else values,
+                    seconds[: len(values)] if seconds else range(1, len(values) + 1),
+                    values[: len(seconds)] if seconds else values,
                     style,
                     color=color,
                     marker=".",
@@ -279,8 +273,11 @@ def plot_history(
                 ax.set_xlim(0.5, epochs + 0.5)
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
-        if ax.lines:
+        if ax.lines and len(histories) <= 2:
             ax.legend(fontsize=8)
+    if len(histories) > 2:  # six lines or more: one legend under both, off the curves
+        handles, names = loss_ax.get_legend_handles_labels()
+        fig.legend(handles, names, loc="outside lower center", ncols=2, fontsize=8)
     loss_ax.set_title(tr_plot("loss (lower is better)"))
     acc_ax.set_title(tr_plot("accuracy (higher is better)"))
     if title:
@@ -438,8 +435,7 @@ def plot_prediction(
     colours[predicted] = "crimson" if label is not None and predicted != label else "#3182bd"
     bars = bar_ax.bar(range(NUM_CLASSES), probabilities, color=colours)
     if label is not None:
-        bars[int(label)].set_edgecolor("black")
-        bars[int(label)].set_linewidth(1.5)
+        bars[int(label)].set(edgecolor="black", linewidth=1.5)
     bar_ax.set_xticks(range(NUM_CLASSES))
     bar_ax.set_ylim(0, 1.05)
     bar_ax.set_xlabel(tr_plot("digit"))

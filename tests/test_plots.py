@@ -85,6 +85,19 @@ def test_plot_history_compares_runs_and_fixes_the_axis() -> None:
         mc.plot_history([0.1, 0.2])
 
 
+def test_plot_history_of_many_runs_keeps_the_legend_off_the_curves() -> None:
+    runs = [{"loss": [1.0 - i / 10], "val_loss": [0.9], "accuracy": [0.5]} for i in range(3)]
+    fig = mc.plot_history(*runs, labels=["a", "b", "c"])
+    assert all(ax.get_legend() is None for ax in fig.axes)  # nothing drawn over a panel
+    (legend,) = fig.legends
+    # two columns, filled first: training on the left, validation on the right
+    assert [t.get_text() for t in legend.get_texts()] == [
+        f"{run}, {kind}" for kind in ("training", "validation") for run in "abc"
+    ]
+    two = mc.plot_history(*runs[:2], labels=["a", "b"])  # four lines still fit inside
+    assert not two.legends and all(ax.get_legend() is not None for ax in two.axes)
+
+
 def test_plot_layer_shapes_labels_every_stage() -> None:
     fig = mc.plot_layer_shapes(mc.lenet())
     texts = [t.get_text() for t in fig.axes[0].texts]
@@ -142,9 +155,15 @@ def test_plot_history_against_seconds_places_each_epoch_at_its_time() -> None:
     slow["seconds"] = [4.0, 8.0]
     fig = mc.plot_history(slow, fast, labels=["slow", "fast"], x="seconds")
     loss_ax, acc_ax = fig.axes
-    assert list(acc_ax.lines[0].get_xdata()) == [4.0, 8.0]  # slow, training
-    assert list(acc_ax.lines[1].get_xdata()) == [4.0, 8.0]  # slow, validation
-    assert list(acc_ax.lines[2].get_xdata()) == [1.5, 2.5]  # fast, training
+    # every run's training line, then the validation lines
+    assert [line.get_label() for line in acc_ax.lines] == [
+        "slow, training",
+        "fast, training",
+        "slow, validation",
+    ]
+    assert list(acc_ax.lines[0].get_xdata()) == [4.0, 8.0]
+    assert list(acc_ax.lines[1].get_xdata()) == [1.5, 2.5]
+    assert list(acc_ax.lines[2].get_xdata()) == [4.0, 8.0]
     assert loss_ax.get_xlabel() == "seconds since training began"
     assert loss_ax.get_xlim()[0] == 0
     assert list(mc.plot_history(slow).axes[0].lines[0].get_xdata()) == [1, 2]  # epochs still
