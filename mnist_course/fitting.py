@@ -287,7 +287,8 @@ def fit_checked(
     val = _dataset(*validation, 1024, None, dtype=dtype, shuffle=False) if validation else None
     keep_best = KeepBest()
     history = keras.callbacks.History()
-    # keep_best and history first: an epoch counts as done once its line is printed
+    # ctrl_c acts only in *_begin hooks; keep_best and history come before the progress
+    # line: an epoch counts as done once its line is printed
     ctrl_c = _CtrlC()
     every = [ctrl_c, keep_best, history, progress or EpochLog(), *callbacks]
     try:
@@ -300,7 +301,6 @@ def fit_checked(
                 shuffle=False,  # the dataset shuffles itself
                 verbose=0,
             )
-            ctrl_c.check()  # pressed during the last step: stopped all the same
     except KeyboardInterrupt:
         done = len(history.history.get("loss", []))
         if keep_best.best_weights is not None:
@@ -324,11 +324,12 @@ class _CtrlC(keras.callbacks.Callback):
     during ``fit`` is often deep inside TensorFlow; unwinding from there can leave
     TensorFlow in a state that crashes the process later (a segmentation fault, seen
     about once in twenty presses). So while ``fit`` runs, the first press only sets a
-    flag, and the interrupt is raised at the start of the next step, in plain Python. A
-    second press interrupts at once, as usual, in case a step hangs.
+    flag, and the interrupt is raised at the start of the next step (or validation batch,
+    or epoch), in plain Python; a press during the last step interrupts on the way out.
+    A second press raises at once, wherever Python is, as it would without this class.
 
-    Only the ``*_begin`` hooks are used: Keras calls them in the main thread, and leaves
-    ``*_end`` hooks free to run asynchronously.
+    Only the ``*_begin`` hooks are used: Keras calls them in the thread that runs ``fit``,
+    and leaves ``*_end`` hooks free to run asynchronously where a backend allows it.
     """
 
     def __init__(self) -> None:
@@ -346,10 +347,12 @@ class _CtrlC(keras.callbacks.Callback):
                 signal.signal(signal.SIGINT, self._press)
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, exc_type, exc, traceback) -> None:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
             self._previous = None
+        if self.pressed and exc_type is None:
+            raise KeyboardInterrupt  # pressed during the last step: stopped all the same
 
     def _press(self, signum, frame) -> None:
         self.pressed = True

@@ -273,11 +273,14 @@ def plot_history(
                 ax.set_xlim(0.5, epochs + 0.5)
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
-        if ax.lines and len(histories) <= 2:
+    # Each line once, whichever panel drew it; over four, a legend would hide the curves.
+    pairs = [ax.get_legend_handles_labels() for ax in (loss_ax, acc_ax)]
+    entries = {n: h for handles, names in pairs for h, n in zip(handles, names, strict=True)}
+    if len(entries) > 4:  # one legend for both panels, under them
+        fig.legend(list(entries.values()), list(entries), loc="outside lower center", ncols=2)
+    else:
+        for ax in (ax for ax in (loss_ax, acc_ax) if ax.lines):
             ax.legend(fontsize=8)
-    if len(histories) > 2:  # six lines or more: one legend under both, off the curves
-        handles, names = loss_ax.get_legend_handles_labels()
-        fig.legend(handles, names, loc="outside lower center", ncols=2, fontsize=8)
     loss_ax.set_title(tr_plot("loss (lower is better)"))
     acc_ax.set_title(tr_plot("accuracy (higher is better)"))
     if title:

@@ -113,51 +113,98 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_best_weights(small, capsys) -> None:
     assert "Training interrupted" in capsys.readouterr().out
 
 
-def press_ctrl_c(times: int, at_epoch: int, log: list[str]) -> keras.callbacks.Callback:
-    """A callback that sends this process SIGINT ``times`` times at the end of an epoch."""
-
-    class Press(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if epoch == at_epoch:
-                for press in range(times):
-                    os.kill(os.getpid(), signal.SIGINT)
-                    log.append(f"press {press + 1} returned")
-
-    return Press()
+@pytest.fixture
+def ctrl_c_interrupts():
+    """SIGINT handled as in a terminal, even when pytest was started with it ignored (a
+    shell script's background job inherits an ignored SIGINT)."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield signal.default_int_handler
+    signal.signal(signal.SIGINT, before)
 
 
-def test_ctrl_c_stops_at_the_next_step_not_inside_tensorflow(small, capsys) -> None:
+class Press(keras.callbacks.Callback):
+    """Send this process SIGINT ``times`` times at the end of the hook ``at`` when it is
+    given ``index`` (an epoch, a step or a validation batch); log what happened."""
+
+    def __init__(self, at: str, index: int, times: int = 1) -> None:
+        super().__init__()
+        self.at, self.index, self.times, self.log = at, index, times, []
+        setattr(self, at, self._maybe_press)
+
+    def on_train_begin(self, logs=None) -> None:
+        self.log.append(getattr(signal.getsignal(signal.SIGINT), "__name__", None))
+
+    def on_test_batch_begin(self, batch, logs=None) -> None:
+        self.log.append(f"validation batch {batch}")
+
+    def _maybe_press(self, index, logs=None) -> None:
+        if index == self.index:
+            for press in range(self.times):
+                os.kill(os.getpid(), signal.SIGINT)
+                self.log.append(f"press {press + 1} returned")
+
+
+def test_ctrl_c_waits_for_the_step_to_end_not_inside_tensorflow(
+    small, ctrl_c_interrupts, capsys
+) -> None:
     # A KeyboardInterrupt raised deep inside TensorFlow crashed the CLI about once in
     # twenty presses; the first press only asks, and the stop comes between two steps.
-    before = signal.getsignal(signal.SIGINT)
-    log: list[str] = []
-    history = mc.train(
-        mc.tiny_mlp(), *small, epochs=10, progress=quiet(), callbacks=[press_ctrl_c(1, 1, log)]
-    )
-    assert log == ["press 1 returned"]
-    assert history.interrupted and len(history.history["loss"]) == 2
-    assert "Training interrupted after 2 complete epoch(s)" in capsys.readouterr().out
-    assert signal.getsignal(signal.SIGINT) is before
+    model = mc.compile_model(mc.tiny_mlp(), steps_per_execution=1)  # a hook every step
+    press = Press("on_train_batch_end", 1)
+    history = mc.train(model, *small, epochs=3, batch_size=10, progress=quiet(), callbacks=[press])
+    assert press.log == ["_press", "press 1 returned"]  # the course's handler, during fit
+    assert history.interrupted and history.history.get("loss", []) == []
+    assert int(model.optimizer.iterations) == 2  # steps 0 and 1 ran, step 2 did not start
+    assert "Training interrupted after 0 complete epoch(s)" in capsys.readouterr().out
+    assert signal.getsignal(signal.SIGINT) is ctrl_c_interrupts
 
 
-def test_a_second_ctrl_c_interrupts_at_once(small, capsys) -> None:
-    before = signal.getsignal(signal.SIGINT)
-    log: list[str] = []
+def test_ctrl_c_during_validation_stops_at_the_next_validation_batch(
+    small, ctrl_c_interrupts
+) -> None:
+    model = mc.compile_model(mc.tiny_mlp(), steps_per_execution=1)
+    rng = np.random.default_rng(0)
+    x_val = rng.random((2100, 784), dtype=np.float32)  # three validation batches of 1,024
+    y_val = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 2100)]
+    press = Press("on_test_batch_end", 0)
     history = mc.train(
-        mc.tiny_mlp(), *small, epochs=10, progress=quiet(), callbacks=[press_ctrl_c(2, 0, log)]
+        model, *small, epochs=3, validation_data=(x_val, y_val), progress=quiet(), callbacks=[press]
     )
-    assert log == ["press 1 returned"]  # the second press raised where it was
+    assert press.log == ["_press", "validation batch 0", "press 1 returned"]
+    assert history.interrupted and history.history.get("loss", []) == []  # epoch 1 unfinished
+
+
+def test_a_second_ctrl_c_interrupts_at_once(small, ctrl_c_interrupts) -> None:
+    press = Press("on_epoch_end", 0, times=2)
+    history = mc.train(mc.tiny_mlp(), *small, epochs=10, progress=quiet(), callbacks=[press])
+    assert press.log == ["_press", "press 1 returned"]  # the second press raised where it was
     assert history.interrupted
-    assert signal.getsignal(signal.SIGINT) is before
+    assert signal.getsignal(signal.SIGINT) is ctrl_c_interrupts
 
 
-def test_ctrl_c_in_the_last_step_still_counts(small, capsys) -> None:
-    log: list[str] = []
-    history = mc.train(
-        mc.tiny_mlp(), *small, epochs=2, progress=quiet(), callbacks=[press_ctrl_c(1, 1, log)]
-    )
-    assert log == ["press 1 returned"]
+def test_ctrl_c_in_the_last_step_still_counts(small, ctrl_c_interrupts) -> None:
+    press = Press("on_epoch_end", 1)
+    history = mc.train(mc.tiny_mlp(), *small, epochs=2, progress=quiet(), callbacks=[press])
+    assert press.log == ["_press", "press 1 returned"]
     assert history.interrupted and len(history.history["loss"]) == 2
+    assert signal.getsignal(signal.SIGINT) is ctrl_c_interrupts
+
+
+def test_training_puts_back_the_ctrl_c_handler_it_found(small) -> None:
+    def mine(signum, frame) -> None:
+        raise AssertionError("not pressed in this test")
+
+    before = signal.signal(signal.SIGINT, mine)
+    try:
+        press = Press("on_epoch_end", -1)  # never presses, only logs the handler
+        mc.train(mc.tiny_mlp(), *small, epochs=1, progress=quiet(), callbacks=[press])
+        assert press.log == ["_press"] and signal.getsignal(signal.SIGINT) is mine
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # ignored stays ignored, untouched
+        press = Press("on_epoch_end", -1)
+        mc.train(mc.tiny_mlp(), *small, epochs=1, progress=quiet(), callbacks=[press])
+        assert press.log == [None] and signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 def test_each_epoch_sees_every_image_once_in_a_new_order() -> None:

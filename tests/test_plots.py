@@ -96,6 +96,10 @@ def test_plot_history_of_many_runs_keeps_the_legend_off_the_curves() -> None:
     ]
     two = mc.plot_history(*runs[:2], labels=["a", "b"])  # four lines still fit inside
     assert not two.legends and all(ax.get_legend() is not None for ax in two.axes)
+    # lines drawn only in the accuracy panel are named too
+    accuracy_only = [{"accuracy": [0.5], "val_accuracy": [0.6]} for _ in range(3)]
+    (legend,) = mc.plot_history(*accuracy_only, labels=["a", "b", "c"]).legends
+    assert len(legend.get_texts()) == 6
 
 
 def test_plot_layer_shapes_labels_every_stage() -> None:
