@@ -221,8 +221,9 @@ def train(
     -------
     keras.callbacks.History
         ``history.history`` maps each metric to its per-epoch values. If training is
-        interrupted (Ctrl-C or the notebook's stop button), it stops cleanly after
-        restoring the best weights seen so far, and the history holds the epochs done.
+        interrupted (Ctrl-C or the notebook's stop button), it stops cleanly when the
+        current step ends (a second press stops at once), restores the best weights seen
+        so far, and the history holds the epochs done, with ``history.interrupted`` set.
     """
     check_model(model, "train")
     epochs, batch_size = _positive(epochs, "epochs"), _positive(batch_size, "batch_size")
