@@ -40,8 +40,9 @@ lint: $(STAMP)
 
 about-test:
 	@echo "==> Running the unit tests, then re-running the six notebooks and their Chinese editions"
-	@echo "    and comparing their outputs with the committed ones (nbval). The notebooks alone take"
-	@echo "    about 15 minutes on a 2-core CPU, most of it training in notebooks 03 and 06."
+	@echo "    and comparing their outputs with the committed ones (nbval); the English ones run twice"
+	@echo "    more, with other TensorFlow kernels. The notebooks alone take about 20 minutes on a"
+	@echo "    2-core CPU, most of it training in notebooks 03 and 06."
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-lock.txt pyproject.toml
 	@v=$$($(PYTHON) $(PY_PROBE) 2>/dev/null); case " $(PYTHONS) " in *" $$v "*) ;; \

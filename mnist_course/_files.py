@@ -19,7 +19,20 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["atomic_path", "TEMP_PREFIX", "open_regular_file", "file_kind"]
+__all__ = [
+    "COURSE_ROOT",
+    "atomic_path",
+    "TEMP_PREFIX",
+    "open_regular_file",
+    "file_kind",
+    "shown_path",
+]
+
+# The course's folder when the package runs from a clone of it (None when installed).
+_HERE = Path(__file__).resolve().parents[1]
+COURSE_ROOT: Path | None = (
+    _HERE if (_HERE / "notebooks").is_dir() and (_HERE / "pyproject.toml").is_file() else None
+)
 
 # Short and independent of the target's name, so a long (valid) file name cannot make the
 # temporary name too long; the process id lets a later write tell a stale file from a live one.
@@ -154,3 +167,27 @@ def file_kind(mode: int) -> str | None:
     if stat.S_ISSOCK(mode):
         return "a socket"
     return "not a regular file"
+
+
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """``path`` as printed for a learner: relative to the course folder, or from ``~``.
+
+    What the notebooks print is committed and read on other machines, so it never names this
+    machine's folders: a path in the course folder is shown relative to it
+    (``models/lenet.keras``), one beside it from the course's parent (``../data/mnist.npz``),
+    one in the home folder as ``~/...``; any other path in full.
+    """
+    full = Path(os.path.abspath(os.fspath(path)))
+    bases: list[tuple[Path, str]] = []
+    if COURSE_ROOT is not None:
+        bases.append((COURSE_ROOT, ""))
+    bases.append((Path.home(), "~/"))
+    if COURSE_ROOT is not None and COURSE_ROOT.parent != COURSE_ROOT.parent.parent:
+        bases.append((COURSE_ROOT.parent, "../"))  # beside the course, not beside "/"
+    for base, prefix in bases:
+        try:
+            inside = full.relative_to(base)
+        except ValueError:
+            continue
+        return (prefix + inside.as_posix()) or "."
+    return str(full)

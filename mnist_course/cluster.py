@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._files import shown_path
 from .errors import InputError, MnistCourseError
 
 __all__ = ["WorkerError", "WorkerReport", "ClusterRun", "train_on_workers", "free_ports"]
@@ -102,7 +103,7 @@ class ClusterRun:
         accuracy = self.history.get("val_accuracy", [float("nan")])[-1]
         return (
             f"{len(self.workers)} worker(s), {self.seconds:.1f} s: validation accuracy "
-            f"{accuracy:.2%}, weights {agree}; saved {self.path}"
+            f"{accuracy:.2%}, weights {agree}; saved {shown_path(self.path)}"
         )
 
 

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._files import shown_path
 from .errors import InputError, MnistCourseError
 
 __all__ = ["MODELS_ON_WORKERS", "weights_checksum", "train_worker", "main"]
@@ -351,7 +352,7 @@ def _run(args: argparse.Namespace, start: float) -> dict:
         np.savez(args.report / f"weights-{report['index']}.npz", *weights)
     if chief and args.out is not None:
         save_model(model, args.out)
-        say(f"Saved {args.out}")
+        say(f"Saved {shown_path(args.out)}")
     report["seconds"] = time.perf_counter() - start
     return report
 

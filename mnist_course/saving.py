@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path
 
 from ._backend import keras
-from ._files import atomic_path
+from ._files import COURSE_ROOT, atomic_path
 from .data import load_mnist
 from .errors import InputError, ModelFileError
 from .models import AveragePooling2D
@@ -164,9 +164,8 @@ def model_cache_dir() -> Path:
     env = os.environ.get(CACHE_ENV_VAR, "").strip()
     if env:
         return Path(env).expanduser()
-    repo = Path(__file__).resolve().parents[1]
-    if (repo / "pyproject.toml").is_file() and (repo / "notebooks").is_dir():
-        return repo / "models"
+    if COURSE_ROOT is not None:
+        return COURSE_ROOT / "models"
     return Path.home() / ".cache" / "mnist_course" / "models"
 
 

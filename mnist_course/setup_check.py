@@ -23,8 +23,10 @@ import os
 import platform
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from . import setup_report as installed
+from ._files import COURSE_ROOT, shown_path
 from .setup_data import check_data
 from .setup_data import probe as default_probe
 from .setup_report import BINDER, OK, PROBLEM, WARNING, Finding, Probe, Report
@@ -95,10 +97,17 @@ def _supported_range() -> str:
     return f"{low_major}.{low_minor} to {high_major}.{high_minor}"
 
 
+def _environment() -> str:
+    """Which Python this is, in words that name no folder of this machine."""
+    if COURSE_ROOT is not None and Path(sys.prefix).resolve() == COURSE_ROOT / ".venv":
+        return "the course's environment, .venv"
+    return shown_path(sys.executable)
+
+
 def _check_python() -> Finding:
     version = _python_version()
     shown = ".".join(map(str, version))
-    where = f"{shown} ({sys.executable})"
+    where = f"{shown} ({_environment()})"
     low, high = SUPPORTED_PYTHON
     if low <= version[:2] <= high:
         return Finding("Python", OK, f"{where}; the course supports {_supported_range()}")

@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path
 
 from . import data
-from ._files import open_regular_file
+from ._files import open_regular_file, shown_path
 from .data import ENV_VAR, IDX_FILES, MIRRORS_ENV_VAR, _keras_cache, _sha256
 from .errors import DataFileError, InputError
 from .setup_report import OK, PROBLEM, WARNING, Finding, Probe
@@ -35,6 +35,7 @@ def check_data(path: str | os.PathLike[str] | None, timeout: float, probe: Probe
     if env:
         return _check_data_path(Path(env).expanduser(), f"${ENV_VAR}")
     cache = _keras_cache() / "mnist.npz"
+    shown = shown_path(cache)
     if cache.is_file():
         try:
             intact = _sha256(cache) == data.MNIST_SHA256  # read now: tests point it at their file
@@ -42,13 +43,13 @@ def check_data(path: str | os.PathLike[str] | None, timeout: float, probe: Probe
             return Finding(
                 name,
                 PROBLEM,
-                f"the Keras cache {cache} cannot be read ({error.strerror or error})",
+                f"the Keras cache {shown} cannot be read ({error.strerror or error})",
                 "check its permissions, or delete it so that it is downloaded again",
             )
         if intact:
-            return Finding(name, OK, f"from the Keras cache: {cache} (checksum verified)")
+            return Finding(name, OK, f"from the Keras cache: {shown} (checksum verified)")
         damaged = (
-            f"the Keras cache {cache} is damaged (wrong checksum): it will be downloaded again"
+            f"the Keras cache {shown} is damaged (wrong checksum): it will be downloaded again"
         )
     else:
         damaged = ""
@@ -67,7 +68,7 @@ def check_data(path: str | os.PathLike[str] | None, timeout: float, probe: Probe
         return Finding(
             name,
             PROBLEM,
-            (damaged + "; but " if damaged else f"no copy in the Keras cache ({cache}), and ")
+            (damaged + "; but " if damaged else f"no copy in the Keras cache ({shown}), and ")
             + (
                 "the download server cannot be reached: "
                 if len(urls) == 1
@@ -84,7 +85,8 @@ def check_data(path: str | os.PathLike[str] | None, timeout: float, probe: Probe
         return Finding(
             name,
             PROBLEM,
-            f"MNIST would be downloaded into {cache.parent}, but {folder} is not writable",
+            f"MNIST would be downloaded into {shown_path(cache.parent)}, but "
+            f"{shown_path(folder)} is not writable",
             "set KERAS_HOME to a writable folder (MNIST goes in its datasets/ folder), or "
             f"set {ENV_VAR} to a copy of mnist.npz",
         )
@@ -94,14 +96,14 @@ def check_data(path: str | os.PathLike[str] | None, timeout: float, probe: Probe
         name,
         OK,
         f"not downloaded yet: the first load_mnist() downloads it (11 MB) from {url} "
-        f"(reachable) into {cache.parent}",
+        f"(reachable) into {shown_path(cache.parent)}",
     )
 
 
 def _check_data_path(path: Path, origin: str) -> Finding:
     """Check that ``path`` looks like MNIST: cheap checks only; load_mnist checks the data."""
     name = "MNIST data"
-    where = f"{origin}: {path}"
+    where = f"{origin}: {shown_path(path)}"
     if origin.startswith("$"):
         fix = (
             f"set {ENV_VAR} to the path of a Keras-layout mnist.npz or of a folder with the "

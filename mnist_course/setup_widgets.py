@@ -150,7 +150,8 @@ def check_widgets() -> list[Finding]:
             )
         )
     else:
-        where = f", JupyterLab extension in {extension.parent}" if extension else other_lab
+        # the extension's folder is this machine's: the doctor's report is shared and committed
+        where = f", JupyterLab extension {extension.name} installed" if extension else other_lab
         findings.append(
             Finding("Drawing pad", OK if lab else WARNING, f"ipycanvas {canvas}{where}")
         )

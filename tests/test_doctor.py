@@ -446,3 +446,39 @@ def test_the_check_imports_no_widget_or_plotting_library(npz_path) -> None:
     assert result.returncode == 0, result.stderr
     assert "HEAVY []" in result.stdout
     assert "All 7 checks passed" in result.stdout
+
+
+# --------------------------------------------------------------------------- shown paths
+
+
+def test_shown_paths_name_no_folder_of_this_machine(tmp_path, monkeypatch) -> None:
+    from mnist_course import _files
+
+    course, home = tmp_path / "work" / "course", tmp_path / "home" / "ana"
+    monkeypatch.setattr(_files, "COURSE_ROOT", course)
+    monkeypatch.setenv("HOME", str(home))
+    shown = _files.shown_path
+    assert shown(course / "models" / "lenet.keras") == "models/lenet.keras"
+    assert shown(course) == "."
+    assert shown(home / ".keras" / "datasets" / "mnist.npz") == "~/.keras/datasets/mnist.npz"
+    assert shown(tmp_path / "work" / "shared" / "mnist.npz") == "../shared/mnist.npz"
+    assert shown("/srv/data/mnist.npz") == "/srv/data/mnist.npz"  # nothing shorter is true
+    monkeypatch.setattr(_files, "COURSE_ROOT", None)  # an installed package: no course folder
+    assert shown(tmp_path / "work" / "course" / "x.keras") == str(course / "x.keras")
+
+
+def test_the_report_shows_the_course_environment_and_data_beside_the_course(
+    npz_path, tmp_path, monkeypatch
+) -> None:
+    from mnist_course import _files
+
+    course = tmp_path / "course"
+    (course / ".venv").mkdir(parents=True)
+    monkeypatch.setattr(_files, "COURSE_ROOT", course)
+    monkeypatch.setattr(dm, "COURSE_ROOT", course)
+    monkeypatch.setattr(sys, "prefix", str(course / ".venv"))
+    monkeypatch.setenv(ENV_VAR, str(npz_path))  # tmp_path/mnist.npz: beside the course
+    report = str(dm.doctor(probe=Probe()))
+    assert "(the course's environment, .venv)" in report
+    assert f"${ENV_VAR}: ../mnist.npz" in report
+    assert str(tmp_path) not in report and sys.executable not in report
