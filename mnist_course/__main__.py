@@ -245,12 +245,14 @@ def _train_on_workers(args: argparse.Namespace, out: Path) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from .data import load_mnist
-    from .evaluation import classification_report, evaluate, evaluate_ensemble
+    from .evaluation import check_ensemble, classification_report, evaluate, evaluate_ensemble
     from .saving import load_model
 
     if args.mistakes is not None:
         _check_picture_path(args.mistakes)  # before minutes of loading and predicting
     models = [load_model(path) for path in args.model_files]
+    if len(models) > 1:
+        check_ensemble(models)  # the same file twice: said before the test set is read
     _, (x_test, y_test) = load_mnist(args.data)
     for path, model in zip(args.model_files, models, strict=True):
         result = evaluate(model, x_test, y_test)

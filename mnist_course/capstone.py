@@ -1,18 +1,22 @@
 """The course's final exercise: the tutorial's LeNet, written in plain Keras from an empty cell.
 
 :func:`check_capstone` inspects what the learner built and trained: the layers, the
-compile settings, the ``History`` that ``model.fit`` returned, and the model's accuracy on
-the validation images, measured again here so that a figure copied from elsewhere (or
-measured on the test set) does not pass.
+compile settings, the ``History`` that ``model.fit`` returned (a real one, whose model's
+optimizer took the steps it records), and the model's accuracy, measured here on the
+validation images and on images the exercise never hands out, so that a figure copied from
+elsewhere, or a model trained on its own validation images, does not pass.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._backend import keras
+from .data import load_mnist
 from .evaluation import evaluate
-from .exercises import Feedback
+from .feedback import Feedback, Unreadable, activation_name, never_raises, training_record
 
 __all__ = ["check_capstone", "CAPSTONE_ACCURACY"]
 
@@ -61,7 +65,7 @@ def _layers(model: keras.Model) -> tuple[list[str], list[str]]:
             f"kernel sizes {[tuple(x.kernel_size) for x in convs]}; the tutorial's are 3x3"
         )
     dense = [x for x in layers if isinstance(x, keras.layers.Dense)]
-    activations = [x.activation.__name__ for x in (*convs, *dense)]
+    activations = [activation_name(x.activation) for x in (*convs, *dense)]
     if activations == ["relu"] * 4 + ["softmax"]:
         good.append("relu everywhere, softmax at the output")
     else:
@@ -73,35 +77,67 @@ def _layers(model: keras.Model) -> tuple[list[str], list[str]]:
     return good, problems
 
 
+def _unseen_gap(unseen: float, count: int, validated: int) -> float:
+    """How far validation accuracy may exceed accuracy on unseen images by chance alone.
+
+    Three standard errors of the difference of two accuracies (at least half a point): an
+    honest model lands inside it about 999 times in 1,000.
+    """
+    p = min(max(unseen, 0.5), 0.999)
+    spread = math.sqrt(p * (1 - p) / max(validated, 1) + p * (1 - p) / max(count, 1))
+    return max(0.005, 3 * spread)
+
+
+@never_raises(NAME)
 def check_capstone(
     model: object,
     history: object,
     validation_images: np.ndarray,
     validation_labels: np.ndarray,
+    held_back: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Feedback:
     """Check the capstone: the tutorial's LeNet in plain Keras, trained with ``model.fit``.
 
     Parameters
     ----------
     model : keras.Model
-        The learner's LeNet, trained.
+        The learner's LeNet (``keras.Sequential`` or functional), trained; a copy reloaded
+        from its own ``.keras`` file is the same model.
     history : keras.callbacks.History
-        What ``model.fit`` returned (with ``validation_data``).
+        What ``model.fit`` returned (with ``validation_data``); a look-alike object, or the
+        history of another model, is refused.
     validation_images, validation_labels : numpy.ndarray
         The validation set used in ``model.fit``: images (n, 28, 28) or (n, 28, 28, 1),
         digits (n,) or one-hot (n, 10).
+    held_back : (images, labels), optional
+        Images the exercise never hands out for training, on which the model is measured
+        too; default MNIST's test set, loaded with :func:`~mnist_course.data.load_mnist`.
 
     Returns
     -------
     Feedback
-        Correct when the layers are the tutorial's, the model was trained with
-        ``model.fit`` and it reaches ``CAPSTONE_ACCURACY`` (99.0%) on the validation set.
+        Correct when the layers are the tutorial's, the history is the model's own, it
+        reaches ``CAPSTONE_ACCURACY`` (99.0%) on the validation set, and it scores as well
+        on the held-back images as chance allows.
+
+    Notes
+    -----
+    What it cannot see: how the model was trained beyond what the ``History`` and the
+    optimizer's step count record. A model trained on the held-back images themselves would
+    score well on both sets; the held-back check only catches a model that learnt its
+    validation images.
     """
     if model is None:
         return Feedback(NAME, "not attempted")
     if not isinstance(model, keras.Model):
         problems = [f"expected a Keras model, got {type(model).__name__}"]
         return Feedback(NAME, "not yet", [], problems, "model = keras.Sequential([...])")
+    try:
+        model.input_shape  # noqa: B018 (a subclassed model has none to read)
+    except (AttributeError, ValueError):
+        problems = ["the model has no input shape to check: a subclassed model, or not built"]
+        hint = "build it with keras.Sequential([keras.Input(shape=(28, 28, 1)), ...])."
+        return Feedback(NAME, "not yet", [], problems, hint)
     good, problems = _layers(model)
     hint = None
     if problems:
@@ -109,26 +145,37 @@ def check_capstone(
     if not model.compiled:
         problems.append("the model is not compiled")
         hint = hint or "model.compile(optimizer=..., loss=..., metrics=['accuracy'])"
-    metrics = getattr(history, "history", None)
-    if not isinstance(metrics, dict) or not metrics.get("val_accuracy"):
-        problems.append("expected the History that model.fit returns, trained with validation_data")
+    try:
+        record = training_record(history, model)
+    except Unreadable as error:
+        problems.append(error.args[0])
         hint = hint or "history = model.fit(x, y, ..., validation_data=(x_val, y_val))"
         return Feedback(NAME, "not yet", good, problems, hint)
-    if getattr(history, "model", model) is not model:
-        problems.append("that history belongs to another model")
-    epochs = len(metrics["val_accuracy"])
-    good.append(f"trained with model.fit for {epochs} epochs")
+    good.append(f"trained with model.fit for {record.epochs} epochs")
+    if record.extra_steps:
+        good.append(f"(and {record.extra_steps} optimizer steps before this fit)")
     accuracy = evaluate(model, validation_images, validation_labels).accuracy
     # the same images give the same figure the history recorded at some epoch (the last,
     # unless the best weights were restored); anything else was validated on other images
-    if min(abs(a - accuracy) for a in metrics["val_accuracy"]) > 2e-3:
+    if min(abs(a - accuracy) for a in record.val_accuracy) > 2e-3:
         problems.append(
             f"on these validation images the model scores {accuracy:.2%}, a figure its history "
             "never recorded: validate on these images in model.fit, scaled to [0, 1] as "
             "for training"
         )
+        return Feedback(NAME, "not yet", good, problems, hint)
+    images, labels = held_back if held_back is not None else load_mnist()[1]
+    unseen = evaluate(model, images, labels).accuracy
+    if accuracy - unseen > _unseen_gap(unseen, len(labels), len(validation_labels)):
+        problems.append(
+            f"{accuracy:.2%} on the validation images but {unseen:.2%} on {len(labels):,} "
+            "images it has never seen: it was trained on its validation images, which then "
+            "measure nothing"
+        )
+        hint = hint or "train on x_fit only; validation_data is for measuring, never for fit."
     elif accuracy >= CAPSTONE_ACCURACY:
         good.append(f"{accuracy:.2%} on the validation set: at least {CAPSTONE_ACCURACY:.1%}")
+        good.append(f"{unseen:.2%} on {len(labels):,} images held back: it generalises")
     else:
         problems.append(
             f"{accuracy:.2%} on the validation set; the goal is {CAPSTONE_ACCURACY:.1%}"

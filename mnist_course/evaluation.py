@@ -23,7 +23,7 @@ from .arrays import (
     check_probabilities,
 )
 from .errors import InputError
-from .models import check_model
+from .models import check_model, weights_fingerprint
 from .translation import tr
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "predict_digit",
     "evaluate",
     "evaluate_ensemble",
+    "check_ensemble",
     "Evaluation",
     "confusion_matrix",
     "classification_report",
@@ -260,14 +261,40 @@ def evaluate_ensemble(
     Evaluation
         Of the averaged probabilities; ``penalty`` is 0 (an average is not trained).
     """
+    members = check_ensemble(models)
+    probabilities = np.mean([predict(model, images) for model in members], axis=0)
+    return _scored(probabilities.astype(np.float32), labels, 0.0, name="evaluate_ensemble")
+
+
+def check_ensemble(models: Sequence[keras.Model]) -> list[keras.Model]:
+    """The members of an ensemble, checked: one or more Keras models, no two the same.
+
+    Two members with identical weights (the same model given twice, or the same file loaded
+    twice) would count one model's answers twice and make the average mean less than it
+    says, so they are refused rather than silently counted.
+
+    Raises
+    ------
+    InputError
+        Not a list of models, or two members with the same architecture and weights.
+    """
     members = list(models) if isinstance(models, list | tuple) else None
     if not members:
         raise InputError(
             "evaluate_ensemble: give a list of one or more Keras models, "
             f"got {type(models).__name__}."
         )
-    probabilities = np.mean([predict(model, images) for model in members], axis=0)
-    return _scored(probabilities.astype(np.float32), labels, 0.0, name="evaluate_ensemble")
+    seen: dict[str, int] = {}
+    for number, model in enumerate(members, start=1):
+        check_model(model, name="evaluate_ensemble")
+        earlier = seen.setdefault(weights_fingerprint(model), number)
+        if earlier != number:
+            raise InputError(
+                f"evaluate_ensemble: models {earlier} and {number} are the same model (same "
+                "layers, same weights); an ensemble averages different models, so give "
+                "each model once."
+            )
+    return members
 
 
 def _scored(probabilities: np.ndarray, labels: np.ndarray, penalty: float, name: str) -> Evaluation:

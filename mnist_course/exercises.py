@@ -2,18 +2,39 @@
 
 Each ``check_*`` function takes the learner's answer (``None`` while the exercise is not
 attempted yet) and returns a :class:`Feedback` that a notebook displays: what is right,
-what is off, and a hint toward the fix.
+what is off, and a hint toward the fix. Whatever the answer (a ragged list, text, ``inf``,
+a forged object), the feedback says what is wrong with it: a checker never raises.
+
+A checker sees the answer, not how it was made: it cannot tell an array computed by the
+learner from one copied in, nor a model trained with ``fit`` from one given its weights.
+Each docstring says what that checker can and cannot check.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from ._backend import keras
+from .arrays import check_labels, check_probabilities
 from .evaluation import confusion_matrix, most_confused_pairs
-from .translation import tr, translate_message
+from .feedback import (
+    ACCURACY_METRICS,
+    CROSS_ENTROPY,
+    Feedback,
+    Unreadable,
+    as_array,
+    as_fraction,
+    as_whole_number,
+    compiled_names,
+    count_verdict,
+    dense_stack,
+    describe,
+    is_count,
+    never_raises,
+    not_attempted,
+    training_record,
+    verdict,
+)
 
 __all__ = [
     "Feedback",
@@ -29,63 +50,21 @@ __all__ = [
     "check_confident_accuracy",
 ]
 
-
-@dataclass
-class Feedback:
-    """The verdict on one exercise: ``status`` is "not attempted", "correct" or "not yet"."""
-
-    exercise: str
-    status: str
-    good: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    hint: str | None = None
-
-    @property
-    def correct(self) -> bool:
-        return self.status == "correct"
-
-    def __str__(self) -> str:
-        # The texts are written in English and shown in the course's language (zh.py).
-        name = translate_message(self.exercise)
-        if self.status == "not attempted":
-            return tr(
-                "{exercise}: not attempted yet. Replace the None above with your answer and "
-                "run the cell again. Take your time!",
-                exercise=name,
-            )
-        if self.correct:
-            lines = [tr("{exercise}: correct, well done!", exercise=name)]
-        else:
-            lines = [tr("{exercise}: not quite yet.", exercise=name)]
-        lines += [f"  ✓ {translate_message(text)}" for text in self.good]
-        lines += [f"  ✗ {translate_message(text)}" for text in self.problems]
-        if self.hint and not self.correct:
-            lines.append(tr("  Hint: {hint}", hint=translate_message(self.hint)))
-        return "\n".join(lines)
-
-    def _repr_pretty_(self, printer, cycle: bool) -> None:
-        printer.text(str(self))
-
-
-def _verdict(name: str, good: list[str], problems: list[str], hint: str | None) -> Feedback:
-    return Feedback(name, "not yet" if problems else "correct", good, problems, hint)
-
-
-def _not_attempted(name: str) -> Feedback:
-    return Feedback(name, "not attempted")
-
-
 # --------------------------------------------------------------------------- 01 dataset
 
 
+@never_raises("Flatten and scale")
 def check_flatten_and_scale(answer: object, images: np.ndarray) -> Feedback:
-    """Exercise: turn ``images`` (n, 28, 28) uint8 into (n, 784) float32 in [0, 1]."""
+    """Exercise: turn ``images`` (n, 28, 28) uint8 into (n, 784) float32 in [0, 1].
+
+    Checks the answer's shape, dtype and every value against ``images``.
+    """
     name = "Flatten and scale"
     if answer is None:
-        return _not_attempted(name)
-    images = np.asarray(images)
+        return not_attempted(name)
+    images = as_array(images, "images")
     expected = images.reshape(len(images), 784).astype(np.float32) / 255
-    answer = np.asarray(answer)
+    answer = as_array(answer, "an array of pixels")
     good, problems, hint = [], [], None
     if answer.shape == expected.shape:
         good.append(f"shape {answer.shape}: one row of 784 pixels per image")
@@ -103,26 +82,30 @@ def check_flatten_and_scale(answer: object, images: np.ndarray) -> Feedback:
     else:
         problems.append(f"dtype is {answer.dtype}; integers cannot hold values between 0 and 1")
         hint = hint or "convert with .astype('float32') before dividing."
-    if answer.size and np.issubdtype(answer.dtype, np.number):
-        high = float(answer.max())
-        if high <= 1.0 + 1e-6:
+    if answer.size:
+        low, high = float(answer.min()), float(answer.max())
+        if low >= 0 and high <= 1.0 + 1e-6:
             good.append("values are in [0, 1]")
         else:
-            problems.append(f"the largest value is {high:g}; scaled pixels go up to 1")
+            problems.append(f"values go from {low:g} to {high:g}; scaled pixels go from 0 to 1")
             hint = hint or "divide by 255, the largest raw pixel value."
-    if not problems and not np.allclose(answer, expected, atol=1e-6):
+    if not problems and not np.allclose(answer, expected, rtol=0, atol=1e-6):
         problems.append("the values are in the right range but not the right places")
         hint = "reshape keeps the pixel order; transposing or sorting would not."
-    return _verdict(name, good, problems, hint)
+    return verdict(name, good, problems, hint)
 
 
+@never_raises("One-hot labels")
 def check_one_hot(answer: object, labels: np.ndarray) -> Feedback:
-    """Exercise: one-hot encode ``labels`` (n,) as (n, 10)."""
+    """Exercise: one-hot encode ``labels`` (n,) as (n, 10): each row nine 0s and one 1.
+
+    Rows that only look one-hot (label smoothing, 0.99 for the 1) are not accepted.
+    """
     name = "One-hot labels"
     if answer is None:
-        return _not_attempted(name)
-    labels = np.asarray(labels)
-    answer = np.asarray(answer)
+        return not_attempted(name)
+    labels = as_array(labels, "labels").astype(np.int64)
+    answer = as_array(answer, "an array of one-hot rows")
     expected = np.eye(10)[labels]
     good, problems, hint = [], [], None
     if answer.shape != expected.shape:
@@ -130,61 +113,73 @@ def check_one_hot(answer: object, labels: np.ndarray) -> Feedback:
             f"shape is {answer.shape}, expected {expected.shape}: one row of 10 per label"
         )
         hint = "np.eye(10) has one one-hot row per digit; index it with the labels."
-        return _verdict(name, good, problems, hint)
+        return verdict(name, good, problems, hint)
     good.append(f"shape {answer.shape}")
-    sums = answer.sum(axis=1)
-    if np.allclose(sums, 1):
+    if not np.isin(answer, (0, 1)).all():
+        problems.append("some values are neither 0 nor 1: one-hot rows hold only 0s and one 1")
+        hint = "np.eye(10)[labels] gives exact 0s and 1s; no smoothing, no rounding."
+    elif (answer.sum(axis=1) == 1).all():
         good.append("every row holds exactly one 1")
     else:
-        problems.append("some rows do not sum to 1: each row needs exactly one 1")
+        problems.append("some rows do not hold exactly one 1")
     if not problems and not np.array_equal(answer.argmax(axis=1), labels):
         problems.append("the 1s are not at the label's position (is it shifted by one?)")
         hint = "label d goes to column d, counting from 0."
-    return _verdict(name, good, problems, hint)
+    return verdict(name, good, problems, hint)
 
 
+@never_raises("The average image")
 def check_mean_image(
     answer: object, images: np.ndarray, labels: np.ndarray, digit: int
 ) -> Feedback:
-    """Exercise: the average image of ``digit``, shape (28, 28), from ``images`` (n, 28, 28)."""
+    """Exercise: the average image of ``digit``, shape (28, 28), from ``images`` (n, 28, 28).
+
+    Accepts the average of raw pixels (0-255) or of scaled ones (0-1).
+    """
     name = f"The average {digit}"
     if answer is None:
-        return _not_attempted(name)
-    images, labels = np.asarray(images, dtype=np.float64), np.asarray(labels)
+        return not_attempted(name)
+    images = as_array(images, "images").astype(np.float64)
+    labels = as_array(labels, "labels")
     expected = images[labels == digit].mean(axis=0)
     try:
-        answer = np.asarray(answer, dtype=np.float64)
-    except (TypeError, ValueError):
-        return _verdict(name, [], [f"expected an image, got {type(answer).__name__}"], None)
+        answer = as_array(answer, "an image").astype(np.float64)
+    except Unreadable as error:
+        return verdict(name, [], [error.args[0]], None)
     select = f"images[labels == {digit}] keeps the {digit}s"
     if answer.shape != (28, 28):
         hint = f"{select}; .mean(axis=0) then averages over images, pixel by pixel."
         if answer.shape == ():
             hint = f"that is one number for all pixels: {hint}"
-        return _verdict(name, [], [f"shape is {answer.shape}, expected (28, 28)"], hint)
+        return verdict(name, [], [f"shape is {answer.shape}, expected (28, 28)"], hint)
     good = ["shape (28, 28): one average per pixel"]
     if answer.max() <= 1 and expected.max() > 1:
         answer = answer * 255  # averaged scaled images: the same picture, on the 0-1 scale
     if np.allclose(answer, expected, atol=1e-3):
-        return _verdict(
+        return verdict(
             name, [*good, f"the average of {int(np.sum(labels == digit))} images"], [], None
         )
     if np.allclose(answer, images.mean(axis=0), atol=1e-3):
-        return _verdict(name, good, ["that is the average of every digit"], f"{select}.")
-    return _verdict(name, good, [f"the values are not the average of the {digit}s"], select)
+        return verdict(name, good, ["that is the average of every digit"], f"{select}.")
+    return verdict(name, good, [f"the values are not the average of the {digit}s"], select)
 
 
 # --------------------------------------------------------------------------- 02 build
 
 
+@never_raises("Build the MLP")
 def check_mlp(answer: object, hidden_units: tuple[int, ...] = (15,)) -> Feedback:
-    """Exercise: build an MLP by hand: 784 inputs, Dense ``hidden_units`` relu, Dense 10 softmax."""
+    """Exercise: build an MLP by hand: 784 inputs, Dense ``hidden_units`` relu, Dense 10 softmax.
+
+    Accepts ``keras.Sequential`` and functional models, and activations written as layers of
+    their own; any other layer (Dropout, BatchNormalization...) is more than was asked.
+    """
     units_wanted = [*hidden_units, 10]
     name = "Build the MLP " + "-".join(str(u) for u in units_wanted)
     if answer is None:
-        return _not_attempted(name)
+        return not_attempted(name)
     if not isinstance(answer, keras.Model):
-        return _verdict(
+        return verdict(
             name,
             [],
             [f"expected a Keras model, got {type(answer).__name__}"],
@@ -194,7 +189,7 @@ def check_mlp(answer: object, hidden_units: tuple[int, ...] = (15,)) -> Feedback
     try:
         input_shape = tuple(answer.input_shape[1:])
     except (AttributeError, ValueError):
-        return _verdict(
+        return verdict(
             name,
             [],
             ["the model has no input shape yet"],
@@ -205,14 +200,17 @@ def check_mlp(answer: object, hidden_units: tuple[int, ...] = (15,)) -> Feedback
     else:
         problems.append(f"input shape is {input_shape}, expected (784,)")
         hint = "keras.Input(shape=(784,)) for flattened images."
-    dense = [layer for layer in answer.layers if isinstance(layer, keras.layers.Dense)]
-    units = [layer.units for layer in dense]
+    dense, extra = dense_stack(answer)
+    units = [size for size, _ in dense]
     if units == units_wanted:
         good.append(f"Dense layers of {units} units")
     else:
         problems.append(f"Dense layers have {units} units, expected {units_wanted}")
         hint = hint or "one Dense layer per number, in order; the last has 10 units, one per digit."
-    activations = [layer.activation.__name__ for layer in dense]
+    if extra:
+        problems.append(f"layers the exercise does not ask for: {', '.join(extra)}")
+        hint = hint or "only Dense layers: keras.Input, then one Dense layer per number."
+    activations = [activation for _, activation in dense]
     wanted = ["relu"] * len(hidden_units) + ["softmax"]
     if activations == wanted:
         good.append("relu in the hidden layers, softmax at the output")
@@ -223,46 +221,36 @@ def check_mlp(answer: object, hidden_units: tuple[int, ...] = (15,)) -> Feedback
     expected = sum(a * b + b for a, b in zip(sizes, sizes[1:], strict=False))
     if not problems and answer.count_params() == expected:
         good.append(f"{expected:,} parameters")
-    return _verdict(name, good, problems, hint)
+    elif not problems:
+        problems.append(f"{answer.count_params():,} parameters, expected {expected:,}")
+        hint = "use_bias=False or shared layers change the count; write plain Dense layers."
+    return verdict(name, good, problems, hint)
 
 
-def _check_count(name: str, answer: object, expected: int, formula: str) -> Feedback:
-    if answer is None:
-        return _not_attempted(name)
-    try:
-        value = int(answer)
-    except (TypeError, ValueError):
-        return _verdict(name, [], [f"expected a whole number, got {answer!r}"], formula)
-    if value == expected:
-        return _verdict(name, [f"{expected:,} parameters"], [], None)
-    problems = [f"{value:,} is not it"]
-    return _verdict(name, [], problems, formula)
-
-
+@never_raises("Dense parameters")
 def check_dense_parameters(answer: object, inputs: int, units: int) -> Feedback:
-    """Exercise: parameters of a Dense layer with ``inputs`` inputs and ``units`` units."""
+    """Exercise: parameters of a Dense layer with ``inputs`` inputs and ``units`` units.
+
+    A whole number is expected (7850, or 7850.0 from a division); 7850.9 is not one.
+    """
     expected = inputs * units + units
-    bias_only = inputs * units
     hint = "each unit has one weight per input, plus one bias."
-    if answer is not None and str(answer).strip().isdigit() and int(answer) == bias_only:
+    if is_count(answer, inputs * units):
         hint = "you counted the weights; each of the units also has a bias."
-    return _check_count(f"Dense({units}) on {inputs} inputs", answer, expected, hint)
+    return count_verdict(f"Dense({units}) on {inputs} inputs", answer, expected, hint)
 
 
+@never_raises("Convolution parameters")
 def check_conv_parameters(answer: object, kernel: int, channels: int, filters: int) -> Feedback:
-    """Exercise: parameters of a ``kernel`` x ``kernel`` convolution."""
+    """Exercise: parameters of a ``kernel`` x ``kernel`` convolution (a whole number)."""
     expected = (kernel * kernel * channels + 1) * filters
     hint = (
         "each filter has kernel x kernel weights for every input channel, plus one bias; "
         "multiply by the number of filters."
     )
-    if (
-        answer is not None
-        and str(answer).strip().isdigit()
-        and int(answer) == (kernel * kernel + 1) * filters
-    ):
+    if is_count(answer, (kernel * kernel + 1) * filters):
         hint = f"a filter spans all {channels} input channels, not just one."
-    return _check_count(
+    return count_verdict(
         f"Conv2D({filters}, {kernel}x{kernel}) on {channels} channels", answer, expected, hint
     )
 
@@ -270,15 +258,19 @@ def check_conv_parameters(answer: object, kernel: int, channels: int, filters: i
 # --------------------------------------------------------------------------- 03 train
 
 
+@never_raises("Compile the model")
 def check_compiled(answer: object) -> Feedback:
-    """Exercise: compile a model for 10-digit classification with one-hot labels."""
+    """Exercise: compile a model for 10-digit classification with one-hot labels.
+
+    Reads the compile settings, so it cannot tell whether the model was trained after.
+    """
     name = "Compile the model"
     if answer is None:
-        return _not_attempted(name)
+        return not_attempted(name)
     if not isinstance(answer, keras.Model):
-        return _verdict(name, [], [f"expected a Keras model, got {type(answer).__name__}"], None)
+        return verdict(name, [], [f"expected a Keras model, got {type(answer).__name__}"], None)
     if not answer.compiled:
-        return _verdict(
+        return verdict(
             name,
             [],
             ["the model is not compiled yet"],
@@ -286,50 +278,55 @@ def check_compiled(answer: object) -> Feedback:
         )
     good, problems, hint = [], [], None
     config = answer.get_compile_config() or {}
-    # names appear as plain strings or inside serialized configs; search the text of both
-    loss, metrics = str(config.get("loss")), str(config.get("metrics"))
-    if "categorical_crossentropy" in loss.lower() and "sparse" not in loss.lower():
+    losses = compiled_names(config.get("loss"))
+    loss_settings = config.get("loss")
+    settings = loss_settings.get("config") if isinstance(loss_settings, dict) else None
+    if isinstance(settings, dict) and settings.get("from_logits"):
+        problems.append("from_logits=True, but the model's softmax already gives probabilities")
+        hint = "keras.losses.CategoricalCrossentropy() (from_logits=False), after a softmax."
+    elif losses and set(losses) <= CROSS_ENTROPY:
         good.append("categorical cross-entropy, for one-hot labels")
     else:
-        problems.append(f"the loss is {config.get('loss')!r}")
+        problems.append(f"the loss is {', '.join(losses) or 'not set'}")
         hint = "with one-hot labels use loss='categorical_crossentropy'."
-    if "acc" in metrics.lower():
+    metrics = compiled_names(config.get("metrics"))
+    if set(metrics) & ACCURACY_METRICS:
         good.append("reports accuracy")
     else:
-        problems.append("accuracy is not among the metrics")
+        problems.append(f"accuracy is not among the metrics ({', '.join(metrics) or 'none'})")
         hint = hint or "metrics=['accuracy']"
-    return _verdict(name, good, problems, hint)
+    return verdict(name, good, problems, hint)
 
 
-def _optimizer_name(history: object) -> str | None:
-    model = getattr(history, "model", None)
-    optimizer = getattr(model, "optimizer", None)
-    return type(optimizer).__name__ if optimizer is not None else None
-
-
+@never_raises("Compare optimizers")
 def check_optimizer_comparison(
     answer: object, baseline: object, optimizer: str = "Adam", min_epochs: int = 3
 ) -> Feedback:
     """Exercise: train with ``optimizer`` and compare with ``baseline``, epoch by epoch.
 
-    Both are the ``History`` objects ``model.fit`` returns (with validation). Runs of
-    different lengths are compared over the epochs both ran, never last epoch to last.
+    Both are the ``History`` objects ``model.fit`` returns (with validation); only a real
+    one counts, and its model's optimizer must have taken the steps it records. Runs of
+    different lengths are compared over the epochs both ran, never last epoch to last. It
+    cannot see the learning rate or the data each run used.
     """
     name = "Compare optimizers"
     if answer is None:
-        return _not_attempted(name)
-    metrics = getattr(answer, "history", None)
-    base = getattr(baseline, "history", baseline)
-    if not isinstance(metrics, dict) or not metrics.get("val_accuracy"):
-        return _verdict(
-            name,
-            [],
-            ["expected the History that model.fit returns, with validation"],
+        return not_attempted(name)
+    try:
+        ours = training_record(answer)
+    except Unreadable as error:
+        hint = (
             "history_adam = model.fit(x, y, epochs=3, batch_size=128, "
-            "validation_data=(x_val, y_val))",
+            "validation_data=(x_val, y_val))"
         )
+        return verdict(name, [], [error.args[0]], hint)
+    try:
+        theirs = training_record(baseline)
+    except Unreadable as error:
+        return verdict(name, [], [f"the baseline: {error.args[0]}"], None)
     good, problems, hint = [], [], None
-    used = _optimizer_name(answer)
+    used = type(ours.model.optimizer).__name__ if ours.model.optimizer else None
+    base_name = type(theirs.model.optimizer).__name__ if theirs.model.optimizer else None
     if used is not None and used.lower() == optimizer.lower():
         good.append(f"trained with {used}")
     else:
@@ -339,93 +336,115 @@ def check_optimizer_comparison(
         hint = (
             f"compile a new model with optimizer=keras.optimizers.{optimizer}(learning_rate=0.001)."
         )
-    if used is not None and used == _optimizer_name(baseline):
+    if ours.model is theirs.model:
+        problems.append("both histories come from the same model: train a new one")
+    elif used is not None and used == base_name:
         problems.append(f"the baseline was trained with {used} too: that compares nothing")
-    ours, theirs = metrics["val_accuracy"], base["val_accuracy"]
-    if len(ours) < min_epochs:
-        problems.append(f"{len(ours)} epochs; train at least {min_epochs} to see a trend")
+    mine, base = ours.val_accuracy, theirs.val_accuracy
+    if len(mine) < min_epochs:
+        problems.append(f"{len(mine)} epochs; train at least {min_epochs} to see a trend")
         hint = hint or f"epochs={min_epochs} in model.fit."
-    if max(ours) < 0.9:
-        problems.append(f"validation accuracy at most {max(ours):.2%}: did training run?")
-    both = min(len(ours), len(theirs))
-    ahead = sum(a > b for a, b in zip(ours[:both], theirs[:both], strict=True))
-    base_name = _optimizer_name(baseline) or "the baseline"
+    if max(mine) < 0.9:
+        problems.append(f"validation accuracy at most {max(mine):.2%}: did training run?")
+    both = min(len(mine), len(base))
+    ahead = sum(a > b for a, b in zip(mine[:both], base[:both], strict=True))
     good.append(
         f"over the {both} epochs both ran, {optimizer} was ahead after {ahead} of them "
-        f"(epoch 1: {ours[0]:.2%} against {theirs[0]:.2%}; epoch {both}: "
-        f"{ours[both - 1]:.2%} against {theirs[both - 1]:.2%} for {base_name})"
+        f"(epoch 1: {mine[0]:.2%} against {base[0]:.2%}; epoch {both}: "
+        f"{mine[both - 1]:.2%} against {base[both - 1]:.2%} for {base_name or 'the baseline'})"
     )
-    return _verdict(name, good, problems, hint)
+    return verdict(name, good, problems, hint)
 
 
 # --------------------------------------------------------------------------- 04 evaluate
 
 
+@never_raises("Most confused pair")
 def check_most_confused_pair(
     answer: object, labels: np.ndarray, predictions: np.ndarray
 ) -> Feedback:
-    """Exercise: the (true digit, predicted digit) pair the model confuses most."""
+    """Exercise: the (true digit, predicted digit) pair the model confuses most.
+
+    Any of the pairs tied for the most mistakes is correct.
+    """
     name = "Most confused pair"
     if answer is None:
-        return _not_attempted(name)
+        return not_attempted(name)
     matrix = confusion_matrix(labels, predictions)
     top = most_confused_pairs(matrix, count=10)
     if not top:
-        return _verdict(name, ["the model makes no mistakes at all here"], [], None)
+        return verdict(name, ["the model makes no mistakes at all here"], [], None)
     best = top[0][2]
     winners = {(t, p) for t, p, n in top if n == best}
+    how = "zero the diagonal of the confusion matrix, then find its largest cell."
     try:
-        pair = (int(answer[0]), int(answer[1]))  # type: ignore[index]
-    except (TypeError, ValueError, IndexError):
-        return _verdict(
-            name,
-            [],
-            [f"expected a pair (true, predicted), got {answer!r}"],
-            "zero the diagonal of the confusion matrix, then find its largest cell.",
-        )
+        items = None if isinstance(answer, str | bytes | dict) else list(answer)
+    except TypeError:  # a number, a 0-d array: not a pair
+        items = None
+    if items is None or len(items) != 2:
+        wanted = f"expected a pair (true, predicted), got {describe(answer)}"
+        return verdict(name, [], [wanted], how)
+    try:
+        pair = (as_whole_number(items[0]), as_whole_number(items[1]))
+    except Unreadable as error:
+        return verdict(name, [], [f"each digit of the pair: {error.args[0]}"], how)
     if pair in winners:
-        return _verdict(
+        return verdict(
             name, [f"true {pair[0]} read as {pair[1]}: {best} times, the most"], [], None
         )
-    count = int(matrix[pair]) if all(0 <= d < 10 for d in pair) else 0
+    if not all(0 <= d < 10 for d in pair):
+        return verdict(name, [], [f"{pair} is not a pair of digits 0-9"], how)
     problems = [
-        f"true {pair[0]} read as {pair[1]} happened {count} times; "
+        f"true {pair[0]} read as {pair[1]} happened {int(matrix[pair])} times; "
         f"another pair happened {best} times"
     ]
     hint = "rows are true digits, columns predicted; ignore the diagonal (correct answers)."
     if (pair[1], pair[0]) in winners:
         hint = "close: you have the pair the wrong way round (true digit first)."
-    return _verdict(name, [], problems, hint)
+    return verdict(name, [], problems, hint)
 
 
+@never_raises("Accuracy when sure")
 def check_confident_accuracy(
     answer: object, probabilities: np.ndarray, labels: np.ndarray, threshold: float = 0.99
 ) -> Feedback:
-    """Exercise: accuracy on the images whose top probability is at least ``threshold``."""
+    """Exercise: accuracy on the images whose top probability is at least ``threshold``.
+
+    The answer is a fraction between 0 and 1, to within 1e-6.
+    """
     name = f"Accuracy when at least {threshold:.0%} sure"
     if answer is None:
-        return _not_attempted(name)
-    probabilities, labels = np.asarray(probabilities), np.asarray(labels)
+        return not_attempted(name)
+    probabilities = check_probabilities(probabilities, name="check_confident_accuracy")
+    labels = check_labels(labels, name="check_confident_accuracy", count=len(probabilities))
     sure = probabilities.max(axis=1) >= threshold
     right = probabilities.argmax(axis=1) == labels
-    expected, share, overall = float(right[sure].mean()), float(sure.mean()), float(right.mean())
-    try:
-        value = float(answer)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return _verdict(name, [], [f"expected a number, got {answer!r}"], None)
+    share, overall = float(sure.mean()), float(right.mean())
     hint = f"sure = probabilities.max(axis=1) >= {threshold}; score only those images."
+    if not sure.any():
+        return verdict(
+            name,
+            [],
+            [f"no image reaches {threshold:.0%}: there is nothing to score at this threshold"],
+            "lower the threshold, e.g. threshold=0.9.",
+        )
+    expected = float(right[sure].mean())
+    try:
+        value = as_fraction(answer)
+    except Unreadable as error:
+        return verdict(name, [], [error.args[0]], None)
     if abs(value - expected) < 1e-6:
         good = [
             f"{expected:.2%} right on the {int(sure.sum()):,} images ({share:.0%}) it is that "
             f"sure of, against {overall:.2%} on all of them"
         ]
-        return _verdict(name, good, [], None)
+        return verdict(name, good, [], None)
     if abs(value / 100 - expected) < 1e-6:
-        return _verdict(name, [], ["that is a percentage"], "give a fraction between 0 and 1.")
+        return verdict(name, [], ["that is a percentage"], "give a fraction between 0 and 1.")
     if abs(value - overall) < 1e-6:
-        return _verdict(name, [], ["that is the accuracy on every image"], hint)
+        return verdict(name, [], ["that is the accuracy on every image"], hint)
     if abs(value - share) < 1e-6:
-        return _verdict(
+        return verdict(
             name, [], ["that is the share of images it is sure of"], "now score those images."
         )
-    return _verdict(name, [], [f"{value:.4f} is not it"], hint)
+    return verdict(name, [], [f"{value:.4f} is not it"], hint)

@@ -7,8 +7,11 @@ learner change their sizes, and the defaults rebuild the tutorial exactly. ``cnn
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Sequence
+
+import numpy as np
 
 from ._backend import keras, tf
 from .arrays import NUM_CLASSES
@@ -27,6 +30,7 @@ __all__ = [
     "has_native_bfloat16",
     "resolve_precision",
     "check_model",
+    "weights_fingerprint",
 ]
 
 layers = keras.layers
@@ -296,6 +300,22 @@ def build_model(name: str, *, precision: str = "float32", **kwargs: object) -> k
 def input_layout(model: keras.Model) -> str:
     """``"flat"`` when the model reads (n, 784) vectors, ``"image"`` for (n, 28, 28, 1)."""
     return "flat" if len(model.input_shape) == 2 else "image"
+
+
+def weights_fingerprint(model: keras.Model) -> str:
+    """sha256 of a model's layer types and weights: equal only for the same model.
+
+    The same file loaded twice, or a model and its reloaded copy, give the same fingerprint;
+    one changed weight gives another.
+    """
+    digest = hashlib.sha256()
+    for layer in model.layers:
+        digest.update(type(layer).__name__.encode())
+    for weights in model.get_weights():
+        array = np.ascontiguousarray(weights)
+        digest.update(f"{array.shape}{array.dtype.str}".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
 
 
 def check_model(model: object, name: str = "model") -> keras.Model:

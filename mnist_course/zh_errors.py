@@ -229,6 +229,11 @@ ERRORS: dict[str, str] = {
     "evaluate_ensemble: give a list of one or more Keras models, got {kind}.": (
         "evaluate_ensemble：请给出由一个或多个 Keras 模型组成的列表，得到的是 {kind}。"
     ),
+    "evaluate_ensemble: models {first} and {second} are the same model (same layers, same "
+    "weights); an ensemble averages different models, so give each model once.": (
+        "evaluate_ensemble：第 {first} 个和第 {second} 个模型是同一个模型（层相同，权重也相同）；"
+        "集成是把不同模型的结果平均，请每个模型只给一次。"
+    ),
     "LiveCurves: interval must be a number of seconds, 0 or more, got {interval}.": (
         "LiveCurves：interval 必须是秒数，0 或更大，得到的是 {interval}。"
     ),

@@ -32,6 +32,59 @@ FEEDBACK: dict[str, str] = {
     "Most confused pair": "最常混淆的一对数字",
     "Accuracy when at least {threshold} sure": "把握至少为 {threshold} 时的准确率",
     "Capstone: the tutorial's LeNet": "结业练习：教程里的 LeNet",
+    # ------------------------------------------------------------------ any answer
+    "The average image": "平均图像",
+    "Build the MLP": "搭建 MLP",
+    "Dense parameters": "Dense 层的参数",
+    "Convolution parameters": "卷积层的参数",
+    "Accuracy when sure": "有把握时的准确率",
+    "the checker could not read this answer ({error})": "检查程序读不懂这个答案（{error}）",
+    "please tell the course's maintainers.": "请告诉课程的维护者。",
+    "expected {what}, got a ragged list or mixed objects": (
+        "应为{what}，得到的是参差不齐的列表或混杂的对象"
+    ),
+    "expected {what}, got text": "应为{what}，得到的是文字",
+    "expected {what} of real numbers, got dtype {dtype}": (
+        "应为由实数组成的{what}，得到的 dtype 是 {dtype}"
+    ),
+    "{what} holds values that are not finite numbers": "{what}中含有不是有限数的值",
+    "an array of pixels": "像素数组",
+    "an array of one-hot rows": "独热编码行组成的数组",
+    "an image": "一张图像",
+    "images": "图像",
+    "labels": "标签",
+    "the validation accuracies": "验证准确率",
+    "{value} is not a whole number: a count has no fraction": "{value} 不是整数：个数没有小数部分",
+    "expected a whole number, got a value that is not finite": "应为一个整数，得到的值不是有限数",
+    "expected a number between 0 and 1, got a value that is not finite": (
+        "应为 0 到 1 之间的数，得到的值不是有限数"
+    ),
+    "the text {text}": "文字 {text}",
+    # ------------------------------------------------------------------ training records
+    "expected the History that model.fit returns (history = model.fit(...)), got {kind}": (
+        "应为 model.fit 返回的 History（history = model.fit(...)），得到的是{kind}"
+    ),
+    "the History records no validation accuracy: train with validation_data=(x_val, y_val) "
+    "and metrics=['accuracy']": (
+        "这个 History 没有记录验证准确率：训练时请传入 validation_data=(x_val, y_val) 和 "
+        "metrics=['accuracy']"
+    ),
+    "the History's validation accuracies are not fractions, one per epoch": (
+        "这个 History 的验证准确率不是每轮一个、介于 0 和 1 之间的小数"
+    ),
+    "the History belongs to no model: it was not returned by model.fit": (
+        "这个 History 不属于任何模型：它不是 model.fit 返回的"
+    ),
+    "that History belongs to another model": "这个 History 属于另一个模型",
+    "the model's optimizer took {taken} steps, fewer than the {epochs} epochs of {steps} "
+    "steps this History records: it was not trained by this fit": (
+        "模型的优化器只走了 {taken} 步，少于这个 History 记录的 {epochs} 轮、每轮 {steps} 步："
+        "模型不是这次 fit 训练出来的"
+    ),
+    "the baseline: {problem}": "基准模型：{problem}",
+    "both histories come from the same model: train a new one": (
+        "两个 History 来自同一个模型：请训练一个新模型"
+    ),
     # ------------------------------------------------------------------ 01 dataset
     "shape {shape}: one row of 784 pixels per image": "形状 {shape}：每张图像一行，共 784 个像素",
     "shape is {shape}, expected {expected}": "形状是 {shape}，应为 {expected}",
@@ -233,5 +286,56 @@ FEEDBACK: dict[str, str] = {
     "0.002, cosine decay) usually gets there in 10 epochs.": (
         "先把像素归一化，再用随训练逐渐下降的学习率（笔记本 03：从 0.002 开始，余弦衰减），"
         "通常 10 轮就能达到。"
+    ),
+    "values go from {low} to {high}; scaled pixels go from 0 to 1": (
+        "取值从 {low} 到 {high}；归一化后的像素应在 0 到 1 之间"
+    ),
+    "some values are neither 0 nor 1: one-hot rows hold only 0s and one 1": (
+        "有些值既不是 0 也不是 1：独热编码的每一行只有若干个 0 和一个 1"
+    ),
+    "np.eye(10)[labels] gives exact 0s and 1s; no smoothing, no rounding.": (
+        "np.eye(10)[labels] 给出的正好是 0 和 1；不要平滑，也不要四舍五入。"
+    ),
+    "some rows do not hold exactly one 1": "有些行不是正好有一个 1",
+    "layers the exercise does not ask for: {layers}": "练习没有要求的层：{layers}",
+    "only Dense layers: keras.Input, then one Dense layer per number.": (
+        "只用 Dense 层：先写 keras.Input，然后每个数对应一个 Dense 层。"
+    ),
+    "{count} parameters, expected {expected}": "{count} 个参数，应为 {expected}",
+    "use_bias=False or shared layers change the count; write plain Dense layers.": (
+        "use_bias=False 或共享的层会改变参数个数；请写普通的 Dense 层。"
+    ),
+    "from_logits=True, but the model's softmax already gives probabilities": (
+        "设置了 from_logits=True，但模型的 softmax 已经给出了概率"
+    ),
+    "keras.losses.CategoricalCrossentropy() (from_logits=False), after a softmax.": (
+        "在 softmax 之后用 keras.losses.CategoricalCrossentropy()（from_logits=False）。"
+    ),
+    "accuracy is not among the metrics ({metrics})": "指标（metrics）里没有准确率（{metrics}）",
+    "not set": "未设置",
+    "none": "无",
+    "each digit of the pair: {problem}": "这一对里的数字：{problem}",
+    "{pair} is not a pair of digits 0-9": "{pair} 不是一对 0 到 9 的数字",
+    "no image reaches {threshold}: there is nothing to score at this threshold": (
+        "没有一张图像的把握达到 {threshold}：在这个阈值下没有可以统计的图像"
+    ),
+    "lower the threshold, e.g. threshold=0.9.": "降低阈值，例如 threshold=0.9。",
+    "(and {steps} optimizer steps before this fit)": "（在这次 fit 之前，优化器还走了 {steps} 步）",
+    "{accuracy} on the validation images but {unseen} on {count} images it has never seen: it "
+    "was trained on its validation images, which then measure nothing": (
+        "在验证图像上是 {accuracy}，在 {count} 张从没见过的图像上却只有 {unseen}：模型用验证图像"
+        "训练过，验证图像就什么也衡量不了了"
+    ),
+    "train on x_fit only; validation_data is for measuring, never for fit.": (
+        "只用 x_fit 训练；validation_data 只用来衡量，绝不能拿来训练。"
+    ),
+    "{unseen} on {count} images held back: it generalises": (
+        "在 {count} 张留出的图像上是 {unseen}：模型能推广到新图像"
+    ),
+    "the model has no input shape to check: a subclassed model, or not built": (
+        "无法检查模型的输入形状：这是子类化的模型，或者还没有构建"
+    ),
+    "build it with keras.Sequential([keras.Input(shape=(28, 28, 1)), ...]).": (
+        "用 keras.Sequential([keras.Input(shape=(28, 28, 1)), ...]) 来搭建。"
     ),
 }

@@ -47,7 +47,7 @@ def test_a_plain_keras_lenet_that_reaches_the_goal_passes(images) -> None:
     model = tutorial_lenet()
     own = model.predict(images, verbose=0).argmax(axis=1)  # labels it gets 100% right
     history = fit_without_learning(model, images, own)
-    feedback = mc.check_capstone(model, history, images, own)
+    feedback = mc.check_capstone(model, history, images, own, held_back=(images, own))
     assert feedback.correct, str(feedback)
     assert "100.00% on the validation set" in str(feedback)
     assert "109,994 parameters" in str(feedback)
@@ -57,7 +57,7 @@ def test_below_the_goal_is_not_yet_with_a_hint(images, tiny_mnist) -> None:
     model = tutorial_lenet()
     labels = (model.predict(images, verbose=0).argmax(axis=1) + 1) % 10  # all wrong
     history = fit_without_learning(model, images, labels)
-    feedback = mc.check_capstone(model, history, images, labels)
+    feedback = mc.check_capstone(model, history, images, labels, held_back=(images, labels))
     assert not feedback.correct and "the goal is 99.0%" in str(feedback)
     assert "cosine" in feedback.hint
 
@@ -76,10 +76,11 @@ def test_the_course_lenet_and_other_layers_are_refused(images) -> None:
     own = course.predict(images, verbose=0).argmax(axis=1)
     history = fit_without_learning(course, images, own)
     # mc.lenet's pooling is the course's own faster layer: not what the learner wrote
-    assert "do not come from Keras" in str(mc.check_capstone(course, history, images, own))
+    held = (images, own)
+    assert "do not come from Keras" in str(mc.check_capstone(course, history, images, own, held))
     maxed = tutorial_lenet(keras.layers.MaxPooling2D)
     history = fit_without_learning(maxed, images, own)
-    feedback = str(mc.check_capstone(maxed, history, images, own))
+    feedback = str(mc.check_capstone(maxed, history, images, own, held))
     assert "MaxPooling2D" in feedback and "averages" in feedback
 
 
@@ -89,3 +90,86 @@ def test_unfinished_answers() -> None:
     model = tutorial_lenet()
     feedback = mc.check_capstone(model, None, None, None)
     assert "not compiled" in str(feedback) and "History that model.fit returns" in str(feedback)
+
+
+def test_a_model_trained_on_its_validation_images_is_caught(images) -> None:
+    model = tutorial_lenet()
+    own = model.predict(images, verbose=0).argmax(axis=1)  # 100% on "validation"
+    history = fit_without_learning(model, images, own)
+    unseen = (images[::-1], (own[::-1] + 1) % 10)  # and 0% on images it never saw
+    feedback = mc.check_capstone(model, history, images, own, held_back=unseen)
+    assert not feedback.correct
+    assert "100.00% on the validation images but 0.00% on 50 images it has never seen" in str(
+        feedback
+    )
+
+
+def test_honest_variants_pass(images, tmp_path) -> None:
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = inputs
+    for layer in tutorial_lenet().layers:
+        x = layer(x)
+    functional = keras.Model(inputs, x)
+    own = functional.predict(images, verbose=0).argmax(axis=1)
+    onehot = np.eye(10, dtype="float32")[own]
+    functional.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=0.0),
+        loss="categorical_crossentropy",
+        metrics=["acc"],  # an alias Keras accepts: the history says val_acc
+    )
+    history = functional.fit(
+        images, onehot, epochs=2, batch_size=16, verbose=0, validation_data=(images, onehot)
+    )
+    held = (images, own)
+    assert mc.check_capstone(functional, history, images, own, held).correct
+    path = tmp_path / "mine.keras"
+    functional.save(path)
+    reloaded = keras.models.load_model(path)  # the same model, from its own file
+    feedback = mc.check_capstone(reloaded, history, images, own, held)
+    assert feedback.correct, str(feedback)
+
+
+class Subclassed(keras.Model):
+    def __init__(self) -> None:
+        super().__init__()
+        self.flat = keras.layers.Flatten()
+        self.out = keras.layers.Dense(10, activation="softmax")
+
+    def call(self, x):
+        return self.out(self.flat(x))
+
+
+@pytest.mark.parametrize(
+    "forge",
+    ["namespace", "other model", "fewer steps", "no validation", "accuracy above 1"],
+)
+def test_forged_histories_and_odd_models_are_refused_with_feedback(images, forge) -> None:
+    from types import SimpleNamespace
+
+    model = tutorial_lenet()
+    own = model.predict(images, verbose=0).argmax(axis=1)
+    history = fit_without_learning(model, images, own)
+    expected = {
+        "namespace": "History that model.fit returns",
+        "other model": "belongs to another model",
+        "fewer steps": "fewer than the 1 epochs of 4 steps",
+        "no validation": "no validation accuracy",
+        "accuracy above 1": "not fractions",
+    }[forge]
+    if forge == "namespace":
+        history = SimpleNamespace(history=history.history, model=model, params=history.params)
+    elif forge == "other model":
+        history = fit_without_learning(tutorial_lenet(), images, own)
+    elif forge == "fewer steps":
+        model.optimizer.iterations.assign(1)
+    elif forge == "no validation":
+        history.history = {"loss": [1.0]}
+    else:
+        history.history["val_accuracy"] = [1.5]
+    feedback = mc.check_capstone(model, history, images, own, held_back=(images, own))
+    assert not feedback.correct and expected in str(feedback), str(feedback)
+
+
+def test_a_subclassed_model_gets_feedback_not_a_traceback(images) -> None:
+    feedback = mc.check_capstone(Subclassed(), None, images, np.zeros(50, int))
+    assert not feedback.correct and "subclassed" in str(feedback)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -276,6 +277,18 @@ def test_evaluate_several_models_reports_each_and_their_ensemble(
     assert lines[-1] == f"{min(len(ensemble.mistakes), 32)} mistakes drawn in {picture}"
     assert picture.read_bytes().startswith(b"\x89PNG")
     assert [p.name for p in picture.parent.iterdir()] == ["mistakes.png"]  # no temporary left
+
+
+def test_evaluate_refuses_the_same_model_twice_before_reading_the_test_set(
+    two_models, tmp_path
+) -> None:
+    copy = tmp_path / "copy.keras"
+    copy.write_bytes(Path(two_models[0]).read_bytes())
+    missing = tmp_path / "no-data.npz"  # never read: the refusal comes first
+    for twice in ([two_models[0], two_models[0]], [two_models[0], two_models[1], str(copy)]):
+        result = run("evaluate", *twice, "--data", str(missing))
+        assert result.returncode == 1 and result.stdout == ""
+        assert "are the same model" in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(

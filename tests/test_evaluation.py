@@ -228,6 +228,28 @@ def test_an_ensemble_needs_a_list_of_models(bad, tiny_mnist) -> None:
         mc.evaluate_ensemble(bad, tiny_mnist["x_test"], tiny_mnist["y_test"])
 
 
+def test_an_ensemble_refuses_the_same_model_twice(models, tiny_mnist) -> None:
+    from mnist_course._backend import keras
+
+    x, y = tiny_mnist["x_test"], tiny_mnist["y_test"]
+    twin = keras.models.clone_model(models["flat"])  # another object, the same weights
+    twin.set_weights(models["flat"].get_weights())
+    for members in ([models["flat"], models["flat"]], [models["image"], models["flat"], twin]):
+        with pytest.raises(InputError, match=r"models \d and \d are the same model"):
+            mc.evaluate_ensemble(members, x, y)
+    nudged = [w.copy() for w in twin.get_weights()]
+    nudged[-1][0] += 1e-3  # one bias differs: a different model, welcome
+    twin.set_weights(nudged)
+    assert mc.evaluate_ensemble([models["flat"], twin], x, y).accuracy >= 0
+
+
+def test_labels_of_another_length_than_the_images_are_refused(models, tiny_mnist) -> None:
+    x = tiny_mnist["x_test"]
+    for labels in (tiny_mnist["y_test"][:-1], np.concatenate([tiny_mnist["y_test"], [1]])):
+        with pytest.raises(InputError, match=f"{len(labels)}.*{len(x)}|{len(x)}.*{len(labels)}"):
+            mc.evaluate(models["flat"], x, labels)
+
+
 def test_an_ensemble_checks_its_labels(models, tiny_mnist) -> None:
     with pytest.raises(InputError, match="labels"):
         mc.evaluate_ensemble([models["flat"]], tiny_mnist["x_test"], np.zeros(3, np.uint8))

@@ -106,18 +106,22 @@ def test_compiled() -> None:
     assert "the loss is" in str(feedback) and "accuracy is not among" in str(feedback)
 
 
-class FakeHistory:
-    """What model.fit returns, for the parts the checker reads: .history and .model."""
-
-    def __init__(self, optimizer: str, val_accuracy: list[float]) -> None:
-        self.model = mc.tiny_mlp()
-        self.model.compile(optimizer=optimizer, loss="categorical_crossentropy")
-        self.history = {"val_accuracy": val_accuracy}
+def real_history(optimizer: str, val_accuracy: list[float], steps: int = 3):
+    """A real History of a real model whose optimizer took the steps the History records."""
+    model = mc.tiny_mlp()
+    model.compile(optimizer=optimizer, loss="categorical_crossentropy", metrics=["accuracy"])
+    model.optimizer.build(model.trainable_variables)
+    model.optimizer.iterations.assign(len(val_accuracy) * steps)
+    history = keras.callbacks.History()
+    history.set_model(model)
+    history.set_params({"epochs": len(val_accuracy), "steps": steps, "verbose": 0})
+    history.history = {"loss": [1.0] * len(val_accuracy), "val_accuracy": list(val_accuracy)}
+    return history
 
 
 def test_optimizer_comparison_compares_epoch_by_epoch() -> None:
-    base = FakeHistory("rmsprop", [0.95, 0.96, 0.97, 0.975, 0.976, 0.977, 0.978, 0.979])
-    adam = FakeHistory("adam", [0.96, 0.965, 0.96, 0.97, 0.98])
+    base = real_history("rmsprop", [0.95, 0.96, 0.97, 0.975, 0.976, 0.977, 0.978, 0.979])
+    adam = real_history("adam", [0.96, 0.965, 0.96, 0.97, 0.98])
     feedback = ex.check_optimizer_comparison(adam, base)
     assert feedback.correct, str(feedback)
     text = str(feedback)
@@ -127,15 +131,33 @@ def test_optimizer_comparison_compares_epoch_by_epoch() -> None:
 
 
 def test_optimizer_comparison_checks_the_optimizer_and_the_epochs() -> None:
-    base = FakeHistory("rmsprop", [0.95] * 5)
-    same = str(ex.check_optimizer_comparison(FakeHistory("rmsprop", [0.96] * 5), base))
+    base = real_history("rmsprop", [0.95] * 5)
+    same = str(ex.check_optimizer_comparison(real_history("rmsprop", [0.96] * 5), base))
     assert "not Adam" in same and "RMSprop too" in same
-    short = ex.check_optimizer_comparison(FakeHistory("adam", [0.96, 0.97]), base)
+    short = ex.check_optimizer_comparison(real_history("adam", [0.96, 0.97]), base)
     assert not short.correct and "at least 3" in str(short)
     assert "did training run" in str(
-        ex.check_optimizer_comparison(FakeHistory("adam", [0.3] * 5), base)
+        ex.check_optimizer_comparison(real_history("adam", [0.3] * 5), base)
     )
     assert "History" in str(ex.check_optimizer_comparison({"val_accuracy": [0.9]}, base))
+
+
+def test_optimizer_comparison_trusts_only_a_real_history_of_a_trained_model() -> None:
+    from types import SimpleNamespace
+
+    base = real_history("rmsprop", [0.95] * 5)
+    honest = real_history("adam", [0.96] * 5)
+    assert ex.check_optimizer_comparison(honest, base).correct
+    forged = SimpleNamespace(history=honest.history, model=honest.model, params=honest.params)
+    assert "History that model.fit returns" in str(ex.check_optimizer_comparison(forged, base))
+    untrained = real_history("adam", [0.96] * 5)
+    untrained.model.optimizer.iterations.assign(2)  # claims 5 epochs of 3 steps: 15
+    text = str(ex.check_optimizer_comparison(untrained, base))
+    assert "took 2 steps, fewer than the 5 epochs of 3 steps" in text
+    aliased = real_history("adam", [0.96] * 5)
+    aliased.history = {"loss": [1.0] * 5, "val_acc": [0.96] * 5}  # metrics=["acc"]
+    assert ex.check_optimizer_comparison(aliased, base).correct
+    assert "same model" in str(ex.check_optimizer_comparison(base, base))
 
 
 def test_most_confused_pair() -> None:

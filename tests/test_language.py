@@ -259,6 +259,7 @@ CODE = {
     "metrics=['accuracy']",
     "model = keras.Sequential([...])",
     "history_adam = model.fit(x, y, epochs=3, batch_size=128, validation_data=(x_val, y_val))",
+    "history = model.fit(x, y, ..., validation_data=(x_val, y_val))",
 }
 
 
@@ -274,6 +275,51 @@ def _feedbacks(tiny_mnist) -> list:
     probabilities[:5] = np.eye(10)[(labels[:5] + 1) % 10] * 0.5 + 0.05
     history = type("History", (), {"history": {"val_accuracy": [0.5, 0.6]}, "model": None})()
     no_softmax = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10)])
+    from mnist_course import feedback
+
+    def fit(model, x, y, **settings):
+        model.compile(
+            optimizer=keras.optimizers.SGD(0.0),
+            loss="categorical_crossentropy",
+            metrics=["accuracy"],
+            **settings,
+        )
+        onehot = np.eye(10, dtype="float32")[y]
+        return model.fit(x, onehot, epochs=2, batch_size=8, validation_data=(x, onehot), verbose=0)
+
+    real = fit(mc.tiny_mlp(), flat, labels)
+    empty = fit(mc.tiny_mlp(), flat, labels)
+    empty.history = {"loss": [1.0]}
+    orphan = keras.callbacks.History()  # never given to fit: no model
+    orphan.history = {"val_accuracy": [0.5]}
+    untrained = fit(mc.tiny_mlp(), flat, labels)
+    untrained.model.optimizer.iterations.assign(1)
+    bad_values = fit(mc.tiny_mlp(), flat, labels)
+    bad_values.history = {"val_accuracy": [2.0]}
+    logits_loss = mc.tiny_mlp()
+    logits_loss.compile(
+        loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+        metrics=[keras.metrics.Accuracy()],
+    )
+    no_loss = mc.tiny_mlp()
+    no_loss.compile(optimizer="sgd")
+    cnn_images = images.reshape(-1, 28, 28, 1).astype("float32") / 255
+    lenet = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(6, 3, activation="relu"),
+            keras.layers.AveragePooling2D(2),
+            keras.layers.Conv2D(16, 3, activation="relu"),
+            keras.layers.AveragePooling2D(2),
+            keras.layers.Conv2D(120, 3, activation="relu"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(84, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    own = lenet.predict(cnn_images, verbose=0).argmax(axis=1)
+    lenet_history = fit(lenet, cnn_images, own)
+    lenet.optimizer.iterations.assign(lenet.optimizer.iterations + 5)
     return [
         ex.check_flatten_and_scale(None, images),
         ex.check_flatten_and_scale(flat.astype("float32") / 255, images),
@@ -315,7 +361,51 @@ def _feedbacks(tiny_mnist) -> list:
         ex.check_confident_accuracy(0.75, probabilities, labels, 0.5),
         ex.check_confident_accuracy("x", probabilities, labels, 0.5),
         ex.check_confident_accuracy(0.3, probabilities, labels, 0.5),
+        ex.check_flatten_and_scale([[1, 2], [3]], images),
+        ex.check_flatten_and_scale("pixels", images),
+        ex.check_flatten_and_scale(np.full((20, 784), np.nan, np.float32), images),
+        ex.check_flatten_and_scale(np.zeros((20, 784), complex), images),
+        ex.check_one_hot(np.eye(10)[labels] * 0.9 + 0.01, labels),
+        ex.check_dense_parameters(7850.9, 784, 10),
+        ex.check_dense_parameters(float("inf"), 784, 10),
+        ex.check_dense_parameters(True, 784, 10),
+        ex.check_mlp(
+            keras.Sequential(
+                [
+                    keras.Input((784,)),
+                    keras.layers.Dense(15, "relu"),
+                    keras.layers.Dropout(0.1),
+                    keras.layers.Dense(10, "softmax"),
+                ]
+            )
+        ),
+        ex.check_mlp(
+            keras.Sequential(
+                [
+                    keras.Input((784,)),
+                    keras.layers.Dense(15, "relu", use_bias=False),
+                    keras.layers.Dense(10, "softmax"),
+                ]
+            )
+        ),
+        ex.check_compiled(logits_loss),
+        ex.check_compiled(no_loss),
+        ex.check_most_confused_pair((1.5, 2), labels, (labels + 1) % 10),
+        ex.check_most_confused_pair((12, 2), labels, (labels + 1) % 10),
+        ex.check_most_confused_pair((1, 2, 3), labels, (labels + 1) % 10),
+        ex.check_confident_accuracy(0.5, probabilities, labels, 0.999),
+        ex.check_confident_accuracy(float("nan"), probabilities, labels, 0.5),
+        ex.check_optimizer_comparison(real, "baseline"),
+        ex.check_optimizer_comparison(real, real),
+        ex.check_optimizer_comparison(empty, real),
+        ex.check_optimizer_comparison(orphan, real),
+        ex.check_optimizer_comparison(untrained, real),
+        ex.check_optimizer_comparison(bad_values, real),
+        feedback.never_raises("Build the MLP")(lambda: 1 / 0)(),
         mc.check_capstone(mc.tiny_mlp(), history, images, labels),
+        mc.check_capstone(lenet, real, images, labels),
+        mc.check_capstone(lenet, lenet_history, images, own, (images, (own + 1) % 10)),
+        mc.check_capstone(lenet, lenet_history, images, own, (images, own)),
         mc.check_capstone(keras.Sequential([keras.layers.MaxPooling2D()]), None, images, labels),
         mc.check_capstone("model", None, images, labels),
     ]

@@ -32,6 +32,7 @@ LAYERS = [
     {"saving"},
     {"multiworker"},
     {"evaluation", "cluster"},
+    {"feedback"},
     {"inspection", "exercises", "widgets"},
     {"drawing", "playground", "capstone"},
     {"setup_report"},

@@ -1,0 +1,328 @@
+"""What a checker says, and how it reads an answer it cannot trust.
+
+The exercise checkers (:mod:`mnist_course.exercises`, :mod:`mnist_course.capstone`) are
+the course's teacher: whatever a learner passes them (a ragged list, a string, ``inf``, a
+forged object), they answer with :class:`Feedback`, never with a traceback. The helpers
+here turn an answer into a number, an array or a training record, or say in words why it is
+not one.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ParamSpec
+
+import numpy as np
+
+from ._backend import keras
+from .errors import MnistCourseError
+from .models import weights_fingerprint
+from .translation import tr, translate_message
+
+__all__ = [
+    "Feedback",
+    "Unreadable",
+    "verdict",
+    "not_attempted",
+    "never_raises",
+    "as_array",
+    "describe",
+    "as_whole_number",
+    "as_fraction",
+    "count_verdict",
+    "is_count",
+    "TrainingRecord",
+    "training_record",
+    "activation_name",
+    "dense_stack",
+    "compiled_names",
+    "ACCURACY_METRICS",
+    "CROSS_ENTROPY",
+]
+
+P = ParamSpec("P")
+# Said when a checker itself failed on an answer: a bug in the checker, never the learner's
+# fault. Tests look for it, so a class of answers that reaches it is caught there.
+CHECKER_FAILED = "the checker could not read this answer ({error})"
+
+
+@dataclass
+class Feedback:
+    """The verdict on one exercise: ``status`` is "not attempted", "correct" or "not yet"."""
+
+    exercise: str
+    status: str
+    good: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    hint: str | None = None
+
+    @property
+    def correct(self) -> bool:
+        return self.status == "correct"
+
+    def __str__(self) -> str:
+        # The texts are written in English and shown in the course's language (zh.py).
+        name = translate_message(self.exercise)
+        if self.status == "not attempted":
+            return tr(
+                "{exercise}: not attempted yet. Replace the None above with your answer and "
+                "run the cell again. Take your time!",
+                exercise=name,
+            )
+        if self.correct:
+            lines = [tr("{exercise}: correct, well done!", exercise=name)]
+        else:
+            lines = [tr("{exercise}: not quite yet.", exercise=name)]
+        lines += [f"  ✓ {translate_message(text)}" for text in self.good]
+        lines += [f"  ✗ {translate_message(text)}" for text in self.problems]
+        if self.hint and not self.correct:
+            lines.append(tr("  Hint: {hint}", hint=translate_message(self.hint)))
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(str(self))
+
+
+class Unreadable(MnistCourseError, ValueError):
+    """An answer that is not of the kind the exercise asks for; its text says why."""
+
+
+def verdict(name: str, good: list[str], problems: list[str], hint: str | None) -> Feedback:
+    return Feedback(name, "not yet" if problems else "correct", good, problems, hint)
+
+
+def not_attempted(name: str) -> Feedback:
+    return Feedback(name, "not attempted")
+
+
+def never_raises(name: str) -> Callable[[Callable[P, Feedback]], Callable[P, Feedback]]:
+    """Make a checker answer every input with feedback, never with an exception.
+
+    The course's own errors (:class:`Unreadable`, and an :class:`~mnist_course.errors.
+    InputError` about the arrays the checker was given) become the problem they describe.
+    Anything else is the checker's fault; it is reported as such, not as the learner's.
+    """
+
+    def decorate(checker: Callable[P, Feedback]) -> Callable[P, Feedback]:
+        @functools.wraps(checker)
+        def checked(*args: P.args, **kwargs: P.kwargs) -> Feedback:
+            try:
+                return checker(*args, **kwargs)
+            except MnistCourseError as error:  # kept in English: Feedback translates it
+                return verdict(name, [], [str(error.args[0] if error.args else error)], None)
+            except Exception as error:
+                failed = CHECKER_FAILED.format(error=type(error).__name__)
+                return verdict(name, [], [failed], "please tell the course's maintainers.")
+
+        return checked
+
+    return decorate
+
+
+def describe(value: object) -> str:
+    """What ``value`` is, in words that never print a NaN or an infinity."""
+    if isinstance(value, str):
+        return f"the text {value[:40]!r}"
+    name = type(value).__name__
+    kind = f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
+    try:
+        return f"{kind} of {len(value)} items"  # type: ignore[arg-type]
+    except TypeError:
+        return kind
+
+
+def as_array(answer: object, what: str) -> np.ndarray:
+    """``answer`` as an array of finite real numbers, or :class:`Unreadable` saying why.
+
+    Refuses ragged lists, text, objects, complex numbers, NaN and infinities: each would
+    make the arithmetic that follows meaningless.
+    """
+    try:
+        array = np.asarray(answer)
+    except (TypeError, ValueError):
+        array = None
+    if array is None or array.dtype == object:
+        raise Unreadable(f"expected {what}, got a ragged list or mixed objects")
+    if array.dtype.kind in "US":
+        raise Unreadable(f"expected {what}, got text")
+    if array.dtype.kind not in "biuf":
+        raise Unreadable(f"expected {what} of real numbers, got dtype {array.dtype}")
+    if array.dtype.kind == "f" and array.size and not np.isfinite(array).all():
+        raise Unreadable(f"{what} holds values that are not finite numbers")
+    return array
+
+
+def as_whole_number(answer: object) -> int:
+    """``answer`` as an int if it is one (7850, 7850.0, "7850"), else :class:`Unreadable`."""
+    if isinstance(answer, bool) or answer is None:
+        raise Unreadable(f"expected a whole number, got {describe(answer)}")
+    if isinstance(answer, str):
+        if answer.strip().isdigit():
+            return int(answer.strip())
+        raise Unreadable(f"expected a whole number, got {describe(answer)}")
+    if isinstance(answer, int | np.integer):
+        return int(answer)
+    if isinstance(answer, float | np.floating):
+        if not math.isfinite(answer):
+            raise Unreadable("expected a whole number, got a value that is not finite")
+        if float(answer).is_integer():
+            return int(answer)
+        raise Unreadable(f"{float(answer):g} is not a whole number: a count has no fraction")
+    raise Unreadable(f"expected a whole number, got {describe(answer)}")
+
+
+def as_fraction(answer: object) -> float:
+    """``answer`` as a finite real number, or :class:`Unreadable` saying why."""
+    if isinstance(answer, bool | str | np.bool_) or answer is None:
+        raise Unreadable(f"expected a number, got {describe(answer)}")
+    if isinstance(answer, np.ndarray) and answer.dtype.kind not in "iuf":
+        raise Unreadable(f"expected a number, got an array of {answer.dtype}")
+    try:
+        value = float(answer)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise Unreadable(f"expected a number, got {describe(answer)}") from None
+    if not math.isfinite(value):
+        raise Unreadable("expected a number between 0 and 1, got a value that is not finite")
+    return value
+
+
+# What Keras names validation accuracy, by the metric's name in model.compile.
+VAL_ACCURACY_KEYS = ("val_accuracy", "val_acc", "val_categorical_accuracy")
+
+
+@dataclass
+class TrainingRecord:
+    """What a real ``History`` shows: validation accuracy per epoch, and the steps taken.
+
+    ``extra_steps`` counts optimizer steps beyond what this ``fit`` took (the model was
+    trained again afterwards); None when Keras did not record the steps per epoch.
+    """
+
+    model: keras.Model
+    val_accuracy: list[float]
+    epochs: int
+    extra_steps: int | None
+
+
+def training_record(history: object, model: keras.Model | None = None) -> TrainingRecord:
+    """Read what ``model.fit`` returned, trusting only what Keras itself records.
+
+    A look-alike object is refused; so is a real ``History`` whose model is not ``model``
+    (the same weights count as the same model: a reloaded copy is welcome) or whose
+    model's optimizer took fewer steps than the epochs it records need.
+
+    Raises
+    ------
+    Unreadable
+        Saying which of those it is.
+    """
+    fit_call = "history = model.fit(...)"
+    if not isinstance(history, keras.callbacks.History):
+        raise Unreadable(
+            f"expected the History that model.fit returns ({fit_call}), got {describe(history)}"
+        )
+    record = history.history if isinstance(history.history, dict) else {}
+    key = next((k for k in VAL_ACCURACY_KEYS if k in record), None)
+    if key is None:
+        raise Unreadable(
+            "the History records no validation accuracy: train with "
+            "validation_data=(x_val, y_val) and metrics=['accuracy']"
+        )
+    values = as_array(record[key], "the validation accuracies")
+    if values.ndim != 1 or not values.size or values.min() < 0 or values.max() > 1:
+        raise Unreadable("the History's validation accuracies are not fractions, one per epoch")
+    trained = getattr(history, "model", None)  # unset: Keras's property raises
+    if not isinstance(trained, keras.Model):
+        raise Unreadable("the History belongs to no model: it was not returned by model.fit")
+    same = model is None or trained is model
+    if not same and weights_fingerprint(trained) != weights_fingerprint(model):
+        raise Unreadable("that History belongs to another model")
+    epochs = len(values)
+    params = getattr(history, "params", None)
+    params = params if isinstance(params, dict) else {}
+    steps = params.get("steps")
+    optimizer = getattr(trained, "optimizer", None)
+    if not isinstance(steps, int) or optimizer is None:
+        return TrainingRecord(trained, [float(v) for v in values], epochs, None)
+    taken = int(keras.ops.convert_to_numpy(optimizer.iterations))
+    if taken < epochs * steps:
+        raise Unreadable(
+            f"the model's optimizer took {taken} steps, fewer than the {epochs} epochs of "
+            f"{steps} steps this History records: it was not trained by this fit"
+        )
+    return TrainingRecord(trained, [float(v) for v in values], epochs, taken - epochs * steps)
+
+
+def count_verdict(name: str, answer: object, expected: int, formula: str) -> Feedback:
+    if answer is None:
+        return not_attempted(name)
+    try:
+        value = as_whole_number(answer)
+    except Unreadable as error:
+        return verdict(name, [], [error.args[0]], formula)
+    if value == expected:
+        return verdict(name, [f"{expected:,} parameters"], [], None)
+    return verdict(name, [], [f"{value:,} is not it"], formula)
+
+
+def is_count(answer: object, value: int) -> bool:
+    try:
+        return as_whole_number(answer) == value
+    except Unreadable:
+        return False
+
+
+# --------------------------------------------------------------------------- models
+
+
+def activation_name(activation: object) -> str:
+    return str(getattr(activation, "__name__", type(activation).__name__))
+
+
+def dense_stack(model: keras.Model) -> tuple[list[tuple[int, str]], list[str]]:
+    """The model's Dense layers as (units, activation), and any layer that is not one.
+
+    A Dense layer followed by its activation as a layer of its own (``Activation("relu")``,
+    ``ReLU()``, ``Softmax()``) counts as one Dense layer with that activation.
+    """
+    dense: list[tuple[int, str]] = []
+    extra: list[str] = []
+    standalone = (keras.layers.Activation, keras.layers.ReLU, keras.layers.Softmax)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        if isinstance(layer, keras.layers.Dense):
+            dense.append((int(layer.units), activation_name(layer.activation)))
+        elif isinstance(layer, standalone) and dense and dense[-1][1] == "linear":
+            kind = {keras.layers.ReLU: "relu", keras.layers.Softmax: "softmax"}.get(type(layer))
+            dense[-1] = (dense[-1][0], kind or activation_name(layer.activation))
+        else:
+            extra.append(type(layer).__name__)
+    return dense, extra
+
+
+# The names Keras resolves to categorical accuracy for one-hot labels (a string "accuracy"
+# or "acc" is matched to the loss); keras.metrics.Accuracy() is not one of them: it counts
+# exact equality of probabilities and labels, nearly always 0.
+ACCURACY_METRICS = {"accuracy", "acc", "categorical_accuracy", "CategoricalAccuracy"}
+CROSS_ENTROPY = {"categorical_crossentropy", "CategoricalCrossentropy"}
+
+
+def compiled_names(config: object) -> list[str]:
+    """The metric or loss names in a compile config: strings, or serialized objects."""
+    if config is None:
+        return []
+    if isinstance(config, str):
+        return [config]
+    if isinstance(config, dict):
+        if config.get("class_name") == "function":  # a plain function: its name is the config
+            return [str(config.get("config"))]
+        if "class_name" in config:
+            return [str(config["class_name"])]
+        return [name for value in config.values() for name in compiled_names(value)]
+    if isinstance(config, list | tuple):
+        return [name for value in config for name in compiled_names(value)]
+    return [type(config).__name__]
