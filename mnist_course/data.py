@@ -7,7 +7,9 @@ Where :func:`load_mnist` finds the data, in order:
 3. the Keras cache (``$KERAS_HOME/datasets/mnist.npz``, default ``~/.keras``),
    downloading the file the way ``keras.datasets.mnist.load_data()`` does if it is missing,
    checked against the same sha256: from the ``mirrors`` given (or
-   ``$MNIST_COURSE_MIRRORS``) first, in order, then from the Keras address.
+   ``$MNIST_COURSE_MIRRORS``) first, in order, then from the Keras address. Each address
+   has time limits and a size cap (:mod:`mnist_course.download`): a server that stalls,
+   trickles or sends too much is given up on, and the next address tried.
 
 A path may be a Keras-layout ``.npz`` file or a folder holding the four original IDX files.
 """
@@ -16,12 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import http.client
 import math
 import os
-import urllib.error
 import urllib.parse
-import urllib.request
 import warnings
 import zipfile
 import zlib
@@ -32,6 +31,7 @@ import numpy as np
 
 from ._files import atomic_path, open_regular_file
 from .arrays import check_images, check_labels
+from .download import fetch
 from .errors import DataFileError, DataNotFoundError, DownloadError, InputError
 from .idx import MAX_BYTES, read_idx
 from .translation import translate_message
@@ -41,6 +41,8 @@ __all__ = [
     "MIRRORS_ENV_VAR",
     "MNIST_URL",
     "MNIST_SHA256",
+    "MNIST_BYTES",
+    "MAX_DOWNLOAD_BYTES",
     "load_mnist",
     "download_mnist",
     "mirror_urls",
@@ -52,6 +54,11 @@ ENV_VAR = "MNIST_COURSE_DATA"
 MIRRORS_ENV_VAR = "MNIST_COURSE_MIRRORS"
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+MNIST_BYTES = 11_490_434  # the size of that file
+# A tenth more leaves room for another build of the file, passed with its own sha256; a
+# server that sends more (a 300 MB file, an endless stream) is cut off there, not read to
+# the end only to fail the checksum.
+MAX_DOWNLOAD_BYTES = MNIST_BYTES + MNIST_BYTES // 10
 
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 # file stem for each part; names with a dot (train-images.idx3-ubyte) are accepted too
@@ -268,6 +275,10 @@ def download_mnist(
     cache_dir: str | os.PathLike[str] | None = None,
     timeout: float = 30.0,
     mirrors: str | Sequence[str] | None = None,
+    *,
+    deadline: float = 600.0,
+    max_bytes: int | None = None,
+    progress: bool = True,
 ) -> Path:
     """Return the path of a verified ``mnist.npz`` in the cache, downloading it if needed.
 
@@ -288,10 +299,20 @@ def download_mnist(
         Folder for the file; default ``$KERAS_HOME/datasets`` (``~/.keras/datasets``),
         the folder Keras itself uses, so a file Keras downloaded earlier is reused.
     timeout : float
-        Seconds to wait for each server before giving up.
+        Seconds to wait for a server to answer, and then for each next piece of data: a
+        server silent that long has stalled, and the next address is tried.
     mirrors : str or sequence of str, optional
         Copies of the file to try first (see :func:`mirror_urls`); default
         ``$MNIST_COURSE_MIRRORS``.
+    deadline : float
+        Seconds for the whole download from one address (10 minutes: 11 MB at 20 kB/s).
+        A server that sends a little at a time is abandoned when it passes.
+    max_bytes : int, optional
+        The most bytes a file may have; default :data:`MAX_DOWNLOAD_BYTES`, a tenth above
+        MNIST's size. A server announcing more is refused, one sending more is cut off.
+    progress : bool
+        Show how much has arrived: a line redrawn in place on a terminal, an output updated
+        in place in a notebook, a line each quarter elsewhere. False for none.
 
     Returns
     -------
@@ -301,9 +322,9 @@ def download_mnist(
     Raises
     ------
     DownloadError
-        No address gave the file: each could not be reached, broke off or gave a file
-        with another checksum; or the cache folder is not writable. Nothing is left in the
-        cache.
+        No address gave the file: each could not be reached, stalled, passed the deadline,
+        broke off, sent too much or gave a file with another checksum; or the cache folder
+        is not writable. Nothing is left in the cache, and a file already there is kept.
     InputError
         A mirror is not an address.
     """
@@ -329,7 +350,15 @@ def download_mnist(
     failures = []
     with writing:
         for address in urls:
-            failure = _fetch(address, part, sha256, timeout)
+            failure = fetch(
+                address,
+                part,
+                sha256=sha256,
+                timeout=timeout,
+                deadline=deadline,
+                max_bytes=MAX_DOWNLOAD_BYTES if max_bytes is None else max_bytes,
+                progress=progress,
+            )
             if failure is None:
                 return target  # leaving the block renames the verified file into place
             failures.append(failure)
@@ -364,29 +393,6 @@ def _download_fix() -> str:
         f"variable to its path; or list addresses of copies in {MIRRORS_ENV_VAR} "
         "(load_mnist(mirrors=[...]))."
     )
-
-
-def _fetch(url: str, part: Path, sha256: str, timeout: float) -> str | None:
-    """Download ``url`` into ``part``; None if it has checksum ``sha256``, else what failed."""
-    try:
-        digest, received, expected_size = hashlib.sha256(), 0, None
-        with part.open("wb") as file, urllib.request.urlopen(url, timeout=timeout) as response:
-            expected_size = response.headers.get("Content-Length")
-            for block in iter(lambda: response.read(1 << 16), b""):
-                digest.update(block)
-                file.write(block)
-                received += len(block)
-    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
-        reason = getattr(error, "reason", None) or error
-        return f"Could not download MNIST from {url} ({reason})."
-    if expected_size is not None and received != int(expected_size):
-        return f"The MNIST download from {url} stopped after {received} of {expected_size} bytes."
-    if digest.hexdigest() != sha256:
-        return (
-            f"The file downloaded from {url} has sha256 {digest.hexdigest()}, not the "
-            f"expected {sha256}: it is corrupt or not MNIST, so it was discarded."
-        )
-    return None
 
 
 # --------------------------------------------------------------------------- checking

@@ -37,6 +37,15 @@ _FIX_ZH = (
     "或把环境变量 {var} 设为它的路径；也可以在 {mirrors_var} 中列出副本的下载地址"
     "（load_mnist(mirrors=[...])）。"
 )
+# what a download that passed its deadline adds (mnist_course.download)
+_SLOW = (
+    " On a slow connection, allow more time: mnist_course.data.download_mnist(deadline=1800), "
+    "then load_mnist()."
+)
+_SLOW_ZH = (
+    "网速慢时请多留些时间：先运行 mnist_course.data.download_mnist(deadline=1800)，"
+    "再运行 load_mnist()。"
+)
 _FONTS = (
     "Debian/Ubuntu: sudo apt-get install fonts-noto-cjk (or the smaller fonts-wqy-microhei); "
     "conda: conda install -c conda-forge font-ttf-noto-cjk; Binder: fonts-noto-cjk is in "
@@ -231,6 +240,41 @@ _OWN: dict[str, str] = {
         "MNIST，已丢弃。"
     ),
     "{failure} Trying the next address: {url}": "{failure}改试下一个地址：{url}",
+    "no answer within {seconds} s": "{seconds} 秒内没有应答",
+    "The MNIST download from {url} stalled: no data for {seconds} s after {received} of "
+    "{total} bytes.": (
+        "从 {url} 下载 MNIST 时卡住了：共 {total} 字节，收到 {received} 字节后 {seconds} 秒"
+        "没有新数据。"
+    ),
+    "The MNIST download from {url} stalled: no data for {seconds} s after {received} bytes.": (
+        "从 {url} 下载 MNIST 时卡住了：收到 {received} 字节后 {seconds} 秒没有新数据。"
+    ),
+    "The MNIST download from {url} was too slow: its deadline of {deadline} s passed after "
+    "{received} of {total} bytes." + _SLOW: (
+        "从 {url} 下载 MNIST 太慢了：{deadline} 秒的时限已过，共 {total} 字节只收到 "
+        "{received} 字节。" + _SLOW_ZH
+    ),
+    "The MNIST download from {url} was too slow: its deadline of {deadline} s passed after "
+    "{received} bytes." + _SLOW: (
+        "从 {url} 下载 MNIST 太慢了：{deadline} 秒的时限已过，只收到 {received} 字节。" + _SLOW_ZH
+    ),
+    "{url} announces a file of {total} bytes, more than the {limit} an MNIST download may "
+    "have: it is not MNIST, so it was not downloaded.": (
+        "{url} 声明文件有 {total} 字节，超过了 MNIST 下载最多允许的 {limit} 字节："
+        "它不是 MNIST，所以没有下载。"
+    ),
+    "The download from {url} went past {limit} bytes, more than an MNIST download may have: "
+    "it is not MNIST, so it was stopped and discarded.": (
+        "从 {url} 下载的数据超过了 {limit} 字节，比 MNIST 下载最多允许的还多："
+        "它不是 MNIST，所以已停止下载并丢弃。"
+    ),
+    # the progress line: the numbers first, so that a narrow terminal cuts only the host
+    "Downloading MNIST: {done:.1f} of {total:.1f} MB ({share:.0%}) from {host}": (
+        "正在下载 MNIST：{done:.1f} / {total:.1f} MB（{share:.0%}），来自 {host}"
+    ),
+    "Downloading MNIST: {done:.1f} MB from {host}": (
+        "正在下载 MNIST：已收到 {done:.1f} MB，来自 {host}"
+    ),
     "Could not download MNIST from any of the {count} addresses tried:": (
         "尝试了 {count} 个地址，都无法下载 MNIST："
     ),

@@ -23,7 +23,7 @@ LAYERS = [
     {"zh"},
     {"translation"},
     {"errors", "_backend", "_files"},
-    {"arrays", "idx", "image_files", "language"},
+    {"arrays", "idx", "image_files", "language", "download"},
     {"data", "images", "plots"},
     {"models"},
     {"callbacks"},
