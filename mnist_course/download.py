@@ -35,6 +35,9 @@ from .translation import tr
 __all__ = ["fetch"]
 
 _BLOCK = 1 << 16
+# Seconds before progress is shown: a download that ends sooner shows nothing, so a fast
+# connection leaves no output behind (a notebook cell's output is compared by nbval).
+PROGRESS_DELAY = 1.5
 
 
 def fetch(
@@ -224,7 +227,8 @@ class _Progress:
     """How much of a download has arrived, where the learner looks.
 
     On a terminal, one line on stderr redrawn in place; in a notebook, one output updated in
-    place; elsewhere (a log, a pipe) a line at each quarter, so as not to flood it.
+    place; elsewhere (a log, a pipe) a line at each quarter, so as not to flood it. Nothing
+    is shown in the first ``PROGRESS_DELAY`` seconds.
     """
 
     def __init__(self, url: str) -> None:
@@ -232,6 +236,7 @@ class _Progress:
         self.stream, self.mode, self.drawn, self.quarter = sys.stderr, "lines", 0.0, 0
         self.handle: Any = None
         self.started = False
+        self.born = time.monotonic()
         if _in_notebook():
             self.mode = "notebook"
         elif _isatty(sys.stderr):
@@ -252,6 +257,8 @@ class _Progress:
         )
 
     def update(self, received: int, total: int | None, final: bool = False) -> None:
+        if not self.started and time.monotonic() - self.born < PROGRESS_DELAY:
+            return  # quick: done (or failed) before anyone waits for news
         if final and not self.started and not received:
             return  # failed before any data: the error says it all
         self.started = True

@@ -460,6 +460,23 @@ def test_a_temporary_file_left_by_a_killed_download_is_removed(tmp_path) -> None
 # --------------------------------------------------------------------------- progress
 
 
+@pytest.fixture(autouse=True)
+def _progress_at_once(request, monkeypatch) -> None:
+    """Progress from the first byte, so that these quick local downloads show some."""
+    if "keeps_the_delay" not in request.node.name:
+        monkeypatch.setattr(download, "PROGRESS_DELAY", 0.0)
+
+
+def test_a_quick_download_keeps_the_delay_and_shows_nothing(hostile, tmp_path, capsys) -> None:
+    hostile.answer = in_chunks(8, 0.01)
+    download_with_progress(hostile, tmp_path)  # well under PROGRESS_DELAY
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    hostile.answer = in_chunks(8, 0.3)  # 2.4 s: longer than the delay
+    download_with_progress(hostile, tmp_path / "slow")
+    assert "Downloading MNIST" in capsys.readouterr().err
+
+
 def download_with_progress(server: Server, tmp_path: Path, **kwargs: object) -> Path:
     sha = hashlib.sha256(BODY).hexdigest()
     return download_mnist(server.url, sha, tmp_path / "c", max_bytes=CAP, **kwargs)
