@@ -353,7 +353,7 @@ def check_optimizer_comparison(
         f"(epoch 1: {mine[0]:.2%} against {base[0]:.2%}; epoch {both}: "
         f"{mine[both - 1]:.2%} against {base[both - 1]:.2%} for {base_name or 'the baseline'})"
     )
-    return verdict(name, good, problems, hint)
+    return verdict(name, good, problems, hint, "the learning rate and the images each run used")
 
 
 # --------------------------------------------------------------------------- 04 evaluate

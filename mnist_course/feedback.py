@@ -58,6 +58,7 @@ class Feedback:
     good: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     hint: str | None = None
+    cannot_see: str | None = None  # what the checker has no evidence of, said with a pass
 
     @property
     def correct(self) -> bool:
@@ -80,6 +81,8 @@ class Feedback:
         lines += [f"  ✗ {translate_message(text)}" for text in self.problems]
         if self.hint and not self.correct:
             lines.append(tr("  Hint: {hint}", hint=translate_message(self.hint)))
+        if self.cannot_see and self.correct:
+            lines.append(tr("  (Not checked: {what}.)", what=translate_message(self.cannot_see)))
         return "\n".join(lines)
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
@@ -90,8 +93,10 @@ class Unreadable(MnistCourseError, ValueError):
     """An answer that is not of the kind the exercise asks for; its text says why."""
 
 
-def verdict(name: str, good: list[str], problems: list[str], hint: str | None) -> Feedback:
-    return Feedback(name, "not yet" if problems else "correct", good, problems, hint)
+def verdict(
+    name: str, good: list[str], problems: list[str], hint: str | None, cannot_see: str | None = None
+) -> Feedback:
+    return Feedback(name, "not yet" if problems else "correct", good, problems, hint, cannot_see)
 
 
 def not_attempted(name: str) -> Feedback:

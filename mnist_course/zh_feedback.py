@@ -18,6 +18,12 @@ FEEDBACK: dict[str, str] = {
     "{exercise}: correct, well done!": "{exercise}：正确，做得好！",
     "{exercise}: not quite yet.": "{exercise}：还差一点。",
     "  Hint: {hint}": "  提示：{hint}",
+    "  (Not checked: {what}.)": "  （没有检查的：{what}。）",
+    "the learning rate and the images each run used": "每次训练用的学习率和图像",
+    "how the model was trained beyond its History and its optimizer's step count; a model "
+    "trained on the held-back images themselves would pass": (
+        "除了 History 和优化器的步数之外，模型是怎样训练的；用留出的图像本身训练的模型也能通过"
+    ),
     # ------------------------------------------------------------------ exercise names
     "Flatten and scale": "展平并归一化",
     "One-hot labels": "独热编码标签",
