@@ -5,16 +5,23 @@
 not ok, what to do about it:
 
 * Python: a version the course supports (:data:`SUPPORTED_PYTHON`);
-* TensorFlow and Keras: installed, importable, and the versions the course is pinned to;
+* TensorFlow and Keras: imported, and the versions the course is pinned to;
 * MNIST: where :func:`mnist_course.load_mnist` will take it from (the ``path`` given,
   ``$MNIST_COURSE_DATA``, the Keras cache, or a download) and whether that will work;
 * precision: whether this CPU trains in bfloat16 or float32;
-* widgets: ipywidgets with its JupyterLab front end, and ipycanvas with its lab extension.
+* pictures: matplotlib (the plots) and Pillow (photos and drawn digits), imported;
+* widgets: ipywidgets and ipycanvas, imported, and their JupyterLab extensions, looked for
+  where JupyterLab looks (:mod:`mnist_course.setup_widgets`).
+
+An ``ok`` is a proof: each package is imported, not just found on disk, so an install that is
+present but broken (a half-finished upgrade, a missing library) is a problem here, named with
+its error's first line and how to reinstall it, rather than an error in a later notebook.
 
 The check is cheap and safe: it never downloads MNIST (it only asks the download server for
 the file's headers, giving up after ``timeout`` seconds, and only when the download is the
-source that would be used), it does not import ipywidgets, ipycanvas or matplotlib (it looks
-for them on disk), and it never raises: anything that goes wrong becomes a finding.
+source that would be used); the packages it imports take a second or two, and only when it
+runs (``import mnist_course`` imports none of them); and it never raises: anything that goes
+wrong, an import that fails in any way included, becomes a finding.
 """
 
 from __future__ import annotations
@@ -29,7 +36,17 @@ from . import setup_report as installed
 from ._files import COURSE_ROOT, shown_path
 from .setup_data import check_data
 from .setup_data import probe as default_probe
-from .setup_report import BINDER, OK, PROBLEM, WARNING, Finding, Probe, Report
+from .setup_report import (
+    BINDER,
+    INSTALL,
+    OK,
+    PROBLEM,
+    WARNING,
+    Finding,
+    Probe,
+    Report,
+    first_line,
+)
 from .setup_widgets import check_widgets
 
 __all__ = ["SUPPORTED_PYTHON", "doctor"]
@@ -68,6 +85,7 @@ def doctor(
         ("TensorFlow", _check_tensorflow_and_keras),
         ("MNIST data", lambda: check_data(path, timeout, probe)),
         ("Precision", _check_precision),
+        ("Pictures", _check_pictures),
         ("Widgets", lambda: check_widgets()),
     ]
     findings: list[Finding] = []
@@ -152,8 +170,7 @@ def _check_tensorflow_and_keras() -> list[Finding]:
         ]
     try:
         tf_version, keras_version = _import_tensorflow()
-    except Exception as error:  # ImportError, a DLL/so that fails to load, ...
-        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    except installed.IMPORT_FAILURES as error:  # ImportError, a DLL/so that fails to load, ...
         fix = (
             f"TensorFlow does not run on Intel Macs any more: {BINDER}"
             if _intel_mac()
@@ -163,8 +180,7 @@ def _check_tensorflow_and_keras() -> list[Finding]:
             Finding(
                 "TensorFlow",
                 PROBLEM,
-                f"TensorFlow {tf_installed} is installed but does not import: "
-                f"{type(error).__name__}: {first}",
+                f"TensorFlow {tf_installed} is installed but does not import: {first_line(error)}",
                 fix,
             ),
             _keras_finding(keras_installed, imported=None, install=install),
@@ -233,3 +249,29 @@ def _check_precision() -> Finding:
             "and the training times in the notebooks may be up to twice as long here)"
         )
     return Finding("Precision", OK, f"{precision}{chosen}: {why}")
+
+
+# --------------------------------------------------------------------------- pictures
+
+
+def _check_pictures() -> Finding:
+    """matplotlib and Pillow, imported: one finding for the two."""
+    parts = [
+        # pyplot, as `%matplotlib inline` loads it; PIL.Image holds Pillow's compiled core
+        ("matplotlib.pyplot", "matplotlib", "no plots in the notebooks"),
+        ("PIL.Image", "Pillow", "photos and drawn digits cannot be read (notebooks 04 and 05)"),
+    ]
+    results = [
+        installed.import_check("Pictures", module, distribution, loses=loses, install=INSTALL)
+        for module, distribution, loses in parts
+    ]
+    problems = [r for r in results if isinstance(r, Finding)]
+    if problems:  # both in one finding, so that the report has one line per check
+        return Finding(
+            "Pictures",
+            PROBLEM,
+            "; ".join(p.found for p in problems),
+            "; ".join(dict.fromkeys(p.fix for p in problems)),
+        )
+    matplotlib, pillow = results
+    return Finding("Pictures", OK, f"matplotlib {matplotlib}, Pillow {pillow}")

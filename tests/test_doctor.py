@@ -5,12 +5,16 @@ from __future__ import annotations
 import hashlib
 import http.server
 import importlib
+import importlib.abc
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -54,6 +58,7 @@ def test_everything_ok_with_data_from_the_environment_variable(npz_path, monkeyp
         "Keras": "ok",
         "MNIST data": "ok",
         "Precision": "ok",
+        "Pictures": "ok",
         "Widgets": "ok",
         "Drawing pad": "ok",
     }, str(report)
@@ -61,7 +66,7 @@ def test_everything_ok_with_data_from_the_environment_variable(npz_path, monkeyp
     assert probe.calls == []  # the data is local: no network
     assert f"${ENV_VAR}: {npz_path}" in report["MNIST data"].found
     assert all(f.fix == "" for f in report.findings)
-    assert str(report).splitlines()[-1].startswith("All 7 checks passed")
+    assert str(report).splitlines()[-1].startswith("All 8 checks passed")
 
 
 def test_the_full_mnist_from_the_environment_variable(real_mnist_path, monkeypatch) -> None:
@@ -230,26 +235,180 @@ def test_supported_pythons(npz_path, monkeypatch, version) -> None:
     assert dm.doctor(npz_path, probe=Probe())["Python"].status == "ok"
 
 
-# --------------------------------------------------------------------------- widgets
+# --------------------------------------------------------------------------- what imports
 
 
-def _hide(monkeypatch: pytest.MonkeyPatch, *modules: str) -> None:
-    """Make ``modules`` look uninstalled to the doctor's finder."""
+class _Nowhere(importlib.abc.MetaPathFinder):
+    """Finds ``packages`` nowhere, as on a machine where pip never installed them."""
+
+    def __init__(self, packages: tuple[str, ...]) -> None:
+        self.packages = packages
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        top = name.split(".")[0]
+        if top in self.packages:  # what the import system raises when no finder has it
+            raise ModuleNotFoundError(f"No module named {top!r}", name=top)
+
+
+_FORGOTTEN: set[str] = set()  # the packages the running test made import afresh
+
+
+@pytest.fixture(autouse=True)
+def _imports_put_back() -> Iterator[None]:
+    """After a test that broke a package: drop what it imported afresh (a planted copy, half
+    of a real one), so later tests get the real modules that monkeypatch puts back."""
+    before = set(sys.modules)
+    yield
+    for name in set(sys.modules) - before:
+        if name.split(".")[0] in _FORGOTTEN:
+            del sys.modules[name]
+    _FORGOTTEN.clear()
+
+
+def _forget(monkeypatch: pytest.MonkeyPatch, *packages: str) -> None:
+    """Drop ``packages`` from the import cache until the test ends, so they import afresh."""
+    _FORGOTTEN.update(packages)
+    for name in [m for m in sys.modules if m.split(".")[0] in packages]:
+        monkeypatch.delitem(sys.modules, name)
+
+
+def _hide(monkeypatch: pytest.MonkeyPatch, *packages: str, listed: bool = False) -> None:
+    """Make ``packages`` uninstalled to every means the doctor has: import, find_spec, pip's
+    list (``listed=True`` keeps them in pip's list: files deleted behind pip's back)."""
+    # TensorFlow is not forgotten: its compiled parts cannot be imported twice in a process,
+    # and the doctor looks for it (find_spec) before it imports it
+    _forget(monkeypatch, *(p for p in packages if p != "tensorflow"))
+    monkeypatch.setattr(sys, "meta_path", [_Nowhere(packages), *sys.meta_path])
     found = setup_report.importable
-    monkeypatch.setattr(
-        setup_report, "importable", lambda name: name not in modules and found(name)
-    )
+    monkeypatch.setattr(setup_report, "importable", lambda n: n not in packages and found(n))
+    if not listed:
+        unlisted = {DISTRIBUTIONS.get(p, p).lower() for p in packages}
+        version = setup_report.installed_version
+        monkeypatch.setattr(
+            setup_report,
+            "installed_version",
+            lambda *names: None if unlisted & {n.lower() for n in names} else version(*names),
+        )
 
 
-def test_missing_widget_packages(npz_path, monkeypatch) -> None:
-    _hide(monkeypatch, "ipywidgets", "ipycanvas")
+def _plant(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, package: str, code: str) -> None:
+    """Put a ``package`` whose ``__init__.py`` is ``code`` first on sys.path, as a broken
+    install would be, and forget the real one so that the doctor imports the planted one."""
+    folder = tmp_path / "site" / package
+    folder.mkdir(parents=True)
+    (folder / "__init__.py").write_text(code)
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    _forget(monkeypatch, package)
+
+
+# the pip package each import comes in, where the names differ; and the finding naming it
+DISTRIBUTIONS = {"PIL": "Pillow", "jupyterlab_widgets": "jupyterlab_widgets"}
+FINDING = {
+    "ipywidgets": "Widgets",
+    "ipycanvas": "Drawing pad",
+    "matplotlib": "Pictures",
+    "PIL": "Pictures",
+}
+
+
+def _pinned(package: str) -> str:
+    distribution = DISTRIBUTIONS.get(package, package).lower()
+    return f"{distribution}=={setup_report.pins()[distribution]}"
+
+
+@pytest.mark.parametrize("package", ["ipywidgets", "ipycanvas", "matplotlib", "PIL"])
+def test_a_package_that_is_not_installed(npz_path, monkeypatch, package) -> None:
+    _hide(monkeypatch, package)
     report = dm.doctor(npz_path, probe=Probe())
-    widgets, pad = report["Widgets"], report["Drawing pad"]
-    assert widgets.status == pad.status == "problem" and not report.ok
-    assert "ipywidgets is not installed" in widgets.found
-    assert "ipycanvas is not installed" in pad.found and "notebook 05" in pad.found
-    assert "make lab" in widgets.fix and "restart JupyterLab" in pad.fix
-    assert [f.name for f in report.problems] == ["Widgets", "Drawing pad"]
+    finding = report[FINDING[package]]
+    assert finding.status == "problem" and not report.ok
+    assert f"{DISTRIBUTIONS.get(package, package)} is not installed" in finding.found
+    assert "make lab" in finding.fix and "pip install -r requirements.txt" in finding.fix
+
+
+def test_a_package_whose_files_are_gone_but_pip_lists_it(npz_path, monkeypatch) -> None:
+    _hide(monkeypatch, "ipycanvas", listed=True)
+    finding = dm.doctor(npz_path, probe=Probe())["Drawing pad"]
+    assert finding.status == "problem"
+    assert "is listed by pip but its module ipycanvas is missing" in finding.found
+    assert f"pip install --force-reinstall --no-deps {_pinned('ipycanvas')}" in finding.fix
+
+
+# package, its planted __init__.py, the error's first line the finding must quote
+BROKEN = {
+    "ipywidgets raises": (
+        "ipywidgets",
+        "raise RuntimeError('planted: comm is too old\\nsecond line of the traceback')",
+        "RuntimeError: planted: comm is too old",
+    ),
+    "ipywidgets exits": ("ipywidgets", "raise SystemExit('planted exit')", "SystemExit: planted"),
+    "ipycanvas has a syntax error": ("ipycanvas", "def draw(:\n", "SyntaxError: "),
+    "ipycanvas's attribute is gone": (
+        "ipycanvas",
+        "import ipywidgets\nipywidgets.PlantedWidget",
+        "AttributeError: module 'ipywidgets' has no attribute 'PlantedWidget'",
+    ),
+    "matplotlib's library is missing": (
+        "matplotlib",
+        "raise ImportError('libfreetype.so.6: cannot open shared object file')",
+        "ImportError: libfreetype.so.6: cannot open shared object file",
+    ),
+    "Pillow's compiled core is missing": (
+        "PIL",
+        "from . import _planted_imaging",
+        "ImportError: cannot import name '_planted_imaging'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_a_package_that_fails_on_import(npz_path, tmp_path, monkeypatch, case) -> None:
+    package, code, error = BROKEN[case]
+    _plant(monkeypatch, tmp_path, package, code)
+    report = dm.doctor(npz_path, probe=Probe())  # and it does not raise
+    finding = report[FINDING[package]]
+    assert finding.status == "problem" and not report.ok
+    listed = setup_report.installed_version(DISTRIBUTIONS.get(package, package))
+    assert (
+        f"{DISTRIBUTIONS.get(package, package)} {listed} is installed but does not import: {error}"
+        in finding.found
+    )
+    assert "second line" not in finding.found
+    assert f"pip install --force-reinstall --no-deps {_pinned(package)}" in finding.fix
+    assert "restart JupyterLab" in finding.fix
+
+
+def test_a_package_whose_own_dependency_is_missing(npz_path, tmp_path, monkeypatch) -> None:
+    _plant(monkeypatch, tmp_path, "ipywidgets", "import planted_comm")
+    finding = dm.doctor(npz_path, probe=Probe())["Widgets"]
+    assert finding.status == "problem"
+    assert "does not import: ModuleNotFoundError: No module named 'planted_comm'" in finding.found
+    assert "install what it needs: run `make lab`" in finding.fix
+
+
+# the package planted broken, the one that imports it, the finding naming the latter
+CAUSES = {"ipywidgets": ("ipycanvas", "Drawing pad"), "PIL": ("matplotlib", "Pictures")}
+
+
+@pytest.mark.parametrize("package", CAUSES)
+def test_a_package_broken_by_one_it_imports(npz_path, tmp_path, monkeypatch, package) -> None:
+    importer, name = CAUSES[package]
+    _plant(monkeypatch, tmp_path, package, "raise RuntimeError('planted: half upgraded')")
+    _forget(monkeypatch, importer)
+    finding = dm.doctor(npz_path, probe=Probe())[name]
+    assert finding.status == "problem"
+    assert (
+        f"{importer} {setup_report.installed_version(importer)} is installed but does not "
+        f"import: RuntimeError: planted: half upgraded (raised by {package}, which it imports)"
+    ) in finding.found
+    # the fix is to reinstall the broken package, not the one that imports it
+    assert f"--no-deps {_pinned(package)}" in finding.fix and importer not in finding.fix
+
+
+def test_ctrl_c_during_an_import_still_stops_the_check(tmp_path, monkeypatch) -> None:
+    _plant(monkeypatch, tmp_path, "ipycanvas", "raise KeyboardInterrupt")
+    with pytest.raises(KeyboardInterrupt):
+        setup_widgets.check_widgets()
 
 
 def test_ipywidgets_without_its_jupyterlab_front_end(npz_path, monkeypatch) -> None:
@@ -258,39 +417,158 @@ def test_ipywidgets_without_its_jupyterlab_front_end(npz_path, monkeypatch) -> N
     assert finding.status == "problem" and "jupyterlab_widgets" in finding.found
 
 
-def test_lab_extensions_not_installed(npz_path, tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(setup_widgets, "_labextension_dirs", lambda: [tmp_path / "labextensions"])
-    report = dm.doctor(npz_path, probe=Probe())
-    assert report["Widgets"].status == "problem"
-    pad = report["Drawing pad"]
-    assert pad.status == "problem" and "extension is not found" in pad.found
-    assert "pip install --force-reinstall ipycanvas==" in pad.fix
+# --------------------------------------------------------------------------- lab extensions
+
+MANAGER = "@jupyter-widgets/jupyterlab-manager"
 
 
-def test_a_disabled_lab_extension(npz_path, tmp_path, monkeypatch) -> None:
-    labconfig = tmp_path / "labconfig"
-    labconfig.mkdir()
-    (labconfig / "page_config.json").write_text('{"disabledExtensions": {"ipycanvas": true}}')
-    monkeypatch.setattr(setup_widgets, "_labconfig_dirs", lambda: [labconfig])
+def _labextensions(folder: Path) -> Path:
+    """A labextensions folder holding both extensions, sound: what `pip install` puts."""
+    for name in (MANAGER, "ipycanvas"):
+        (folder / name / "static").mkdir(parents=True)
+        (folder / name / "static" / "remoteEntry.1234.js").write_text("// the front end")
+        meta = {"name": name, "version": "1.0.0"}
+        meta["jupyterlab"] = {"_build": {"load": "static/remoteEntry.1234.js"}}
+        (folder / name / "package.json").write_text(json.dumps(meta))
+    return folder
+
+
+def _damage_metadata(folder: Path, **changes: object) -> None:
+    meta = json.loads((folder / "package.json").read_text())
+    meta.update(changes)
+    (folder / "package.json").write_text(json.dumps({k: v for k, v in meta.items() if v}))
+
+
+# how each case damages the extensions; the finding it breaks; words that say how
+DAMAGES = {
+    "front end missing": (
+        lambda d: shutil.rmtree(d / MANAGER),
+        "Widgets",
+        "in none of the folders",
+    ),
+    "ipycanvas' extension missing": (
+        lambda d: shutil.rmtree(d / "ipycanvas"),
+        "Drawing pad",
+        "in none of the folders",
+    ),
+    "corrupt package.json": (
+        lambda d: (d / "ipycanvas" / "package.json").write_text('{"name": "ipycanvas", "vers'),
+        "Drawing pad",
+        "is not valid JSON (JSONDecodeError: Unterminated string",
+    ),
+    "package.json without a version": (
+        lambda d: _damage_metadata(d / MANAGER, version=None),
+        "Widgets",
+        "gives no version",
+    ),
+    "package.json of another extension": (
+        lambda d: _damage_metadata(d / "ipycanvas", name="ipycanvas-planted"),
+        "Drawing pad",
+        "does not name ipycanvas",
+    ),
+    "extension never built": (
+        lambda d: _damage_metadata(d / MANAGER, jupyterlab={"extension": True}),
+        "Widgets",
+        "names no script to load",
+    ),
+    "its script deleted": (
+        lambda d: (d / "ipycanvas" / "static" / "remoteEntry.1234.js").unlink(),
+        "Drawing pad",
+        "the script static/remoteEntry.1234.js that",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", DAMAGES)
+def test_a_lab_extension_jupyterlab_would_not_load(npz_path, tmp_path, monkeypatch, case):
+    damage, name, words = DAMAGES[case]
+    folder = _labextensions(tmp_path / "labextensions")
+    monkeypatch.setattr(setup_widgets, "_labextension_dirs", lambda: [folder])
+    assert statuses(dm.doctor(npz_path, probe=Probe()))[name] == "ok"  # sound, then damaged
+    damage(folder)
     report = dm.doctor(npz_path, probe=Probe())
-    assert report["Widgets"].status == "ok"
-    assert report["Drawing pad"].status == "problem"
-    assert "jupyter labextension enable ipycanvas" in report["Drawing pad"].fix
+    finding = report[name]
+    assert finding.status == "problem" and words in finding.found, finding.found
+    assert [f.name for f in report.problems] == [name]
+    extension, package = (
+        (MANAGER, "jupyterlab_widgets") if name == "Widgets" else ("ipycanvas",) * 2
+    )
+    assert extension in finding.found and package in finding.found
+    pinned = setup_report.pins().get(package) or setup_report.installed_version(package)
+    assert f"pip install --force-reinstall --no-deps {package}=={pinned}" in finding.fix
+
+
+def test_jupyterlab_reads_the_first_copy_of_an_extension(npz_path, tmp_path, monkeypatch):
+    first, second = _labextensions(tmp_path / "env"), _labextensions(tmp_path / "user")
+    monkeypatch.setattr(setup_widgets, "_labextension_dirs", lambda: [first, second])
+    (first / "ipycanvas" / "package.json").write_text("")
+    assert dm.doctor(npz_path, probe=Probe())["Drawing pad"].status == "problem"
+    shutil.rmtree(first / "ipycanvas")  # none there: the next folder's copy is read
+    assert dm.doctor(npz_path, probe=Probe())["Drawing pad"].status == "ok"
+
+
+def test_the_folders_looked_in_are_named_for_any_machine(npz_path, tmp_path, monkeypatch):
+    from mnist_course import _files
+
+    course, home = tmp_path / "course", tmp_path / "home"
+    monkeypatch.setattr(_files, "COURSE_ROOT", course)
+    monkeypatch.setenv("HOME", str(home))
+    folders = [course / ".venv" / "labextensions", home / ".local" / "labextensions"]
+    monkeypatch.setattr(setup_widgets, "_labextension_dirs", lambda: folders)
+    report = dm.doctor(npz_path, probe=Probe())
+    assert report["Widgets"].status == report["Drawing pad"].status == "problem"
+    assert "(.venv/labextensions, ~/.local/labextensions)" in report["Drawing pad"].found
+    assert str(tmp_path) not in str(report)
+
+
+# page_config.json files, the preferred folder's first; who ends up disabled
+PAGE_CONFIGS = {
+    "ipycanvas disabled": ([{"ipycanvas": True}], "Drawing pad"),
+    "front end disabled (a list)": ([[MANAGER]], "Widgets"),
+    "disabled, then enabled by a preferred folder": (
+        [{"ipycanvas": False}, {"ipycanvas": True}],
+        None,
+    ),
+    "enabled, then disabled by a preferred folder": (
+        [{"ipycanvas": True}, {"ipycanvas": False}],
+        "Drawing pad",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", PAGE_CONFIGS)
+def test_a_disabled_lab_extension(npz_path, tmp_path, monkeypatch, case) -> None:
+    configs, disabled = PAGE_CONFIGS[case]
+    folders = [tmp_path / f"labconfig{i}" for i in range(len(configs))]
+    for folder, off in zip(folders, configs, strict=True):
+        folder.mkdir()
+        (folder / "page_config.json").write_text(json.dumps({"disabledExtensions": off}))
+    monkeypatch.setattr(setup_widgets, "_labconfig_dirs", lambda: folders)
+    report = dm.doctor(npz_path, probe=Probe())
+    assert [f.name for f in report.problems] == ([disabled] if disabled else [])
+    if disabled:
+        extension = "ipycanvas" if disabled == "Drawing pad" else MANAGER
+        found = report[disabled].found
+        assert extension in found and "is disabled" in found
+        assert f"jupyter labextension enable {extension}" in report[disabled].fix
 
 
 # --------------------------------------------------------------------------- TensorFlow
 
 
-def test_tensorflow_that_does_not_import(npz_path, monkeypatch) -> None:
+@pytest.mark.parametrize("error", [ImportError, SystemExit])
+def test_tensorflow_that_does_not_import(npz_path, monkeypatch, error) -> None:
     def broken() -> tuple[str, str]:
-        raise ImportError("libtensorflow_framework.so.2: cannot open shared object file")
+        raise error("libtensorflow_framework.so.2: cannot open shared object file\n(more)")
 
     monkeypatch.setattr(dm, "_import_tensorflow", broken)
     monkeypatch.setattr(dm, "_intel_mac", lambda: False)
     report = dm.doctor(npz_path, probe=Probe())
     tf = report["TensorFlow"]
     assert tf.status == "problem" and not report.ok
-    assert "does not import" in tf.found and "libtensorflow_framework" in tf.found
+    assert "does not import" in tf.found and tf.found.endswith(
+        f"{error.__name__}: libtensorflow_framework.so.2: cannot open shared object file"
+    )
     assert "delete .venv" in tf.fix
     assert report["Keras"].status == "warning"
 
@@ -420,7 +698,7 @@ def test_command_line_exit_status_and_output(npz_path, tmp_path) -> None:
     result = _run("-m", "mnist_course", "doctor", "--data", str(npz_path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "mnist-course setup check" in result.stdout
-    assert "All 7 checks passed" in result.stdout
+    assert "All 8 checks passed" in result.stdout
 
     missing = tmp_path / "missing.npz"
     result = _run("-m", "mnist_course", "doctor", "--data", str(missing))
@@ -433,19 +711,25 @@ DOCTOR_ALONE = """
 import sys
 import mnist_course as mc
 assert callable(mc.doctor) and mc.doctor is mc.doctor  # the function, every time
+vouched = ("ipywidgets", "ipycanvas", "matplotlib.pyplot", "PIL.Image")
+print("BEFORE", sorted(m for m in vouched if m in sys.modules))
 report = mc.doctor(sys.argv[2], probe=lambda url, timeout: "offline")
 print(report)
-heavy = sorted(m for m in ("ipywidgets", "ipycanvas", "mnist_course.plots") if m in sys.modules)
-print("HEAVY", heavy)
+print("IMPORTED", sorted(m for m in vouched if m in sys.modules))
+course = ("mnist_course.plots", "mnist_course.widgets", "mnist_course.drawing")
+print("COURSE", sorted(m for m in course if m in sys.modules))
 """
 
 
-def test_the_check_imports_no_widget_or_plotting_library(npz_path) -> None:
-    # (matplotlib itself is imported by Keras when it is installed, so it is not checked)
+def test_the_check_imports_what_it_vouches_for_and_none_of_the_course_widgets(npz_path) -> None:
+    # an ok is a proof: the doctor imports each package it reports on, when it runs and only
+    # then (tests/test_layout.py checks that `import mnist_course` imports none of them)
     result = _run("-c", DOCTOR_ALONE, str(ROOT), str(npz_path))
     assert result.returncode == 0, result.stderr
-    assert "HEAVY []" in result.stdout
-    assert "All 7 checks passed" in result.stdout
+    assert "BEFORE []" in result.stdout
+    assert "IMPORTED ['PIL.Image', 'ipycanvas', 'ipywidgets', 'matplotlib.pyplot']" in result.stdout
+    assert "COURSE []" in result.stdout
+    assert "All 8 checks passed" in result.stdout
 
 
 # --------------------------------------------------------------------------- shown paths
@@ -465,6 +749,16 @@ def test_shown_paths_name_no_folder_of_this_machine(tmp_path, monkeypatch) -> No
     assert shown("/srv/data/mnist.npz") == "/srv/data/mnist.npz"  # nothing shorter is true
     monkeypatch.setattr(_files, "COURSE_ROOT", None)  # an installed package: no course folder
     assert shown(tmp_path / "work" / "course" / "x.keras") == str(course / "x.keras")
+
+
+def test_an_import_error_names_no_folder_of_this_machine(tmp_path, monkeypatch) -> None:
+    from mnist_course import _files
+
+    course, home = tmp_path / "course", tmp_path / "home"
+    monkeypatch.setattr(_files, "COURSE_ROOT", course)
+    monkeypatch.setenv("HOME", str(home))
+    error = ImportError(f"{course}/.venv/lib/libx.so: bad ELF, see {home}/log\nTraceback")
+    assert setup_report.first_line(error) == "ImportError: .venv/lib/libx.so: bad ELF, see ~/log"
 
 
 def test_the_report_shows_the_course_environment_and_data_beside_the_course(
