@@ -92,7 +92,7 @@ def _unseen_gap(unseen: float, count: int, validated: int) -> float:
     return max(0.005, 3 * spread)
 
 
-@never_raises(NAME)
+@never_raises(NAME, cannot_see=CANNOT_SEE)
 def check_capstone(
     model: object,
     history: object,
@@ -188,5 +188,4 @@ def check_capstone(
             "scaled pixels, then a learning rate that falls over training "
             "(notebook 03: start at 0.002, cosine decay) usually gets there in 10 epochs."
         )
-    status = "not yet" if problems else "correct"
-    return Feedback(NAME, status, good, problems, hint, cannot_see=CANNOT_SEE)
+    return Feedback(NAME, "not yet" if problems else "correct", good, problems, hint)

@@ -53,7 +53,7 @@ __all__ = [
 # --------------------------------------------------------------------------- 01 dataset
 
 
-@never_raises("Flatten and scale")
+@never_raises("Flatten and scale", cannot_see="how the array was computed")
 def check_flatten_and_scale(answer: object, images: np.ndarray) -> Feedback:
     """Exercise: turn ``images`` (n, 28, 28) uint8 into (n, 784) float32 in [0, 1].
 
@@ -95,7 +95,7 @@ def check_flatten_and_scale(answer: object, images: np.ndarray) -> Feedback:
     return verdict(name, good, problems, hint)
 
 
-@never_raises("One-hot labels")
+@never_raises("One-hot labels", cannot_see="how the rows were made")
 def check_one_hot(answer: object, labels: np.ndarray) -> Feedback:
     """Exercise: one-hot encode ``labels`` (n,) as (n, 10): each row nine 0s and one 1.
 
@@ -128,7 +128,7 @@ def check_one_hot(answer: object, labels: np.ndarray) -> Feedback:
     return verdict(name, good, problems, hint)
 
 
-@never_raises("The average image")
+@never_raises("The average image", cannot_see="how the average was computed")
 def check_mean_image(
     answer: object, images: np.ndarray, labels: np.ndarray, digit: int
 ) -> Feedback:
@@ -167,7 +167,7 @@ def check_mean_image(
 # --------------------------------------------------------------------------- 02 build
 
 
-@never_raises("Build the MLP")
+@never_raises("Build the MLP", cannot_see="how well the model will train")
 def check_mlp(answer: object, hidden_units: tuple[int, ...] = (15,)) -> Feedback:
     """Exercise: build an MLP by hand: 784 inputs, Dense ``hidden_units`` relu, Dense 10 softmax.
 
@@ -227,7 +227,7 @@ def check_mlp(answer: object, hidden_units: tuple[int, ...] = (15,)) -> Feedback
     return verdict(name, good, problems, hint)
 
 
-@never_raises("Dense parameters")
+@never_raises("Dense parameters", cannot_see="how you counted")
 def check_dense_parameters(answer: object, inputs: int, units: int) -> Feedback:
     """Exercise: parameters of a Dense layer with ``inputs`` inputs and ``units`` units.
 
@@ -240,7 +240,7 @@ def check_dense_parameters(answer: object, inputs: int, units: int) -> Feedback:
     return count_verdict(f"Dense({units}) on {inputs} inputs", answer, expected, hint)
 
 
-@never_raises("Convolution parameters")
+@never_raises("Convolution parameters", cannot_see="how you counted")
 def check_conv_parameters(answer: object, kernel: int, channels: int, filters: int) -> Feedback:
     """Exercise: parameters of a ``kernel`` x ``kernel`` convolution (a whole number)."""
     expected = (kernel * kernel * channels + 1) * filters
@@ -258,7 +258,7 @@ def check_conv_parameters(answer: object, kernel: int, channels: int, filters: i
 # --------------------------------------------------------------------------- 03 train
 
 
-@never_raises("Compile the model")
+@never_raises("Compile the model", cannot_see="the optimizer's settings")
 def check_compiled(answer: object) -> Feedback:
     """Exercise: compile a model for 10-digit classification with one-hot labels.
 
@@ -298,7 +298,7 @@ def check_compiled(answer: object) -> Feedback:
     return verdict(name, good, problems, hint)
 
 
-@never_raises("Compare optimizers")
+@never_raises("Compare optimizers", cannot_see="the learning rate and the images each run used")
 def check_optimizer_comparison(
     answer: object, baseline: object, optimizer: str = "Adam", min_epochs: int = 3
 ) -> Feedback:
@@ -353,13 +353,13 @@ def check_optimizer_comparison(
         f"(epoch 1: {mine[0]:.2%} against {base[0]:.2%}; epoch {both}: "
         f"{mine[both - 1]:.2%} against {base[both - 1]:.2%} for {base_name or 'the baseline'})"
     )
-    return verdict(name, good, problems, hint, "the learning rate and the images each run used")
+    return verdict(name, good, problems, hint)
 
 
 # --------------------------------------------------------------------------- 04 evaluate
 
 
-@never_raises("Most confused pair")
+@never_raises("Most confused pair", cannot_see="how you found it")
 def check_most_confused_pair(
     answer: object, labels: np.ndarray, predictions: np.ndarray
 ) -> Feedback:
@@ -404,7 +404,7 @@ def check_most_confused_pair(
     return verdict(name, [], problems, hint)
 
 
-@never_raises("Accuracy when sure")
+@never_raises("Accuracy when sure", cannot_see="how you computed it")
 def check_confident_accuracy(
     answer: object, probabilities: np.ndarray, labels: np.ndarray, threshold: float = 0.99
 ) -> Feedback:

@@ -103,19 +103,24 @@ def not_attempted(name: str) -> Feedback:
     return Feedback(name, "not attempted")
 
 
-def never_raises(name: str) -> Callable[[Callable[P, Feedback]], Callable[P, Feedback]]:
+def never_raises(
+    name: str, cannot_see: str | None = None
+) -> Callable[[Callable[P, Feedback]], Callable[P, Feedback]]:
     """Make a checker answer every input with feedback, never with an exception.
 
     The course's own errors (:class:`Unreadable`, and an :class:`~mnist_course.errors.
     InputError` about the arrays the checker was given) become the problem they describe.
     Anything else is the checker's fault; it is reported as such, not as the learner's.
+    ``cannot_see`` says what the checker has no evidence of; a pass says it too.
     """
 
     def decorate(checker: Callable[P, Feedback]) -> Callable[P, Feedback]:
         @functools.wraps(checker)
         def checked(*args: P.args, **kwargs: P.kwargs) -> Feedback:
             try:
-                return checker(*args, **kwargs)
+                feedback = checker(*args, **kwargs)
+                feedback.cannot_see = feedback.cannot_see or cannot_see
+                return feedback
             except MnistCourseError as error:  # kept in English: Feedback translates it
                 return verdict(name, [], [str(error.args[0] if error.args else error)], None)
             except Exception as error:

@@ -20,6 +20,14 @@ FEEDBACK: dict[str, str] = {
     "  Hint: {hint}": "  提示：{hint}",
     "  (Not checked: {what}.)": "  （没有检查的：{what}。）",
     "the learning rate and the images each run used": "每次训练用的学习率和图像",
+    "how the array was computed": "数组是怎样算出来的",
+    "how the rows were made": "这些行是怎样生成的",
+    "how the average was computed": "平均值是怎样算出来的",
+    "how well the model will train": "模型训练得好不好",
+    "how you counted": "你是怎样数的",
+    "the optimizer's settings": "优化器的设置",
+    "how you found it": "你是怎样找到的",
+    "how you computed it": "你是怎样算出来的",
     "how the model was trained beyond its History and its optimizer's step count; a model "
     "trained on the held-back images themselves would pass": (
         "除了 History 和优化器的步数之外，模型是怎样训练的；用留出的图像本身训练的模型也能通过"

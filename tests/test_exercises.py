@@ -181,3 +181,13 @@ def test_confident_accuracy() -> None:
     assert "share of images" in str(ex.check_confident_accuracy(4 / 7, probabilities, labels))
     assert "percentage" in str(ex.check_confident_accuracy(75, probabilities, labels))
     assert "expected a number" in str(ex.check_confident_accuracy("high", probabilities, labels))
+
+
+def test_a_pass_says_what_the_checker_could_not_see() -> None:
+    passed = ex.check_dense_parameters(784 * 64 + 64, 784, 64)
+    assert passed.correct and str(passed).endswith("(Not checked: how you counted.)")
+    failed = ex.check_dense_parameters(1, 784, 64)
+    assert "Not checked" not in str(failed)  # a wrong answer has better things to say
+    history = real_history("adam", [0.96] * 5)
+    compared = ex.check_optimizer_comparison(history, real_history("rmsprop", [0.95] * 5))
+    assert "Not checked: the learning rate and the images each run used" in str(compared)

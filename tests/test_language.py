@@ -417,7 +417,8 @@ def test_exercise_feedback_speaks_chinese_every_line(tiny_mnist) -> None:
     mc.set_language("zh")
     untranslated = []
     for feedback in feedbacks:
-        for text in [feedback.exercise, *feedback.good, *feedback.problems, feedback.hint]:
+        texts = [feedback.exercise, *feedback.good, *feedback.problems, feedback.hint]
+        for text in [*texts, feedback.cannot_see]:
             if text and text not in CODE and translation.translate_message(text) == text:
                 untranslated.append(text)
     assert not untranslated, "add to mnist_course/zh_feedback.py:\n" + "\n".join(untranslated)
