@@ -192,6 +192,11 @@ def cache_model(model: keras.Model, name: str) -> Path:
     return save_model(model, path)
 
 
+# Notebooks 03 to 05 validate on the last 5,000 training images (and the test set stays for
+# the end): a model trained here must have seen neither.
+VALIDATION_IMAGES = 5_000
+
+
 def trained_model(
     name: str,
     *,
@@ -203,7 +208,9 @@ def trained_model(
 
     Trains with the model's recipe in :data:`~mnist_course.recipes.RECIPES` (see
     :func:`~mnist_course.recipes.train_course_model`), so later notebooks can run on their
-    own. What comes back is what the cache holds: a plain float32 Keras model.
+    own, on the training images less the last 5,000 (:data:`VALIDATION_IMAGES`, the
+    notebooks' validation set), as notebook 03 does. What comes back is what the cache
+    holds: a plain float32 Keras model.
 
     Parameters
     ----------
@@ -228,7 +235,8 @@ def trained_model(
         except ModelFileError:
             pass  # a damaged cache entry is simply retrained and replaced
     (x_train, y_train), _ = load_mnist()
-    model, _ = train_course_model(name, x_train, y_train, seed=seed, progress=progress)
+    fit = len(x_train) - min(VALIDATION_IMAGES, len(x_train) // 12)
+    model, _ = train_course_model(name, x_train[:fit], y_train[:fit], seed=seed, progress=progress)
     try:
         cache_model(model, name)
     except (InputError, ModelFileError) as error:

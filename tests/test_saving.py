@@ -113,6 +113,22 @@ def test_cache_trains_once_then_reuses(cache, monkeypatch) -> None:
     assert calls == ["tiny-mlp", "tiny-mlp"]
 
 
+def test_trained_model_never_sees_the_validation_or_test_images(cache, monkeypatch) -> None:
+    seen = []
+    real = saving.train_course_model
+
+    def spying(name, x, y, **kwargs):
+        seen.append(x)
+        return real(name, x, y, **{**kwargs, "epochs": 1})
+
+    monkeypatch.setattr(saving, "train_course_model", spying)
+    mc.trained_model("tiny-mlp", progress=quiet())
+    (x_train, _), _ = mc.load_mnist()
+    held = min(saving.VALIDATION_IMAGES, len(x_train) // 12)  # the last 5,000 of 60,000
+    assert held > 0
+    np.testing.assert_array_equal(seen[0], x_train[:-held])
+
+
 def test_a_damaged_cache_entry_is_retrained(cache, monkeypatch) -> None:
     cache.mkdir()
     (cache / "tiny-mlp.keras").write_bytes(b"garbage")
