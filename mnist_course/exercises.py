@@ -1,13 +1,9 @@
 """Checkers for the notebooks' exercises: specific feedback, not just right or wrong.
 
 Each ``check_*`` function takes the learner's answer (``None`` while the exercise is not
-attempted yet) and returns a :class:`Feedback` that a notebook displays: what is right,
-what is off, and a hint toward the fix. Whatever the answer (a ragged list, text, ``inf``,
-a forged object), the feedback says what is wrong with it: a checker never raises.
-
-A checker sees the answer, not how it was made: it cannot tell an array computed by the
-learner from one copied in, nor a model trained with ``fit`` from one given its weights.
-Each docstring says what that checker can and cannot check.
+attempted yet) and returns a :class:`Feedback`: what is right, what is off, a hint toward
+the fix, and with a pass what the checker could not see. Whatever the answer (a ragged
+list, text, ``inf``, a forged object), a checker never raises (:mod:`.feedback`).
 """
 
 from __future__ import annotations
@@ -29,6 +25,9 @@ from .feedback import (
     count_verdict,
     dense_stack,
     describe,
+    given_images,
+    given_labels,
+    given_threshold,
     is_count,
     never_raises,
     not_attempted,
@@ -62,7 +61,7 @@ def check_flatten_and_scale(answer: object, images: np.ndarray) -> Feedback:
     name = "Flatten and scale"
     if answer is None:
         return not_attempted(name)
-    images = as_array(images, "images")
+    images = given_images(images)
     expected = images.reshape(len(images), 784).astype(np.float32) / 255
     answer = as_array(answer, "an array of pixels")
     good, problems, hint = [], [], None
@@ -104,7 +103,7 @@ def check_one_hot(answer: object, labels: np.ndarray) -> Feedback:
     name = "One-hot labels"
     if answer is None:
         return not_attempted(name)
-    labels = as_array(labels, "labels").astype(np.int64)
+    labels = given_labels(labels)
     answer = as_array(answer, "an array of one-hot rows")
     expected = np.eye(10)[labels]
     good, problems, hint = [], [], None
@@ -139,8 +138,8 @@ def check_mean_image(
     name = f"The average {digit}"
     if answer is None:
         return not_attempted(name)
-    images = as_array(images, "images").astype(np.float64)
-    labels = as_array(labels, "labels")
+    images = given_images(images).astype(np.float64)
+    labels = given_labels(labels, count=len(images))
     expected = images[labels == digit].mean(axis=0)
     try:
         answer = as_array(answer, "an image").astype(np.float64)
@@ -179,22 +178,14 @@ def check_mlp(answer: object, hidden_units: tuple[int, ...] = (15,)) -> Feedback
     if answer is None:
         return not_attempted(name)
     if not isinstance(answer, keras.Model):
-        return verdict(
-            name,
-            [],
-            [f"expected a Keras model, got {type(answer).__name__}"],
-            "keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(...), ...])",
-        )
+        hint = "keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(...), ...])"
+        return verdict(name, [], [f"expected a Keras model, got {type(answer).__name__}"], hint)
     good, problems, hint = [], [], None
     try:
         input_shape = tuple(answer.input_shape[1:])
     except (AttributeError, ValueError):
-        return verdict(
-            name,
-            [],
-            ["the model has no input shape yet"],
-            "start the list of layers with keras.Input(shape=(784,)).",
-        )
+        hint = "start the list of layers with keras.Input(shape=(784,))."
+        return verdict(name, [], ["the model has no input shape yet"], hint)
     if input_shape == (784,):
         good.append("input of 784 pixels")
     else:
@@ -270,20 +261,20 @@ def check_compiled(answer: object) -> Feedback:
     if not isinstance(answer, keras.Model):
         return verdict(name, [], [f"expected a Keras model, got {type(answer).__name__}"], None)
     if not answer.compiled:
-        return verdict(
-            name,
-            [],
-            ["the model is not compiled yet"],
-            "model.compile(optimizer=..., loss=..., metrics=[...])",
-        )
+        hint = "model.compile(optimizer=..., loss=..., metrics=[...])"
+        return verdict(name, [], ["the model is not compiled yet"], hint)
     good, problems, hint = [], [], None
     config = answer.get_compile_config() or {}
     losses = compiled_names(config.get("loss"))
     loss_settings = config.get("loss")
     settings = loss_settings.get("config") if isinstance(loss_settings, dict) else None
-    if isinstance(settings, dict) and settings.get("from_logits"):
+    settings = settings if isinstance(settings, dict) else {}
+    if settings.get("from_logits"):
         problems.append("from_logits=True, but the model's softmax already gives probabilities")
         hint = "keras.losses.CategoricalCrossentropy() (from_logits=False), after a softmax."
+    elif settings.get("label_smoothing") or settings.get("axis", -1) != -1:
+        problems.append("the loss is changed from plain cross-entropy (label_smoothing or axis)")
+        hint = "loss='categorical_crossentropy', with no other settings."
     elif losses and set(losses) <= CROSS_ENTROPY:
         good.append("categorical cross-entropy, for one-hot labels")
     else:
@@ -309,7 +300,7 @@ def check_optimizer_comparison(
     different lengths are compared over the epochs both ran, never last epoch to last. It
     cannot see the learning rate or the data each run used.
     """
-    name = "Compare optimizers"
+    name, optimizer = "Compare optimizers", str(optimizer)
     if answer is None:
         return not_attempted(name)
     try:
@@ -372,10 +363,6 @@ def check_most_confused_pair(
         return not_attempted(name)
     matrix = confusion_matrix(labels, predictions)
     top = most_confused_pairs(matrix, count=10)
-    if not top:
-        return verdict(name, ["the model makes no mistakes at all here"], [], None)
-    best = top[0][2]
-    winners = {(t, p) for t, p, n in top if n == best}
     how = "zero the diagonal of the confusion matrix, then find its largest cell."
     try:
         items = None if isinstance(answer, str | bytes | dict) else list(answer)
@@ -388,6 +375,10 @@ def check_most_confused_pair(
         pair = (as_whole_number(items[0]), as_whole_number(items[1]))
     except Unreadable as error:
         return verdict(name, [], [f"each digit of the pair: {error.args[0]}"], how)
+    if not top:
+        return verdict(name, ["the model makes no mistakes at all here"], [], None)
+    best = top[0][2]
+    winners = {(t, p) for t, p, n in top if n == best}
     if pair in winners:
         return verdict(
             name, [f"true {pair[0]} read as {pair[1]}: {best} times, the most"], [], None
@@ -412,6 +403,7 @@ def check_confident_accuracy(
 
     The answer is a fraction between 0 and 1, to within 1e-6.
     """
+    threshold = given_threshold(threshold)
     name = f"Accuracy when at least {threshold:.0%} sure"
     if answer is None:
         return not_attempted(name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ParamSpec
@@ -18,7 +19,8 @@ from typing import ParamSpec
 import numpy as np
 
 from ._backend import keras
-from .errors import MnistCourseError
+from .arrays import check_images, check_labels
+from .errors import InputError, MnistCourseError
 from .models import weights_fingerprint
 from .translation import tr, translate_message
 
@@ -33,6 +35,9 @@ __all__ = [
     "as_whole_number",
     "as_fraction",
     "count_verdict",
+    "given_images",
+    "given_labels",
+    "given_threshold",
     "is_count",
     "TrainingRecord",
     "training_record",
@@ -170,11 +175,15 @@ def as_whole_number(answer: object) -> int:
     if isinstance(answer, bool) or answer is None:
         raise Unreadable(f"expected a whole number, got {describe(answer)}")
     if isinstance(answer, str):
-        if answer.strip().isdigit():
+        if answer.strip().isascii() and answer.strip().isdigit():
             return int(answer.strip())
         raise Unreadable(f"expected a whole number, got {describe(answer)}")
-    if isinstance(answer, int | np.integer):
+    if isinstance(answer, np.ndarray) and answer.ndim == 0 and answer.dtype.kind in "iuf":
+        answer = answer.item()  # np.array(50240): one number
+    if isinstance(answer, numbers.Integral) and not isinstance(answer, np.bool_):
         return int(answer)
+    if isinstance(answer, numbers.Real) and not isinstance(answer, np.bool_):
+        answer = float(answer)  # Fraction, Decimal, numpy floats
     if isinstance(answer, float | np.floating):
         if not math.isfinite(answer):
             raise Unreadable("expected a whole number, got a value that is not finite")
@@ -208,13 +217,14 @@ class TrainingRecord:
     """What a real ``History`` shows: validation accuracy per epoch, and the steps taken.
 
     ``extra_steps`` counts optimizer steps beyond what this ``fit`` took (the model was
-    trained again afterwards); None when Keras did not record the steps per epoch.
+    trained before or after it); ``metrics`` is the whole ``History.history``.
     """
 
     model: keras.Model
     val_accuracy: list[float]
     epochs: int
     extra_steps: int | None
+    metrics: dict = field(default_factory=dict)
 
 
 def training_record(history: object, model: keras.Model | None = None) -> TrainingRecord:
@@ -242,7 +252,15 @@ def training_record(history: object, model: keras.Model | None = None) -> Traini
             "validation_data=(x_val, y_val) and metrics=['accuracy']"
         )
     values = as_array(record[key], "the validation accuracies")
-    if values.ndim != 1 or not values.size or values.min() < 0 or values.max() > 1:
+    epochs_run = getattr(history, "epoch", None)
+    if (
+        values.ndim != 1
+        or values.dtype.kind != "f"  # Keras records floats; True or 1 were typed in
+        or not values.size
+        or values.min() < 0
+        or values.max() > 1
+        or (isinstance(epochs_run, list) and len(epochs_run) != len(values))
+    ):
         raise Unreadable("the History's validation accuracies are not fractions, one per epoch")
     trained = getattr(history, "model", None)  # unset: Keras's property raises
     if not isinstance(trained, keras.Model):
@@ -253,17 +271,22 @@ def training_record(history: object, model: keras.Model | None = None) -> Traini
     epochs = len(values)
     params = getattr(history, "params", None)
     params = params if isinstance(params, dict) else {}
-    steps = params.get("steps")
-    optimizer = getattr(trained, "optimizer", None)
-    if not isinstance(steps, int) or optimizer is None:
-        return TrainingRecord(trained, [float(v) for v in values], epochs, None)
+    steps, optimizer = params.get("steps"), getattr(trained, "optimizer", None)
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
+        raise Unreadable(
+            "the History does not record the steps of each epoch, as model.fit does: "
+            "it was not returned by model.fit"
+        )
+    if optimizer is None:
+        raise Unreadable("the History's model has no optimizer: it was never compiled and fit")
     taken = int(keras.ops.convert_to_numpy(optimizer.iterations))
-    if taken < epochs * steps:
+    if taken < max(1, epochs * int(steps)):
         raise Unreadable(
             f"the model's optimizer took {taken} steps, fewer than the {epochs} epochs of "
             f"{steps} steps this History records: it was not trained by this fit"
         )
-    return TrainingRecord(trained, [float(v) for v in values], epochs, taken - epochs * steps)
+    extra = taken - epochs * int(steps)
+    return TrainingRecord(trained, [float(v) for v in values], epochs, extra, record)
 
 
 def count_verdict(name: str, answer: object, expected: int, formula: str) -> Feedback:
@@ -285,11 +308,31 @@ def is_count(answer: object, value: int) -> bool:
         return False
 
 
+def given_labels(labels: object, count: int | None = None) -> np.ndarray:
+    """The labels a checker was given (not the answer), checked: digits 0-9, (n,) or one-hot."""
+    return check_labels(labels, name="the checker's labels", count=count)
+
+
+def given_images(images: object) -> np.ndarray:
+    """The images a checker was given (not the answer), checked and shaped (n, 28, 28)."""
+    return check_images(images, name="the checker's images")
+
+
+def given_threshold(threshold: object) -> float:
+    """A confidence threshold a checker was given: a number above 0, at most 1."""
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
+        raise InputError(f"threshold must be a number between 0 and 1, got {describe(threshold)}.")
+    if not 0 < float(threshold) <= 1:
+        raise InputError("threshold must be a number above 0 and at most 1.")
+    return float(threshold)
+
+
 # --------------------------------------------------------------------------- models
 
 
 def activation_name(activation: object) -> str:
-    return str(getattr(activation, "__name__", type(activation).__name__))
+    name = str(getattr(activation, "__name__", type(activation).__name__))
+    return name.removesuffix("_v2")  # tf.nn.softmax is softmax_v2
 
 
 def dense_stack(model: keras.Model) -> tuple[list[tuple[int, str]], list[str]]:
@@ -307,11 +350,22 @@ def dense_stack(model: keras.Model) -> tuple[list[tuple[int, str]], list[str]]:
         if isinstance(layer, keras.layers.Dense):
             dense.append((int(layer.units), activation_name(layer.activation)))
         elif isinstance(layer, standalone) and dense and dense[-1][1] == "linear":
-            kind = {keras.layers.ReLU: "relu", keras.layers.Softmax: "softmax"}.get(type(layer))
-            dense[-1] = (dense[-1][0], kind or activation_name(layer.activation))
+            dense[-1] = (dense[-1][0], _layer_activation(layer))
         else:
             extra.append(type(layer).__name__)
+        if len(getattr(layer, "_inbound_nodes", ())) > 1:
+            extra.append(f"{type(layer).__name__} applied more than once")
     return dense, extra
+
+
+def _layer_activation(layer: keras.layers.Layer) -> str:
+    """An activation layer's function, in the name a Dense layer would give it."""
+    if isinstance(layer, keras.layers.ReLU):
+        plain = not layer.negative_slope and layer.max_value is None and not layer.threshold
+        return "relu" if plain else "a modified ReLU"
+    if isinstance(layer, keras.layers.Softmax):
+        return "softmax" if layer.axis in (-1, [-1], (-1,)) else f"softmax over axis {layer.axis}"
+    return activation_name(layer.activation)
 
 
 # The names Keras resolves to categorical accuracy for one-hot labels (a string "accuracy"

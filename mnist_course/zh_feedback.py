@@ -352,4 +352,33 @@ FEEDBACK: dict[str, str] = {
     "build it with keras.Sequential([keras.Input(shape=(28, 28, 1)), ...]).": (
         "用 keras.Sequential([keras.Input(shape=(28, 28, 1)), ...]) 来搭建。"
     ),
+    "{count} validation images; the exercise validates on all {size} (x_val, y_val)": (
+        "只有 {count} 张验证图像；练习要求在全部 {size} 张验证图像（x_val, y_val）上验证"
+    ),
+    "{count} parameters, not the tutorial's {expected}: check padding, pool sizes, strides "
+    "and biases": (
+        "{count} 个参数，不是教程里的 {expected} 个：请检查 padding、池化大小、步幅和偏置"
+    ),
+    "the loss is changed from plain cross-entropy (label_smoothing or axis)": (
+        "损失函数改动了普通的交叉熵（label_smoothing 或 axis）"
+    ),
+    "loss='categorical_crossentropy', with no other settings.": (
+        "loss='categorical_crossentropy'，不加其他设置。"
+    ),
+    "the History does not record the steps of each epoch, as model.fit does: it was not "
+    "returned by model.fit": (
+        "这个 History 没有像 model.fit 那样记录每轮的步数：它不是 model.fit 返回的"
+    ),
+    "the History's model has no optimizer: it was never compiled and fit": (
+        "这个 History 的模型没有优化器：它从没有编译和训练过"
+    ),
+    "a modified ReLU": "改动过的 ReLU",
+    "{type} applied more than once": "{type} 被用了不止一次",
+    "threshold must be a number between 0 and 1, got {kind}.": (
+        "threshold 必须是 0 到 1 之间的数，得到的是{kind}。"
+    ),
+    "threshold must be a number above 0 and at most 1.": "threshold 必须大于 0 且不超过 1。",
+    "check_capstone: held_back must be a pair (images, labels).": (
+        "check_capstone：held_back 必须是一对 (images, labels)。"
+    ),
 }

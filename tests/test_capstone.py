@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
 import mnist_course as mc
 from mnist_course._backend import keras
+
+# The tests' validation sets are tiny; the exercise's rule of 5,000 has a test of its own.
+check = functools.partial(mc.check_capstone, validation_size=0)
 
 
 def tutorial_lenet(pooling=keras.layers.AveragePooling2D) -> keras.Model:
@@ -47,7 +52,7 @@ def test_a_plain_keras_lenet_that_reaches_the_goal_passes(images) -> None:
     model = tutorial_lenet()
     own = model.predict(images, verbose=0).argmax(axis=1)  # labels it gets 100% right
     history = fit_without_learning(model, images, own)
-    feedback = mc.check_capstone(model, history, images, own, held_back=(images, own))
+    feedback = check(model, history, images, own, held_back=(images, own))
     assert feedback.correct, str(feedback)
     assert "100.00% on the validation set" in str(feedback)
     assert "109,994 parameters" in str(feedback)
@@ -57,7 +62,7 @@ def test_below_the_goal_is_not_yet_with_a_hint(images, tiny_mnist) -> None:
     model = tutorial_lenet()
     labels = (model.predict(images, verbose=0).argmax(axis=1) + 1) % 10  # all wrong
     history = fit_without_learning(model, images, labels)
-    feedback = mc.check_capstone(model, history, images, labels, held_back=(images, labels))
+    feedback = check(model, history, images, labels, held_back=(images, labels))
     assert not feedback.correct and "the goal is 99.0%" in str(feedback)
     assert "cosine" in feedback.hint
 
@@ -67,7 +72,7 @@ def test_a_history_validated_on_other_images_is_caught(images) -> None:
     own = model.predict(images, verbose=0).argmax(axis=1)
     history = fit_without_learning(model, images, own)
     wrong = (own + 1) % 10
-    feedback = mc.check_capstone(model, history, images, wrong)
+    feedback = check(model, history, images, wrong)
     assert not feedback.correct and "never recorded" in str(feedback)
 
 
@@ -77,18 +82,18 @@ def test_the_course_lenet_and_other_layers_are_refused(images) -> None:
     history = fit_without_learning(course, images, own)
     # mc.lenet's pooling is the course's own faster layer: not what the learner wrote
     held = (images, own)
-    assert "do not come from Keras" in str(mc.check_capstone(course, history, images, own, held))
+    assert "do not come from Keras" in str(check(course, history, images, own, held))
     maxed = tutorial_lenet(keras.layers.MaxPooling2D)
     history = fit_without_learning(maxed, images, own)
-    feedback = str(mc.check_capstone(maxed, history, images, own, held))
+    feedback = str(check(maxed, history, images, own, held))
     assert "MaxPooling2D" in feedback and "averages" in feedback
 
 
 def test_unfinished_answers() -> None:
-    assert mc.check_capstone(None, None, None, None).status == "not attempted"
-    assert "Keras model" in str(mc.check_capstone("lenet", None, None, None))
+    assert check(None, None, None, None).status == "not attempted"
+    assert "Keras model" in str(check("lenet", None, None, None))
     model = tutorial_lenet()
-    feedback = mc.check_capstone(model, None, None, None)
+    feedback = check(model, None, None, None)
     assert "not compiled" in str(feedback) and "History that model.fit returns" in str(feedback)
 
 
@@ -97,7 +102,7 @@ def test_a_model_trained_on_its_validation_images_is_caught(images) -> None:
     own = model.predict(images, verbose=0).argmax(axis=1)  # 100% on "validation"
     history = fit_without_learning(model, images, own)
     unseen = (images[::-1], (own[::-1] + 1) % 10)  # and 0% on images it never saw
-    feedback = mc.check_capstone(model, history, images, own, held_back=unseen)
+    feedback = check(model, history, images, own, held_back=unseen)
     assert not feedback.correct
     assert "100.00% on the validation images but 0.00% on 50 images it has never seen" in str(
         feedback
@@ -121,11 +126,11 @@ def test_honest_variants_pass(images, tmp_path) -> None:
         images, onehot, epochs=2, batch_size=16, verbose=0, validation_data=(images, onehot)
     )
     held = (images, own)
-    assert mc.check_capstone(functional, history, images, own, held).correct
+    assert check(functional, history, images, own, held).correct
     path = tmp_path / "mine.keras"
     functional.save(path)
     reloaded = keras.models.load_model(path)  # the same model, from its own file
-    feedback = mc.check_capstone(reloaded, history, images, own, held)
+    feedback = check(reloaded, history, images, own, held)
     assert feedback.correct, str(feedback)
 
 
@@ -166,10 +171,53 @@ def test_forged_histories_and_odd_models_are_refused_with_feedback(images, forge
         history.history = {"loss": [1.0]}
     else:
         history.history["val_accuracy"] = [1.5]
-    feedback = mc.check_capstone(model, history, images, own, held_back=(images, own))
+    feedback = check(model, history, images, own, held_back=(images, own))
     assert not feedback.correct and expected in str(feedback), str(feedback)
 
 
 def test_a_subclassed_model_gets_feedback_not_a_traceback(images) -> None:
-    feedback = mc.check_capstone(Subclassed(), None, images, np.zeros(50, int))
+    feedback = check(Subclassed(), None, images, np.zeros(50, int))
     assert not feedback.correct and "subclassed" in str(feedback)
+
+
+def test_a_chosen_subset_of_the_validation_images_is_refused(images) -> None:
+    model = tutorial_lenet()
+    own = model.predict(images, verbose=0).argmax(axis=1)
+    history = fit_without_learning(model, images, own)
+    feedback = mc.check_capstone(model, history, images, own, (images, own), validation_size=51)
+    assert not feedback.correct and "the exercise validates on all 51" in str(feedback)
+
+
+def test_an_edited_history_is_not_read_for_its_best_figure(images) -> None:
+    model = tutorial_lenet()
+    own = model.predict(images, verbose=0).argmax(axis=1)
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.0), loss="categorical_crossentropy", metrics=["accuracy"]
+    )
+    wrong = np.eye(10, dtype="float32")[(own + 1) % 10]  # validated: 0% right, honestly
+    history = model.fit(
+        images, wrong, epochs=2, batch_size=16, verbose=0, validation_data=(images, wrong)
+    )
+    history.history["val_accuracy"][0] = 1.0  # the figure the checker will measure, typed in
+    feedback = check(model, history, images, own, held_back=(images, own))
+    assert not feedback.correct and "never recorded" in str(feedback)
+
+
+def test_a_layer_setting_that_changes_the_parameters_is_named(images) -> None:
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            keras.layers.Conv2D(6, 3, activation="relu", padding="same"),
+            keras.layers.AveragePooling2D(2),
+            keras.layers.Conv2D(16, 3, activation="relu"),
+            keras.layers.AveragePooling2D(2),
+            keras.layers.Conv2D(120, 3, activation="relu"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(84, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    own = model.predict(images, verbose=0).argmax(axis=1)
+    history = fit_without_learning(model, images, own)
+    feedback = check(model, history, images, own, held_back=(images, own))
+    assert not feedback.correct and "not the tutorial's 109,994" in str(feedback)

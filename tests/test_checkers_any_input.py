@@ -85,7 +85,9 @@ CHECKERS = {
     "optimizer_comparison": lambda a: ex.check_optimizer_comparison(a, a),
     "most_confused_pair": lambda a: ex.check_most_confused_pair(a, LABELS, (LABELS + 1) % 10),
     "confident_accuracy": lambda a: ex.check_confident_accuracy(a, PROBABILITIES, LABELS, 0.5),
-    "capstone": lambda a: mc.check_capstone(a, a, IMAGES, LABELS, held_back=(IMAGES, LABELS)),
+    "capstone": lambda a: mc.check_capstone(
+        a, a, IMAGES, LABELS, held_back=(IMAGES, LABELS), validation_size=0
+    ),
 }
 
 
@@ -194,3 +196,64 @@ def test_a_checker_bug_is_reported_as_the_checkers_not_the_learners() -> None:
     broken = never_raises("Broken")(lambda: 1 / 0)
     text = str(broken())
     assert "could not read this answer (ZeroDivisionError)" in text and "maintainers" in text
+
+
+# --------------------------------------------------------------------------- a hostile review
+
+
+def mlp_of(*layers) -> keras.Model:
+    return keras.Sequential([keras.Input((784,)), *layers])
+
+
+def test_near_misses_found_by_a_hostile_review_are_not_correct() -> None:
+    layers = keras.layers
+    leaky = mlp_of(
+        layers.Dense(15), layers.ReLU(negative_slope=0.3), layers.Dense(10), layers.Softmax()
+    )
+    over_batch = mlp_of(layers.Dense(15, "relu"), layers.Dense(10), layers.Softmax(axis=0))
+    inputs, shared = keras.Input((784,)), layers.Dense(784, activation="relu")
+    twice = keras.Model(inputs, layers.Dense(10, activation="softmax")(shared(shared(inputs))))
+    for model in (leaky, over_batch, twice):
+        assert not ex.check_mlp(model, hidden_units=(15,) if model is not twice else (784,)).correct
+    for loss in (
+        keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
+        keras.losses.CategoricalCrossentropy(axis=0),
+    ):
+        model = mc.tiny_mlp()
+        model.compile(optimizer="rmsprop", loss=loss, metrics=["accuracy"])
+        assert not ex.check_compiled(model).correct
+    assert not ex.check_most_confused_pair("banana", LABELS, LABELS).correct
+    assert ex.check_most_confused_pair((1, 2), LABELS, LABELS).correct  # no mistakes at all
+    bare = keras.callbacks.History()  # made by hand: no steps recorded
+    bare.set_model(mc.compile_model(mc.tiny_mlp()))
+    bare.history = {"val_accuracy": [0.97, 0.98, 0.99]}
+    text = no_nonsense(ex.check_optimizer_comparison(bare, bare))
+    assert "does not record the steps" in text
+
+
+def test_honest_spellings_found_by_a_hostile_review_are_correct() -> None:
+    from fractions import Fraction
+
+    import tensorflow as tf
+
+    softmax = mlp_of(keras.layers.Dense(15, "relu"), keras.layers.Dense(10, tf.nn.softmax))
+    assert ex.check_mlp(softmax).correct
+    for count in (np.array(7850), Fraction(7850), np.int16(7850), 7850.0):
+        assert ex.check_dense_parameters(count, 784, 10).correct, count
+    assert not ex.check_dense_parameters("²", 784, 10).correct
+    onehot_labels = np.eye(10)[LABELS]  # labels one-hot encoded in place: still digits
+    average = IMAGES[LABELS == 7].mean(axis=0)
+    assert ex.check_mean_image(average, IMAGES, onehot_labels, 7).correct
+
+
+def test_an_ensemble_of_one_model_wrapped_twice_is_refused() -> None:
+    model = mc.tiny_mlp()
+    wrapped = keras.Model(model.inputs, model.outputs)
+    with pytest.raises(mc.InputError, match="same model"):
+        mc.evaluate_ensemble([model, wrapped], IMAGES, LABELS)
+
+
+@pytest.mark.parametrize("threshold", ["0.99", None, float("nan"), 0, 1.5])
+def test_a_bad_threshold_is_said_not_crashed_on(threshold) -> None:
+    text = no_nonsense(ex.check_confident_accuracy(0.5, PROBABILITIES, LABELS, threshold))
+    assert "threshold must be" in text

@@ -260,6 +260,7 @@ CODE = {
     "model = keras.Sequential([...])",
     "history_adam = model.fit(x, y, epochs=3, batch_size=128, validation_data=(x_val, y_val))",
     "history = model.fit(x, y, ..., validation_data=(x_val, y_val))",
+    "validation_data=(x_val, y_val)",
 }
 
 
@@ -402,10 +403,13 @@ def _feedbacks(tiny_mnist) -> list:
         ex.check_optimizer_comparison(untrained, real),
         ex.check_optimizer_comparison(bad_values, real),
         feedback.never_raises("Build the MLP")(lambda: 1 / 0)(),
-        mc.check_capstone(mc.tiny_mlp(), history, images, labels),
-        mc.check_capstone(lenet, real, images, labels),
-        mc.check_capstone(lenet, lenet_history, images, own, (images, (own + 1) % 10)),
-        mc.check_capstone(lenet, lenet_history, images, own, (images, own)),
+        mc.check_capstone(mc.tiny_mlp(), history, images, labels, validation_size=0),
+        mc.check_capstone(lenet, real, images, labels, validation_size=0),
+        mc.check_capstone(
+            lenet, lenet_history, images, own, (images, (own + 1) % 10), validation_size=0
+        ),
+        mc.check_capstone(lenet, lenet_history, images, own, (images, own), validation_size=0),
+        mc.check_capstone(lenet, lenet_history, images, own, (images, own), validation_size=99),
         mc.check_capstone(keras.Sequential([keras.layers.MaxPooling2D()]), None, images, labels),
         mc.check_capstone("model", None, images, labels),
     ]
