@@ -22,6 +22,7 @@ from .feedback import (
     TrainingRecord,
     Unreadable,
     activation_name,
+    layer_activation,
     never_raises,
     training_record,
 )
@@ -42,6 +43,7 @@ LENET = [
     ("Dense", 10),
 ]
 LENET_PARAMETERS = 109_994
+ACTIVATION_LAYERS = (keras.layers.Activation, keras.layers.ReLU, keras.layers.Softmax)
 CANNOT_SEE = (
     "how the model was trained beyond its History and its optimizer's step count; a model "
     "trained on the held-back images themselves would pass"
@@ -60,6 +62,15 @@ def _layers(model: keras.Model) -> tuple[list[str], list[str]]:
             f"layers {foreign} do not come from Keras: write every layer with keras.layers "
             "(mc.lenet() is the course's version, not yours)"
         )
+    # an activation written as a layer of its own (Conv2D(6, 3), ReLU()) is the one before's
+    folded: list[tuple[keras.layers.Layer, str]] = []
+    for layer in layers:
+        weighted = folded and isinstance(folded[-1][0], keras.layers.Conv2D | keras.layers.Dense)
+        if isinstance(layer, ACTIVATION_LAYERS) and weighted and folded[-1][1] == "linear":
+            folded[-1] = (folded[-1][0], layer_activation(layer))
+        else:
+            folded.append((layer, activation_name(getattr(layer, "activation", None))))
+    layers = [layer for layer, _ in folded]
     kinds = [(type(x).__name__, getattr(x, "filters", getattr(x, "units", None))) for x in layers]
     if kinds == LENET:
         good.append("Conv 6, pool, Conv 16, pool, Conv 120, Flatten, Dense 84, Dense 10")
@@ -76,8 +87,8 @@ def _layers(model: keras.Model) -> tuple[list[str], list[str]]:
         problems.append(
             f"kernel sizes {[tuple(x.kernel_size) for x in convs]}; the tutorial's are 3x3"
         )
-    dense = [x for x in layers if isinstance(x, keras.layers.Dense)]
-    activations = [activation_name(x.activation) for x in (*convs, *dense)]
+    weighted = keras.layers.Conv2D | keras.layers.Dense
+    activations = [name for layer, name in folded if isinstance(layer, weighted)]
     if activations == ["relu"] * 4 + ["softmax"]:
         good.append("relu everywhere, softmax at the output")
     else:

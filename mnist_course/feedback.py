@@ -43,6 +43,7 @@ __all__ = [
     "training_record",
     "activation_name",
     "dense_stack",
+    "layer_activation",
     "compiled_names",
     "ACCURACY_METRICS",
     "CROSS_ENTROPY",
@@ -350,7 +351,7 @@ def dense_stack(model: keras.Model) -> tuple[list[tuple[int, str]], list[str]]:
         if isinstance(layer, keras.layers.Dense):
             dense.append((int(layer.units), activation_name(layer.activation)))
         elif isinstance(layer, standalone) and dense and dense[-1][1] == "linear":
-            dense[-1] = (dense[-1][0], _layer_activation(layer))
+            dense[-1] = (dense[-1][0], layer_activation(layer))
         else:
             extra.append(type(layer).__name__)
         if len(getattr(layer, "_inbound_nodes", ())) > 1:
@@ -358,7 +359,7 @@ def dense_stack(model: keras.Model) -> tuple[list[tuple[int, str]], list[str]]:
     return dense, extra
 
 
-def _layer_activation(layer: keras.layers.Layer) -> str:
+def layer_activation(layer: keras.layers.Layer) -> str:
     """An activation layer's function, in the name a Dense layer would give it."""
     if isinstance(layer, keras.layers.ReLU):
         plain = not layer.negative_slope and layer.max_value is None and not layer.threshold

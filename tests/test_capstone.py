@@ -221,3 +221,29 @@ def test_a_layer_setting_that_changes_the_parameters_is_named(images) -> None:
     history = fit_without_learning(model, images, own)
     feedback = check(model, history, images, own, held_back=(images, own))
     assert not feedback.correct and "not the tutorial's 109,994" in str(feedback)
+
+
+def test_activations_written_as_layers_are_the_tutorials_lenet(images) -> None:
+    layers = keras.layers
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(6, 3),
+            layers.ReLU(),
+            layers.AveragePooling2D(2),
+            layers.Conv2D(16, 3),
+            layers.Activation("relu"),
+            layers.AveragePooling2D(2),
+            layers.Conv2D(120, 3, activation="relu"),
+            layers.Flatten(),
+            layers.Dense(84, activation="relu"),
+            layers.Dense(10),
+            layers.Softmax(),
+        ]
+    )
+    own = model.predict(images, verbose=0).argmax(axis=1)
+    history = fit_without_learning(model, images, own)
+    feedback = check(model, history, images, own, held_back=(images, own))
+    assert feedback.correct, str(feedback)
+    model.layers[1].negative_slope = 0.2  # a leaky ReLU is not the tutorial's
+    assert "activations" in str(check(model, history, images, own, held_back=(images, own)))
