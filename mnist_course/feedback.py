@@ -143,11 +143,11 @@ def describe(value: object) -> str:
     if isinstance(value, str):
         return f"the text {value[:40]!r}"
     name = type(value).__name__
-    kind = f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
     try:
-        return f"{kind} of {len(value)} items"  # type: ignore[arg-type]
+        count = len(value)  # type: ignore[arg-type]
     except TypeError:
-        return kind
+        return f"an object of type {name}"
+    return f"a {name} of 1 item" if count == 1 else f"a {name} of {count} items"
 
 
 def as_array(answer: object, what: str) -> np.ndarray:

@@ -381,4 +381,7 @@ FEEDBACK: dict[str, str] = {
     "check_capstone: held_back must be a pair (images, labels).": (
         "check_capstone：held_back 必须是一对 (images, labels)。"
     ),
+    "an object of type {type}": "类型为 {type} 的对象",
+    "a {type} of {count} items": "含 {count} 项的 {type}",
+    "a {type} of 1 item": "只含 1 项的 {type}",
 }
