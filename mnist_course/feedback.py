@@ -9,6 +9,7 @@ not one.
 
 from __future__ import annotations
 
+import decimal
 import functools
 import math
 import numbers
@@ -183,7 +184,7 @@ def as_whole_number(answer: object) -> int:
         answer = answer.item()  # np.array(50240): one number
     if isinstance(answer, numbers.Integral) and not isinstance(answer, np.bool_):
         return int(answer)
-    if isinstance(answer, numbers.Real) and not isinstance(answer, np.bool_):
+    if isinstance(answer, numbers.Real | decimal.Decimal) and not isinstance(answer, np.bool_):
         answer = float(answer)  # Fraction, Decimal, numpy floats
     if isinstance(answer, float | np.floating):
         if not math.isfinite(answer):

@@ -232,13 +232,14 @@ def test_near_misses_found_by_a_hostile_review_are_not_correct() -> None:
 
 
 def test_honest_spellings_found_by_a_hostile_review_are_correct() -> None:
+    from decimal import Decimal
     from fractions import Fraction
 
     import tensorflow as tf
 
     softmax = mlp_of(keras.layers.Dense(15, "relu"), keras.layers.Dense(10, tf.nn.softmax))
     assert ex.check_mlp(softmax).correct
-    for count in (np.array(7850), Fraction(7850), np.int16(7850), 7850.0):
+    for count in (np.array(7850), Fraction(7850), Decimal(7850), np.int16(7850), 7850.0):
         assert ex.check_dense_parameters(count, 784, 10).correct, count
     assert not ex.check_dense_parameters("²", 784, 10).correct
     onehot_labels = np.eye(10)[LABELS]  # labels one-hot encoded in place: still digits
