@@ -21,7 +21,7 @@ STAMP := $(VENV)/.installed
 # JupyterLab settings shipped with the course (no news pop-up); binder/postBuild installs the same.
 LAB_CONFIG := $(CURDIR)/jupyter-config
 
-.PHONY: lab test test-fast lint clean about-test
+.PHONY: lab test test-fast lint clean about-test messages
 
 lab: $(STAMP)
 	@echo "==> Starting JupyterLab on notebooks/01_dataset.ipynb; your browser opens it in a few seconds."
@@ -35,6 +35,17 @@ test: $(STAMP) about-test
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not slow"
 
+# The course's messages with gettext (docs/translating.md): extract the template from the
+# source with Babel, merge it into each language's .po (what translators edit), compile .mo.
+LOCALE := mnist_course/locale
+messages: $(STAMP)
+	$(BIN)/pybabel extract --project=mnist-course --version=0.1.0 --width=100 \
+	  --keyword=tr --keyword=tr_plot --keyword=N_ --add-comments=TRANSLATORS: \
+	  --output-file=$(LOCALE)/messages.pot mnist_course
+	$(BIN)/pybabel update --input-file=$(LOCALE)/messages.pot --output-dir=$(LOCALE) \
+	  --domain=messages --width=100 --ignore-obsolete
+	$(BIN)/pybabel compile --directory=$(LOCALE) --domain=messages --statistics
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
@@ -44,7 +55,7 @@ about-test:
 	@echo "    more, with other TensorFlow kernels. The notebooks alone take about 20 minutes on a"
 	@echo "    2-core CPU, most of it training in notebooks 03 and 06."
 
-$(STAMP): requirements.txt requirements-dev.txt requirements-lock.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt requirements-lock.txt pyproject.toml jupyter-config/ipython_kernel_config.py
 	@v=$$($(PYTHON) $(PY_PROBE) 2>/dev/null); case " $(PYTHONS) " in *" $$v "*) ;; \
 	  *) echo "$(NO_PYTHON)$${v:+ ($(PYTHON) is Python $$v.)}" >&2; exit 1;; esac
 	@echo "==> First run: installing the course's Python environment in $(VENV) with $(PYTHON)."
@@ -55,7 +66,10 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-lock.txt pyproject.
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@echo "==> [3/3] Installing the pinned packages: about 700 MB to download, 2.7 GB once"
 	@echo "    installed, mostly TensorFlow; 2 to 10 minutes, depending on your connection."
-	$(BIN)/python -m pip install --progress-bar on -r requirements-dev.txt -c requirements-lock.txt -e .
+	$(BIN)/python -m pip install --progress-bar on -r requirements-dev.txt -c requirements-lock.txt -e ".[lab,test]"
+	@# TensorFlow's C++ start-up lines go to this terminal, not into notebooks (jupyter-config/).
+	mkdir -p $(VENV)/etc/ipython
+	cp jupyter-config/ipython_kernel_config.py $(VENV)/etc/ipython/
 	touch $(STAMP)
 	@echo "==> Environment ready. Check it at any time: $(BIN)/python -m mnist_course doctor"
 

@@ -7,6 +7,7 @@ its baseline with the ratio. Accuracies are means over seeds.
     python bench/bench.py                  # full run, about 30 minutes on 2 cores
     python bench/bench.py --quick          # smoke check, a few minutes
     python bench/bench.py --sections 7     # only benchmark 7 (combine with --quick)
+    python bench/bench.py --sections 8     # the quick tests against the tutorial's script
 
 Needs the full MNIST: MNIST_COURSE_DATA or the Keras cache (see README).
 """
@@ -61,7 +62,7 @@ def worker_tutorial_lenet(seed: int, quick: bool) -> dict:
     import numpy as np
 
     import mnist_course as mc
-    from mnist_course._backend import keras
+    from mnist_course.backend import keras
 
     x, y, xt, yt = _data(quick)
     keras.utils.set_random_seed(seed)
@@ -89,7 +90,7 @@ def worker_tutorial_lenet(seed: int, quick: bool) -> dict:
 def worker_keras_example(seed: int, quick: bool) -> dict:
     """The Keras example: conv32-pool-conv64-pool-dropout-dense, Adam, batch 128, 15 epochs."""
     import mnist_course as mc
-    from mnist_course._backend import keras
+    from mnist_course.backend import keras
 
     x, y, xt, yt = _data(quick)
     keras.utils.set_random_seed(seed)
@@ -119,7 +120,7 @@ def worker_keras_example(seed: int, quick: bool) -> dict:
 def worker_course(seed: int, quick: bool, name: str, epochs: int | None) -> dict:
     """A course model trained with the course's own path (mc.train_course_model)."""
     import mnist_course as mc
-    from mnist_course._backend import keras
+    from mnist_course.backend import keras
 
     x, y, xt, yt = _data(quick)
     clock = _Clock(keras, lambda m: mc.evaluate(m, xt, yt).accuracy)
@@ -194,7 +195,7 @@ def worker_nbval() -> dict:
 
 # The tutorial's LeNet script as written: pixels divided by 255 (float64 arrays),
 # model.fit in batches of 128 for 10 epochs, a test evaluation, a save. Plain Keras layers:
-# nothing of the course, not even its faster pooling gradient. The tutorial calls
+# nothing of the course. The tutorial calls
 # keras.datasets.mnist.load_data(), which is a sha256 check of the cached mnist.npz (about
 # 0.05 s) and then this np.load; the script loads the file the course reads, as offline
 # copies of MNIST may be saved again under another sha256, which Keras would re-download.
@@ -328,6 +329,28 @@ def report_whole_process(seeds: list[int], quick: bool) -> None:
     print("   target: ratio <= 0.30, the saved file plain Keras\n", flush=True)
 
 
+def report_quick_tests(quick: bool) -> None:
+    """`pytest tests -m "not slow"` (make test-fast) against the tutorial's LeNet script,
+    both from start to end, one after the other on this machine."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="bench-tests-") as folder:
+        epochs, limit = ("1", "6000") if quick else ("10", "60000")
+        tutorial, _ = _whole_process(
+            [sys.executable, "-c", TUTORIAL_SCRIPT, epochs, limit, "0"]
+            + [str(Path(folder) / "tutorial.keras"), str(_mnist_file())],
+            dict(os.environ),
+        )
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]
+        tests, out = _whole_process([*command, "-m", "not slow"], dict(os.environ))
+    summary = out.strip().splitlines()[-1]
+    print("8. The quick tests (make test-fast) against the tutorial's LeNet script")
+    print(f"   tutorial's script, start to saved file  {tutorial:8.1f}s  1.00")
+    print(f"   pytest tests -m 'not slow'              {tests:8.1f}s  {tests / tutorial:.2f}")
+    print(f"   ({summary})")
+    print("   target: ratio <= 4\n", flush=True)
+
+
 # --------------------------------------------------------------------------- orchestration
 
 
@@ -384,8 +407,11 @@ def report(seeds: list[int], quick: bool, sections: set[int]) -> None:
     def runs(kind: str, *extra: str) -> list[dict]:
         return [run_worker(kind, "--seed", str(seed), *extra, *q) for seed in seeds]
 
-    if sections <= {7}:  # benchmark 7 alone
-        report_whole_process(seeds, quick)
+    if sections <= {7, 8}:  # benchmarks 7 and 8 alone
+        if 7 in sections:
+            report_whole_process(seeds, quick)
+        if 8 in sections:
+            report_quick_tests(quick)
         return
 
     # Baseline and course alternate seed by seed, so a machine that slows down or speeds up
@@ -483,6 +509,8 @@ def report(seeds: list[int], quick: bool, sections: set[int]) -> None:
 
     if 7 in sections:
         report_whole_process(seeds, quick)
+    if 8 in sections:
+        report_quick_tests(quick)
 
 
 def main() -> None:
@@ -492,8 +520,8 @@ def main() -> None:
     parser.add_argument(
         "--sections",
         type=lambda text: {int(n) for n in text.split(",")},
-        default=set(range(1, 8)),
-        help="only 7 (the whole-process benchmark) can run alone; default: all",
+        default=set(range(1, 9)),
+        help="7 (whole process) and 8 (quick tests) can run alone; default: all",
     )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)

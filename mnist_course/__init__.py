@@ -1,88 +1,27 @@
 """Helpers for the mnist-course notebooks, around Keras: data, models, training, pictures.
 
-``import mnist_course as mc`` is cheap: each name below loads its module the first time it
-is used, so the command line runs without matplotlib or the widget packages, and nothing
-loads TensorFlow until a name that needs it is used. The public names, by module
-(docs/api.md says the same, with one line each):
-
-* setup_check: ``doctor`` (is this machine ready for the course?)
-* language: ``set_language`` (``"zh"`` for Chinese: 简体中文), ``get_language``
-* data: ``load_mnist``
-* arrays (what an MNIST array is): ``flatten``, ``scale``, ``one_hot``, ``to_images``,
-  ``prepare``, ``summarize``
-* images (your own pictures): ``to_mnist_image``
-* models: ``tiny_mlp``, ``mlp``, ``lenet``, ``cnn``, ``build_model``, ``input_layout``,
-  ``resolve_precision``, ``MODELS``
-* fitting: ``set_seed``, ``compile_model``, ``train``
-* callbacks (plug into ``model.fit``): ``LiveCurves``, ``EpochLog``, ``Stopwatch``
-* recipes: ``Recipe``, ``RECIPES``, ``DEFAULT_EPOCHS``, ``train_course_model``,
-  ``cosine_decay``, ``one_cycle``, ``augmentation``, ``use_logical_cpus``
-* saving: ``save_model``, ``load_model``, ``cache_model``, ``cached_model_path``,
-  ``trained_model``
-* cluster (several worker processes, as on several machines): ``train_on_workers``,
-  ``WorkerError``
-* evaluation: ``predict``, ``predict_digit``, ``evaluate``, ``evaluate_ensemble``,
-  ``confusion_matrix``, ``classification_report``, ``most_confident_mistakes``,
-  ``most_confused_pairs``
-* plots: ``plot_digits``, ``plot_pixels``, ``plot_label_counts``, ``plot_history``,
-  ``plot_confusion_matrix``, ``plot_mistakes``, ``plot_prediction``
-* inspection: ``feature_maps``, ``plot_layer_shapes``, ``plot_weight_images``,
-  ``plot_filters``, ``plot_feature_maps``
-* widgets: ``DatasetBrowser``, ``PredictionExplorer``, ``DrawingPad``,
-  ``TrainingPlayground``
-* ``exercises``: the notebooks' exercise checkers
-* capstone: ``check_capstone`` (the final exercise: the tutorial's LeNet in plain Keras)
-* errors: ``MnistCourseError`` and its kinds ``InputError``, ``NoDigitError``,
-  ``DataNotFoundError``, ``DataFileError``, ``DownloadError``, ``ModelFileError``
-
-Everything else lives in the modules (``mnist_course.arrays.check_images``, ...), for the
-curious and for tests.
+``import mnist_course as mc`` is cheap and changes nothing: each public name loads its
+module the first time it is used (the table ``_MODULES`` below says which), so the command
+line runs without matplotlib or the widget packages, and nothing loads TensorFlow until a
+name that needs it is used. docs/api.md lists the public names, one line each;
+docs/architecture.md maps the modules. Everything else lives in the modules
+(``mnist_course.data.arrays.check_images``, ...), for the curious and for tests.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.abc
-import importlib.util
-import sys
 
 __version__ = "0.1.0"
 
 
-class _QuietTensorFlow(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Let ``import keras`` after ``import mnist_course`` load TensorFlow without its noise.
-
-    TensorFlow's C++ start-up lines (see ``_backend``) would appear in red in the first
-    notebook cell that imports Keras. The package stays cheap to import: nothing loads until
-    the learner imports ``keras`` or ``tensorflow``; then ``_backend`` does it, quietly, once.
-    """
-
-    def find_spec(self, name, path=None, target=None):  # noqa: ANN001, ANN201
-        if name not in ("keras", "tensorflow") or self not in sys.meta_path:
-            return None
-        sys.meta_path.remove(self)
-        if f"{__name__}._backend" in sys.modules:
-            return None  # _backend itself is importing them, already quietly
-        importlib.import_module("._backend", __name__)  # imports both, with stderr silenced
-        return importlib.util.spec_from_loader(name, self)
-
-    def create_module(self, spec):  # noqa: ANN001, ANN201
-        return sys.modules[spec.name]  # already imported by _backend: do not run it twice
-
-    def exec_module(self, module) -> None:  # noqa: ANN001
-        pass
-
-
-if "tensorflow" not in sys.modules:
-    sys.meta_path.insert(0, _QuietTensorFlow())
-
 _MODULES: dict[str, tuple[str, ...]] = {
-    "setup_check": ("doctor",),
+    "setup.doctor": ("doctor",),
     "language": ("set_language", "get_language"),
-    "data": ("load_mnist",),
-    "arrays": ("flatten", "scale", "one_hot", "to_images", "prepare", "summarize"),
-    "images": ("to_mnist_image", "NoDigitError"),
-    "models": (
+    "data.loading": ("load_mnist",),
+    "data.arrays": ("flatten", "scale", "one_hot", "to_images", "prepare", "summarize"),
+    "data.images": ("to_mnist_image", "NoDigitError"),
+    "models.builders": (
         "tiny_mlp",
         "mlp",
         "lenet",
@@ -92,9 +31,9 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "resolve_precision",
         "MODELS",
     ),
-    "fitting": ("set_seed", "compile_model", "train"),
-    "callbacks": ("LiveCurves", "EpochLog", "Stopwatch"),
-    "recipes": (
+    "training.fitting": ("set_seed", "compile_model", "train"),
+    "training.callbacks": ("LiveCurves", "EpochLog", "Stopwatch"),
+    "training.recipes": (
         "Recipe",
         "RECIPES",
         "DEFAULT_EPOCHS",
@@ -104,9 +43,15 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "augmentation",
         "use_logical_cpus",
     ),
-    "saving": ("save_model", "load_model", "cache_model", "cached_model_path", "trained_model"),
-    "cluster": ("train_on_workers", "WorkerError"),
-    "evaluation": (
+    "training.saving": (
+        "save_model",
+        "load_model",
+        "cache_model",
+        "cached_model_path",
+        "trained_model",
+    ),
+    "distribute.cluster": ("train_on_workers", "WorkerError"),
+    "evaluation.metrics": (
         "predict",
         "predict_digit",
         "evaluate",
@@ -125,17 +70,17 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "plot_mistakes",
         "plot_prediction",
     ),
-    "inspection": (
+    "evaluation.inspection": (
         "feature_maps",
         "plot_layer_shapes",
         "plot_weight_images",
         "plot_filters",
         "plot_feature_maps",
     ),
-    "widgets": ("DatasetBrowser", "PredictionExplorer"),
-    "drawing": ("DrawingPad",),
-    "playground": ("TrainingPlayground",),
-    "capstone": ("check_capstone",),
+    "interactive.widgets": ("DatasetBrowser", "PredictionExplorer"),
+    "interactive.drawing": ("DrawingPad",),
+    "interactive.playground": ("TrainingPlayground",),
+    "exercises.capstone": ("check_capstone",),
     "errors": (
         "MnistCourseError",
         "InputError",

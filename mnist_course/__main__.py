@@ -10,7 +10,7 @@
   folder), and its probability; one line per file, whatever the others did;
 * ``doctor [--data PATH]``: check this machine's setup and say what to fix (exit 1 if a problem).
 
-``MNIST_COURSE_LANG=zh`` makes its messages Chinese (:mod:`mnist_course.translation`).
+``MNIST_COURSE_LANG=zh`` makes its messages Chinese (:mod:`mnist_course.language`).
 
 Errors a user can cause (bad arguments, missing or corrupt data, unwritable output) give
 one clear line on stderr and a non-zero exit: 2 for usage errors, 1 for the others.
@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from .errors import MnistCourseError
-from .translation import tr
+from .language import tr
 
 
 def _positive_int(text: str) -> int:
@@ -145,23 +145,28 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .callbacks import EpochLog
-    from .data import load_mnist
-    from .evaluation import evaluate
-    from .recipes import DEFAULT_EPOCHS, train_course_model
-    from .saving import plain_model, save_model
+    from .data.loading import load_mnist
+    from .evaluation.metrics import evaluate
+    from .training.callbacks import EpochLog
+    from .training.fitting import set_seed
+    from .training.recipes import DEFAULT_EPOCHS, train_course_model
+    from .training.saving import plain_model, save_model
 
     out = args.out or Path(f"{args.model}.keras")
     if out.suffix != ".keras":
-        raise MnistCourseError(f"--out {out}: the file name must end in .keras")
+        raise MnistCourseError(tr("--out {out}: the file name must end in .keras", out=out))
     if not out.parent.resolve().is_dir():
-        raise MnistCourseError(f"--out {out}: folder {out.parent} does not exist")
+        raise MnistCourseError(
+            tr("--out {out}: folder {folder} does not exist", out=out, folder=out.parent)
+        )
     if out.is_dir():
-        raise MnistCourseError(f"--out {out}: is a folder; give a file name inside it")
+        raise MnistCourseError(tr("--out {out}: is a folder; give a file name inside it", out=out))
     if len(out.name.encode()) > 255:  # checked now, not after minutes of training
         raise MnistCourseError(
-            f"--out: the file name is {len(out.name.encode())} bytes long; "
-            "most file systems allow 255"
+            tr(
+                "--out: the file name is {n} bytes long; most file systems allow 255",
+                n=len(out.name.encode()),
+            )
         )
     if args.workers > 1:
         return _train_on_workers(args, out)
@@ -169,17 +174,18 @@ def _train(args: argparse.Namespace) -> int:
     if args.limit:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
     epochs = args.epochs or DEFAULT_EPOCHS[args.model]
-    unit = "epoch" if epochs == 1 else "epochs"
     print(
-        tr(
-            "Training {model} on {count} images for {epochs} {unit}",
+        tr("Training {model} on {count} images for 1 epoch", model=args.model, count=len(x_train))
+        if epochs == 1
+        else tr(
+            "Training {model} on {count} images for {epochs} epochs",
             model=args.model,
             count=len(x_train),
             epochs=epochs,
-            unit=unit,
         ),
         flush=True,
     )
+    set_seed(args.seed)  # this process is the command's own: the run repeats exactly
     model, history = train_course_model(
         args.model,
         x_train,
@@ -219,10 +225,10 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _train_on_workers(args: argparse.Namespace, out: Path) -> int:
-    from .cluster import train_on_workers
-    from .data import load_mnist
-    from .evaluation import evaluate
-    from .saving import load_model
+    from .data.loading import load_mnist
+    from .distribute.cluster import train_on_workers
+    from .evaluation.metrics import evaluate
+    from .training.saving import load_model
 
     print(f"Starting {args.workers} workers on 127.0.0.1", flush=True)
     run = train_on_workers(
@@ -239,14 +245,21 @@ def _train_on_workers(args: argparse.Namespace, out: Path) -> int:
     print(run)
     _, (x_test, y_test) = load_mnist(args.data)
     result = evaluate(load_model(run.path), x_test, y_test)
-    print(f"Test: {result} on {len(x_test)} test images")
+    print(
+        tr("{path}: {result} on {count} test images", path="Test", result=result, count=len(x_test))
+    )
     return 0
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from .data import load_mnist
-    from .evaluation import check_ensemble, classification_report, evaluate, evaluate_ensemble
-    from .saving import load_model
+    from .data.loading import load_mnist
+    from .evaluation.metrics import (
+        check_ensemble,
+        classification_report,
+        evaluate,
+        evaluate_ensemble,
+    )
+    from .training.saving import load_model
 
     if args.mistakes is not None:
         _check_picture_path(args.mistakes)  # before minutes of loading and predicting
@@ -285,18 +298,29 @@ def _check_picture_path(path: Path) -> None:
 
     if path.suffix.lower() != ".png":
         raise InputError(
-            f"--mistakes: the picture is written as PNG; give a name ending in .png, got {path}."
+            tr(
+                "--mistakes: the picture is written as PNG; give a name ending in .png, "
+                "got {path}.",
+                path=path,
+            )
         )
     if not path.parent.resolve().is_dir():
-        raise InputError(f"--mistakes: the folder {path.parent} does not exist; create it first.")
+        raise InputError(
+            tr(
+                "--mistakes: the folder {folder} does not exist; create it first.",
+                folder=path.parent,
+            )
+        )
     if path.is_dir():
-        raise InputError(f"--mistakes: {path} is a folder; give a file name inside it.")
+        raise InputError(
+            tr("--mistakes: {path} is a folder; give a file name inside it.", path=path)
+        )
 
 
 def _draw_mistakes(path: Path, images, result) -> None:
-    from ._files import atomic_path
     from .errors import InputError
-    from .evaluation import most_confident_mistakes
+    from .evaluation.metrics import most_confident_mistakes
+    from .files import atomic_path
     from .language import tr_plot
     from .plots import plot_mistakes
 
@@ -315,14 +339,16 @@ def _draw_mistakes(path: Path, images, result) -> None:
         with atomic_path(path) as tmp:  # an interrupted write leaves no half picture
             figure.savefig(tmp, format="png", dpi=100)
     except OSError as error:
-        raise InputError(f"--mistakes: could not write {path} ({error.strerror}).") from None
+        raise InputError(
+            tr("--mistakes: could not write {path} ({reason}).", path=path, reason=error.strerror)
+        ) from None
     print(tr("{count} mistakes drawn in {path}", count=len(worst), path=path))
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from .evaluation import predict_digit
-    from .images import to_mnist_image
-    from .saving import load_model
+    from .data.images import to_mnist_image
+    from .evaluation.metrics import predict_digit
+    from .training.saving import load_model
 
     model = load_model(args.model_file)
     failed = 0
@@ -372,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "predict":
             return _predict(args)
         if args.command == "doctor":
-            from .setup_check import doctor
+            from .setup.doctor import doctor
 
             print(
                 tr("Checking your setup (importing TensorFlow takes a few seconds)..."),

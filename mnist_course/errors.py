@@ -3,15 +3,11 @@
 Each one subclasses the built-in exception it refines, so ``except ValueError`` or
 ``except FileNotFoundError`` written by a learner still catches it.
 
-Messages are written in English where they are raised, and shown in the course's language
-(:func:`mnist_course.set_language`): ``str(error)`` translates the message by the
-catalogue's templates (:func:`mnist_course.translation.translate_message`), so no raise
-site needs to know about languages. ``error.args`` keep the English.
+Raise sites write their message with :func:`mnist_course.language.tr`, so it is in the
+course's language (:func:`mnist_course.set_language`) when the error is raised.
 """
 
 from __future__ import annotations
-
-from .translation import translate_message
 
 __all__ = [
     "MnistCourseError",
@@ -25,9 +21,6 @@ __all__ = [
 
 class MnistCourseError(Exception):
     """Base class of every error raised on purpose by ``mnist_course``."""
-
-    def __str__(self) -> str:
-        return translate_message(super().__str__())
 
 
 class DataNotFoundError(MnistCourseError, FileNotFoundError):

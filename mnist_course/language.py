@@ -1,37 +1,180 @@
-"""Which language the course speaks: ``mc.set_language("zh")``, and a font to draw it with.
+"""The language the course speaks, and its messages in that language, with gettext.
 
-The course speaks English unless told otherwise: by :func:`set_language` in a notebook, or
-by the ``MNIST_COURSE_LANG`` environment variable (``MNIST_COURSE_LANG=zh python -m
-mnist_course ...``), read when the package is imported. In Chinese, exercise feedback,
-widgets, the command line and error messages are in Chinese wherever the catalogue
-(``mnist_course/zh.py``) has a translation, and in English where it has none.
+Every message a learner reads is written in English in the source, marked with :func:`tr`
+(or :func:`N_` where it is a constant, translated where it is used), and translated from the
+gettext catalogue of the current language: ``mnist_course/locale/zh_CN/LC_MESSAGES/
+messages.po`` (what translators edit, with Poedit, Weblate or any text editor) compiled to
+``messages.mo`` (what this module reads). ``make messages`` extracts the template
+``messages.pot`` with Babel, merges it into each ``.po`` and compiles; ``docs/translating.md``
+says how to add or change a translation. A message without a translation is shown in English.
 
-Plots need more than a translation: a font with Chinese characters, which matplotlib's own
-fonts lack (it would draw each character as an empty box). :func:`cjk_font` finds one among
-the fonts installed; if there is none, plots keep their English labels and a warning, once
-per process, says which package to install. :func:`tr_plot` is :func:`tr` for the text of
-plots: it knows whether there is a font.
+The course speaks English unless told otherwise: by :func:`set_language` in a notebook, or by
+the ``MNIST_COURSE_LANG`` environment variable (``MNIST_COURSE_LANG=zh python -m mnist_course
+...``), read when this module is first imported. Plots need a font with Chinese characters,
+which matplotlib's own fonts lack: :func:`cjk_font` finds one; without one, plots keep their
+English labels (:func:`tr_plot`) and a :class:`FontWarning` says, once, what to install.
 """
 
 from __future__ import annotations
 
+import functools
+import gettext
+import os
 import re
 import sys
 import warnings
 from pathlib import Path
 
 from .errors import InputError
-from .translation import LANGUAGES, _set, current_language, normalize_language, tr
 
 __all__ = [
     "CJK_FONTS",
+    "ENV_VAR",
     "FONT_PACKAGES",
     "FontWarning",
+    "LANGUAGES",
+    "N_",
     "cjk_font",
     "get_language",
+    "normalize_language",
     "set_language",
+    "tr",
     "tr_plot",
 ]
+
+ENV_VAR = "MNIST_COURSE_LANG"
+# The course's code -> (gettext locale of its catalogue, its name in English).
+LANGUAGES = {"en": (None, "English"), "zh": ("zh_CN", "Simplified Chinese (简体中文)")}
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "messages"
+# Other ways people write the same languages: locale names (zh_CN.UTF-8), BCP 47 tags.
+_ALIASES = {"zh-cn": "zh", "zh-hans": "zh", "zh-sg": "zh", "chinese": "zh", "english": "en"}
+
+
+def normalize_language(code: str) -> str | None:
+    """The course's code for ``code`` ("zh", "zh_CN.UTF-8", "zh-Hans", "en-GB" ...) or None."""
+    if not isinstance(code, str):
+        return None
+    code = code.strip().split(".")[0].replace("_", "-").lower()
+    if code in LANGUAGES:
+        return code
+    if code in _ALIASES:
+        return _ALIASES[code]
+    base = code.split("-")[0]
+    # zh-TW and zh-HK are Traditional Chinese: the catalogue is Simplified, so say no.
+    if base == "zh" and code not in ("zh-tw", "zh-hk", "zh-hant", "zh-mo"):
+        return "zh"
+    return base if base == "en" else None
+
+
+def _from_environment() -> str:
+    value = os.environ.get(ENV_VAR, "").strip()
+    if not value:
+        return "en"
+    code = normalize_language(value)
+    if code is None:
+        # Read at import: an exception here would break `import mnist_course`.
+        warnings.warn(
+            f"{ENV_VAR}={value!r} is not a language of the course "
+            f"({', '.join(LANGUAGES)}); using English.",
+            stacklevel=2,
+        )
+        return "en"
+    return code
+
+
+_current = _from_environment()
+
+
+def N_(message: str) -> str:  # noqa: N802 (gettext's own name for it)
+    """Mark ``message`` for translation without translating it now (gettext's ``N_``).
+
+    For English constants defined at import, before the learner chooses a language: Babel
+    extracts them, and the code translates them where they are shown, with ``tr(CONSTANT)``.
+    """
+    return message
+
+
+@functools.cache
+def catalogue(code: str) -> gettext.NullTranslations:
+    """The compiled gettext catalogue of language ``code`` (a null one for English)."""
+    locale = LANGUAGES[code][0]
+    if locale is None:
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[locale], fallback=True)
+
+
+def tr(message: str, /, **values: object) -> str:
+    """``message`` in the current language, with its ``{name}`` placeholders filled in.
+
+    Parameters
+    ----------
+    message : str
+        English text with ``str.format`` placeholders (``{name}``, ``{p:.1%}``): the
+        gettext message id.
+    **values
+        The placeholders' values.
+
+    Returns
+    -------
+    str
+        The translation, or the English where the catalogue has none.
+    """
+    text = catalogue(_current).gettext(message)
+    return text.format(**values) if values else text
+
+
+def tr_plot(message: str, /, **values: object) -> str:
+    """:func:`tr` for text drawn by matplotlib: English where no Chinese font is installed
+    (never empty boxes)."""
+    if _current == "en":
+        return message.format(**values) if values else message
+    _use_cjk_font()  # MNIST_COURSE_LANG may have set the language without set_language
+    if cjk_font() is None:
+        return message.format(**values) if values else message
+    return tr(message, **values)
+
+
+def set_language(language: str) -> None:
+    """Make the course speak ``language`` from now on: ``"zh"`` (简体中文) or ``"en"``.
+
+    Text made from then on follows: exercise feedback, widgets created after the call,
+    plot titles and axis labels, the command line and error messages. In Chinese, plots
+    use a Chinese font if one is installed (see :func:`cjk_font`); without one they keep
+    their English labels, and a :class:`FontWarning` says, once, what to install.
+
+    Parameters
+    ----------
+    language : str
+        ``"zh"`` or ``"en"``; locale names such as ``"zh_CN.UTF-8"`` or ``"zh-Hans"`` too.
+
+    Raises
+    ------
+    InputError
+        ``language`` is not one the course speaks.
+    """
+    global _current
+    code = normalize_language(language)
+    if code is None:
+        known = ", ".join(f"{c!r} ({name})" for c, (_, name) in LANGUAGES.items())
+        raise InputError(
+            tr(
+                "set_language: {language!r} is not a language of the course: {known}.",
+                language=language,
+                known=known,
+            )
+        )
+    _current = code
+    if code == "en":
+        _restore_fonts()
+    else:
+        _use_cjk_font()
+
+
+def get_language() -> str:
+    """The language the course speaks now: ``"en"`` or ``"zh"``."""
+    return _current
+
 
 # Font families with the Chinese characters, best first: Simplified Chinese designs, then
 # fonts that cover the same characters with Japanese, Traditional or Korean shapes.
@@ -61,7 +204,7 @@ _FONT_FILES = re.compile(
 )
 # Characters every Chinese plot of the course uses; a font that lacks one is no use.
 _SAMPLE = "数字识别训练准确率损失预测标签图像真实"
-FONT_PACKAGES = (
+FONT_PACKAGES = N_(
     "Debian/Ubuntu: sudo apt-get install fonts-noto-cjk (or the smaller fonts-wqy-microhei); "
     "conda: conda install -c conda-forge font-ttf-noto-cjk; Binder: fonts-noto-cjk is in "
     "binder/apt.txt; macOS and Windows have one already"
@@ -76,40 +219,6 @@ _font: str | None = None  # the family chosen, once looked for
 _looked = False
 _warned = False
 _saved_family: list[str] | None = None  # font.family before we added the CJK font
-
-
-def set_language(language: str) -> None:
-    """Make the course speak ``language`` from now on: ``"zh"`` (简体中文) or ``"en"``.
-
-    Text shown from then on follows: exercise feedback, widgets created after the call,
-    plot titles and axis labels, the command line and error messages. In Chinese, plots
-    use a Chinese font if one is installed (see :func:`cjk_font`); without one they keep
-    their English labels, and a :class:`FontWarning` says, once, what to install.
-
-    Parameters
-    ----------
-    language : str
-        ``"zh"`` or ``"en"``; locale names such as ``"zh_CN.UTF-8"`` or ``"zh-Hans"`` too.
-
-    Raises
-    ------
-    InputError
-        ``language`` is not one the course speaks.
-    """
-    code = normalize_language(language)
-    if code is None:
-        known = ", ".join(f"{c!r} ({name})" for c, (_, name) in LANGUAGES.items())
-        raise InputError(f"set_language: {language!r} is not a language of the course: {known}.")
-    _set(code)
-    if code == "en":
-        _restore_fonts()
-    else:
-        _use_cjk_font()
-
-
-def get_language() -> str:
-    """The language the course speaks now: ``"en"`` or ``"zh"``."""
-    return current_language()
 
 
 def cjk_font() -> str | None:
@@ -172,7 +281,7 @@ def _use_cjk_font() -> None:
                     "No font with Chinese characters is installed, so plots keep their English "
                     "labels (the rest of the course speaks Chinese). To fix it: {packages}; "
                     "then restart the kernel.",
-                    packages=FONT_PACKAGES,
+                    packages=tr(FONT_PACKAGES),
                 ),
                 FontWarning,
                 stacklevel=3,
@@ -194,17 +303,3 @@ def _restore_fonts() -> None:
 
     matplotlib.rcParams["font.family"] = _saved_family
     _saved_family = None
-
-
-def tr_plot(template: str, /, **values: object) -> str:
-    """:func:`~mnist_course.translation.tr` for text drawn by matplotlib.
-
-    In English, or when no Chinese font is installed, the English text (never boxes).
-    """
-    if current_language() == "en":
-        return template.format(**values)
-    if cjk_font() is None:
-        _use_cjk_font()  # warns, once
-        return template.format(**values)
-    _use_cjk_font()  # MNIST_COURSE_LANG set the language without set_language
-    return tr(template, **values)

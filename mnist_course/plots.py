@@ -17,7 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .arrays import (
+from .data.arrays import (
     NUM_CLASSES,
     check_count,
     check_images,
@@ -27,7 +27,7 @@ from .arrays import (
     check_probabilities,
 )
 from .errors import InputError
-from .language import tr_plot
+from .language import tr, tr_plot
 
 __all__ = [
     "plot_digits",
@@ -230,7 +230,7 @@ def plot_history(
     matplotlib.figure.Figure
     """
     if not histories:
-        raise InputError("plot_history: give at least one training history.")
+        raise InputError(tr("plot_history: give at least one training history."))
     if x not in ("epoch", "seconds"):
         raise InputError(f"plot_history: x must be 'epoch' or 'seconds', got {x!r}.")
     labels = list(labels) if labels is not None else [None] * len(histories)
@@ -379,7 +379,7 @@ def plot_mistakes(
     probabilities = check_probabilities(probabilities, name="plot_mistakes", count=len(images))
     indices = check_indices(indices, len(images), name="plot_mistakes")
     if not indices:
-        raise InputError("plot_mistakes: no images to show (is the list of mistakes empty?).")
+        raise InputError(tr("plot_mistakes: no images to show (is the list of mistakes empty?)."))
     columns = min(check_count(columns, name="plot_mistakes", what="columns"), len(indices))
     rows = -(-len(indices) // columns)
     fig = Figure(figsize=(1.35 * columns, 1.6 * rows + (0.4 if title else 0)), layout="constrained")

@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from mnist_course.data import ENV_VAR, IDX_FILES, MIRRORS_ENV_VAR
-from mnist_course.idx import write_idx
+from mnist_course.data.idx import write_idx
+from mnist_course.data.loading import ENV_VAR, IDX_FILES, MIRRORS_ENV_VAR
+
+# A line TensorFlow's C++ core writes to stderr before its log level switch is read
+# (mnist_course/backend.py): "I0000 00:00:17965.1  9566 port.cc:153] oneDNN custom ...".
+TENSORFLOW_LINE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to "
+    r"STDERR|[IWEF]\d{4} \d\d:\d\d:[\d.]+ +\d+ [\w.]+:\d+\] .*)$"
+)
+
+
+def without_tensorflow_lines(text: str) -> str:
+    """``text`` less TensorFlow's own start-up lines, for tests of what the course prints."""
+    return "".join(
+        line
+        for line in text.splitlines(keepends=True)
+        if not TENSORFLOW_LINE.match(line.rstrip("\n"))
+    )
 
 
 def make_split(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -72,14 +89,11 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
 @pytest.fixture(autouse=True)
 def _english() -> Iterator[None]:
     """Every test starts in English, whatever $MNIST_COURSE_LANG says, and ends in it."""
-    from mnist_course import translation
+    from mnist_course.language import set_language
 
-    translation._set("en")
+    set_language("en")
     yield
-    if translation.current_language() != "en":
-        from mnist_course.language import set_language
-
-        set_language("en")  # also puts matplotlib's fonts back
+    set_language("en")  # also puts matplotlib's fonts back
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
 import mnist_course as mc
-from mnist_course import exercises as ex
-from mnist_course._backend import keras
-from mnist_course.feedback import CHECKER_FAILED, Feedback
+from mnist_course.backend import keras
+from mnist_course.exercises import checkers as ex
+from mnist_course.exercises.feedback import CHECKER_FAILED, Feedback
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.integers(0, 256, size=(12, 28, 28), dtype=np.uint8)
@@ -191,7 +191,7 @@ def test_confident_accuracy_with_no_sure_image_says_so() -> None:
 
 
 def test_a_checker_bug_is_reported_as_the_checkers_not_the_learners() -> None:
-    from mnist_course.feedback import never_raises
+    from mnist_course.exercises.feedback import never_raises
 
     broken = never_raises("Broken")(lambda: 1 / 0)
     text = str(broken())

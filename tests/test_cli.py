@@ -9,18 +9,25 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import without_tensorflow_lines
 
 import mnist_course as mc
 
+# Each test runs the command line in a process of its own, which imports TensorFlow: slow.
+pytestmark = pytest.mark.slow
+
 
 def run(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    """The command's result, its stderr without TensorFlow's own start-up lines."""
+    result = subprocess.run(
         [sys.executable, "-m", "mnist_course", *args],
         capture_output=True,
         text=True,
         timeout=600,
         cwd=cwd,
     )
+    result.stderr = without_tensorflow_lines(result.stderr)
+    return result
 
 
 def test_train_saves_a_model_and_prints_test_accuracy(npz_path, tmp_path) -> None:
@@ -104,7 +111,7 @@ def test_usage_errors_come_before_loading_anything() -> None:
 
 def test_recipe_names_match_the_recipes() -> None:
     from mnist_course.__main__ import RECIPE_NAMES
-    from mnist_course.recipes import RECIPES
+    from mnist_course.training.recipes import RECIPES
 
     assert tuple(RECIPES) == RECIPE_NAMES
 
@@ -178,7 +185,7 @@ def test_predict_reports_each_bad_file_and_fails(saved_model, tmp_path) -> None:
 
 
 def test_models_that_fail_safe_loading(tmp_path) -> None:
-    from mnist_course._backend import keras
+    from mnist_course.backend import keras
 
     model = keras.Sequential([keras.Input((784,)), keras.layers.Lambda(lambda t: t)])
     model.save(tmp_path / "lambda.keras")

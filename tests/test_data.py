@@ -12,9 +12,11 @@ import numpy as np
 import pytest
 
 import mnist_course as mc
-from mnist_course import DataFileError, DataNotFoundError, InputError, data, idx, load_mnist
-from mnist_course.data import ENV_VAR, IDX_FILES
-from mnist_course.idx import read_idx, write_idx
+from mnist_course import DataFileError, DataNotFoundError, InputError, load_mnist
+from mnist_course.data import idx
+from mnist_course.data import loading as data
+from mnist_course.data.idx import read_idx, write_idx
+from mnist_course.data.loading import ENV_VAR, IDX_FILES
 
 
 def assert_same(loaded, expected: dict[str, np.ndarray]) -> None:

@@ -14,7 +14,7 @@ SCRIPT = textwrap.dedent(
     """
     import numpy as np
     import mnist_course as mc
-    from mnist_course._backend import tf
+    from mnist_course.backend import tf
 
     devices = mc.use_logical_cpus(2)
     assert mc.use_logical_cpus(2) == devices  # running the cell again is harmless

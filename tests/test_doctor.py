@@ -19,10 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from mnist_course import data, setup_data, setup_report, setup_widgets
-from mnist_course.data import ENV_VAR, MNIST_URL
+from mnist_course.data import loading as data
+from mnist_course.data.loading import ENV_VAR, MNIST_URL
+from mnist_course.setup import data as setup_data
+from mnist_course.setup import report as setup_report
+from mnist_course.setup import widgets as setup_widgets
 
-dm = importlib.import_module("mnist_course.setup_check")
+dm = importlib.import_module("mnist_course.setup.doctor")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -79,7 +82,7 @@ def test_reports_installed_versions_and_the_precision(npz_path) -> None:
     import keras
     import tensorflow as tf
 
-    from mnist_course.models import resolve_precision
+    from mnist_course.models.builders import resolve_precision
 
     report = dm.doctor(npz_path, probe=Probe())
     assert report["TensorFlow"].found.startswith(tf.__version__)
@@ -144,7 +147,7 @@ def test_no_network_and_no_cached_copy() -> None:
     assert finding.status == "problem" and not report.ok
     assert "cannot be reached" in finding.found and OFFLINE in finding.found
     assert "connect to the internet" in finding.fix and f"{ENV_VAR}=" in finding.fix
-    assert not (data._keras_cache() / "mnist.npz").exists()
+    assert not (data.keras_cache_folder() / "mnist.npz").exists()
 
 
 def test_network_reachable_and_no_cached_copy_downloads_nothing() -> None:
@@ -152,7 +155,7 @@ def test_network_reachable_and_no_cached_copy_downloads_nothing() -> None:
     finding = dm.doctor(probe=probe)["MNIST data"]
     assert finding.status == "ok" and len(probe.calls) == 1
     assert "downloads it (11 MB)" in finding.found and MNIST_URL in finding.found
-    assert not data._keras_cache().exists()  # nothing written, nothing downloaded
+    assert not data.keras_cache_folder().exists()  # nothing written, nothing downloaded
 
 
 def test_mirrors_are_probed_first_and_the_first_that_answers_is_named(monkeypatch) -> None:
@@ -179,7 +182,7 @@ def test_mirrors_are_probed_first_and_the_first_that_answers_is_named(monkeypatc
 
 def _cache_tiny_npz(npz_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Put the tiny npz in the Keras cache and make it the file the checksum expects."""
-    cache = data._keras_cache()
+    cache = data.keras_cache_folder()
     cache.mkdir(parents=True)
     cached = cache / "mnist.npz"
     cached.write_bytes(npz_path.read_bytes())
@@ -508,7 +511,7 @@ def test_jupyterlab_reads_the_first_copy_of_an_extension(npz_path, tmp_path, mon
 
 
 def test_the_folders_looked_in_are_named_for_any_machine(npz_path, tmp_path, monkeypatch):
-    from mnist_course import _files
+    from mnist_course import files as _files
 
     course, home = tmp_path / "course", tmp_path / "home"
     monkeypatch.setattr(_files, "COURSE_ROOT", course)
@@ -716,7 +719,8 @@ print("BEFORE", sorted(m for m in vouched if m in sys.modules))
 report = mc.doctor(sys.argv[2], probe=lambda url, timeout: "offline")
 print(report)
 print("IMPORTED", sorted(m for m in vouched if m in sys.modules))
-course = ("mnist_course.plots", "mnist_course.widgets", "mnist_course.drawing")
+course = ("mnist_course.plots", "mnist_course.interactive.widgets",
+          "mnist_course.interactive.drawing")
 print("COURSE", sorted(m for m in course if m in sys.modules))
 """
 
@@ -736,7 +740,7 @@ def test_the_check_imports_what_it_vouches_for_and_none_of_the_course_widgets(np
 
 
 def test_shown_paths_name_no_folder_of_this_machine(tmp_path, monkeypatch) -> None:
-    from mnist_course import _files
+    from mnist_course import files as _files
 
     course, home = tmp_path / "work" / "course", tmp_path / "home" / "ana"
     monkeypatch.setattr(_files, "COURSE_ROOT", course)
@@ -752,7 +756,7 @@ def test_shown_paths_name_no_folder_of_this_machine(tmp_path, monkeypatch) -> No
 
 
 def test_an_import_error_names_no_folder_of_this_machine(tmp_path, monkeypatch) -> None:
-    from mnist_course import _files
+    from mnist_course import files as _files
 
     course, home = tmp_path / "course", tmp_path / "home"
     monkeypatch.setattr(_files, "COURSE_ROOT", course)
@@ -764,7 +768,7 @@ def test_an_import_error_names_no_folder_of_this_machine(tmp_path, monkeypatch) 
 def test_the_report_shows_the_course_environment_and_data_beside_the_course(
     npz_path, tmp_path, monkeypatch
 ) -> None:
-    from mnist_course import _files
+    from mnist_course import files as _files
 
     course = tmp_path / "course"
     (course / ".venv").mkdir(parents=True)

@@ -128,6 +128,53 @@ def test_every_course_dependency_is_pinned() -> None:
     assert needed <= names
 
 
+def test_pyproject_runtime_and_extras_are_the_requirements() -> None:
+    """The package needs only what its code imports; notebook and test tools are extras."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = pins(project["dependencies"])
+    extras = {name: pins(deps) for name, deps in project["optional-dependencies"].items()}
+    assert set(runtime) == {"tensorflow", "keras", "numpy", "matplotlib", "pillow"}
+    assert {"jupyterlab", "ipywidgets", "ipycanvas", "ipykernel"} == set(extras["lab"])
+    assert {"pytest", "nbval"} == set(extras["test"])
+    everything = {**runtime, **extras["lab"], **extras["test"]}
+    assert everything == requirements_pins()
+    tensorflow = next(d for d in project["dependencies"] if d.startswith("tensorflow"))
+    assert "platform_machine == 'arm64'" in tensorflow  # no wheels on Intel Macs
+
+
+def test_the_package_imports_nothing_outside_its_dependencies() -> None:
+    """Each third-party import of the package is a runtime dependency, or one of [lab]'s
+    imported where it is used (in a function, or in the interactive and setup parts, which
+    load on first use), so a script that trains needs no JupyterLab."""
+    allowed = {"tensorflow", "keras", "numpy", "matplotlib", "PIL", "mnist_course"}
+    lab = {"ipywidgets", "ipycanvas", "IPython", "traitlets", "jupyterlab", "ipykernel"}
+    lab |= {"jupyter_core", "jupyterlab_server", "jupyter_server"}
+    for path in (ROOT / "mnist_course").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        in_functions = {
+            id(node)
+            for function in ast.walk(tree)
+            if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+            for node in ast.walk(function)
+        }
+        where = path.relative_to(ROOT / "mnist_course").parts[0]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top in allowed:
+                    continue
+                assert top in lab, f"{path.name} imports {top}, not a dependency of the package"
+                assert id(node) in in_functions or where in ("interactive", "setup"), (
+                    f"{path.name} imports {top} ([lab]) at its top: import it where it is used"
+                )
+
+
 def test_dev_requirements_are_pinned_and_include_the_course() -> None:
     lines = (ROOT / "requirements-dev.txt").read_text().splitlines()
     assert "-r requirements.txt" in lines
@@ -189,7 +236,7 @@ def test_supported_pythons_agree() -> None:
     ]
     assert in_range(SpecifierSet(conda_python.removeprefix("python"))) == SUPPORTED_PYTHONS
     assert binder_python() in SUPPORTED_PYTHONS
-    backend = ast.parse((ROOT / "mnist_course" / "_backend.py").read_text())
+    backend = ast.parse((ROOT / "mnist_course" / "backend.py").read_text())
     (value,) = [
         node.value
         for node in backend.body

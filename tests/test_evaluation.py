@@ -144,7 +144,7 @@ def test_predict_digit_rejects_bad_images(models, image, message) -> None:
 
 
 def test_model_with_an_unexpected_input_shape() -> None:
-    from mnist_course._backend import keras
+    from mnist_course.backend import keras
 
     odd = keras.Sequential(
         [keras.Input((32, 32, 3)), keras.layers.Flatten(), keras.layers.Dense(10)]
@@ -190,7 +190,7 @@ def test_things_that_are_not_models(model, message) -> None:
 
 
 def test_models_that_are_not_mnist_classifiers() -> None:
-    from mnist_course._backend import keras
+    from mnist_course.backend import keras
 
     three = keras.Sequential([keras.Input((784,)), keras.layers.Dense(3, activation="softmax")])
     with pytest.raises(InputError, match=r"outputs shaped \(3,\); an MNIST classifier gives 10"):
@@ -229,7 +229,7 @@ def test_an_ensemble_needs_a_list_of_models(bad, tiny_mnist) -> None:
 
 
 def test_an_ensemble_refuses_the_same_model_twice(models, tiny_mnist) -> None:
-    from mnist_course._backend import keras
+    from mnist_course.backend import keras
 
     x, y = tiny_mnist["x_test"], tiny_mnist["y_test"]
     twin = keras.models.clone_model(models["flat"])  # another object, the same weights

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import mnist_course as mc
-from mnist_course import exercises as ex
-from mnist_course._backend import keras
+from mnist_course.backend import keras
+from mnist_course.exercises import checkers as ex
 
 
 @pytest.fixture

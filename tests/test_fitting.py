@@ -10,8 +10,9 @@ import pytest
 from conftest import quiet
 
 import mnist_course as mc
-from mnist_course import InputError, fitting
-from mnist_course._backend import keras, tf
+from mnist_course import InputError
+from mnist_course.backend import keras, tf
+from mnist_course.training import fitting
 
 
 def test_compile_uses_the_tutorial_settings() -> None:
@@ -229,8 +230,8 @@ def test_each_epoch_sees_every_image_once_in_a_new_order() -> None:
 
 def test_bfloat16_models_get_batches_already_in_bfloat16() -> None:
     # The first layer of a bfloat16 model casts its input; the pipeline does it once instead.
-    assert fitting._input_dtype(mc.build_model("lenet", precision="mixed_bfloat16")) == "bfloat16"
-    assert fitting._input_dtype(mc.build_model("lenet")) == "float32"
+    assert fitting.input_dtype(mc.build_model("lenet", precision="mixed_bfloat16")) == "bfloat16"
+    assert fitting.input_dtype(mc.build_model("lenet")) == "float32"
     x = np.linspace(0, 1, 8 * 3, dtype=np.float32).reshape(8, 3)
     y = np.eye(8, dtype=np.float32)
     plain = next(iter(fitting._dataset(x, y, 8, None, shuffle=False)))[0]

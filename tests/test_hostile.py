@@ -16,7 +16,7 @@ from conftest import quiet
 
 import mnist_course as mc
 from mnist_course import InputError
-from mnist_course._backend import keras
+from mnist_course.backend import keras
 
 X = np.random.default_rng(0).integers(0, 256, (20, 28, 28), dtype=np.uint8)
 Y = np.arange(20) % 10

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from mnist_course import DataFileError
-from mnist_course.idx import parse_idx, read_idx, write_idx
+from mnist_course.data.idx import parse_idx, read_idx, write_idx
 
 
 @pytest.mark.parametrize("dtype", ["uint8", "int8", "int16", "int32", "float32", "float64"])

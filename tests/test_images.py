@@ -11,7 +11,8 @@ from PIL import Image
 from user_photos import TRANSPOSE_FOR, draw_digit, falloff, on_paper, photo, save_photo
 
 import mnist_course as mc
-from mnist_course import InputError, NoDigitError, image_files, images
+from mnist_course import InputError, NoDigitError
+from mnist_course.data import image_files, images
 
 
 def centre_of_mass(image: np.ndarray) -> tuple[float, float]:

@@ -11,7 +11,7 @@ import pytest
 
 import mnist_course as mc
 from mnist_course import InputError
-from mnist_course.arrays import check_images, check_labels
+from mnist_course.data.arrays import check_images, check_labels
 
 GOOD = np.zeros((4, 28, 28), np.uint8)
 DIGITS = np.array([0, 1, 2, 3])

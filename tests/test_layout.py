@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -16,72 +17,121 @@ import mnist_course as mc
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "mnist_course"
 
-# Lower layers never import higher ones (README, Layout). Modules on one layer do not
-# import each other.
-LAYERS = [
-    {"zh_errors", "zh_feedback", "zh_figures"},
-    {"zh"},
-    {"translation"},
-    {"errors", "_backend", "_files"},
-    {"arrays", "idx", "image_files", "language", "download"},
-    {"data", "images", "plots"},
-    {"models"},
-    {"callbacks"},
-    {"fitting"},
-    {"recipes"},
-    {"saving"},
-    {"multiworker"},
-    {"evaluation", "cluster"},
-    {"feedback"},
-    {"inspection", "exercises", "widgets"},
-    {"drawing", "playground", "capstone"},
-    {"setup_report"},
-    {"setup_data", "setup_widgets"},
-    {"setup_check"},
-    {"__main__", "__init__"},
+# Concerns, lowest first (docs/architecture.md): a module imports only from its own concern
+# or a lower one, and inside a concern only modules listed before it. "" is the top level.
+CONCERNS = [
+    ("", ["errors", "language", "backend", "files"]),
+    ("data", ["arrays", "idx", "image_files", "download", "loading", "images"]),
+    ("", ["plots"]),
+    ("models", ["builders"]),
+    ("training", ["callbacks", "fitting", "recipes", "saving"]),
+    ("distribute", ["multiworker", "cluster"]),
+    ("evaluation", ["metrics", "inspection"]),
+    ("exercises", ["feedback", "checkers", "capstone", "__init__"]),
+    ("interactive", ["widgets", "drawing", "playground"]),
+    ("setup", ["report", "data", "widgets", "doctor"]),
+    ("", ["__main__", "__init__"]),
 ]
-RANK = {module: rank for rank, layer in enumerate(LAYERS) for module in layer}
+RANK = {
+    ".".join(filter(None, (concern, module))): (level, position)
+    for level, (concern, modules) in enumerate(CONCERNS)
+    for position, module in enumerate(modules)
+}
+MODULES = sorted(PACKAGE.rglob("*.py"))
 
 
-def _sibling_imports(path: Path) -> set[str]:
+def _dotted(path: Path) -> str:
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return ".".join(parts)
+
+
+def _package_imports(path: Path) -> set[tuple[str, tuple[str, ...]]]:
+    """(module imported, names taken from it) for each import of the package in ``path``."""
+    here = _dotted(path).split(".")
+    package = here if path.stem == "__init__" else here[:-1]
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package[: len(package) - node.level + 1] if node.level > 1 else package
+            base = [p for p in base if p != "__init__"]
+            names = tuple(alias.name for alias in node.names)
             if node.module:
-                found.add(node.module.split(".")[0])
+                found.add((".".join([*base, node.module]), names))
             else:
-                found.update(alias.name for alias in node.names)
+                for name in names:
+                    found.add((".".join([*base, name]), ()))
     return found
 
 
+def _rank(dotted: str) -> tuple[int, int]:
+    return RANK.get(dotted, RANK.get(f"{dotted}.__init__", (-1, -1)))
+
+
 def test_every_module_has_a_place_in_the_layers() -> None:
-    modules = {path.stem for path in PACKAGE.glob("*.py")}
-    assert modules <= set(RANK), f"add {modules - set(RANK)} to LAYERS"
+    unplaced = {
+        _dotted(p) for p in MODULES if not (p.stem == "__init__" and p.parent != PACKAGE)
+    } - set(RANK)
+    assert not unplaced, f"add {unplaced} to CONCERNS"
 
 
-@pytest.mark.parametrize("path", sorted(PACKAGE.glob("*.py")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", MODULES, ids=_dotted)
 def test_imports_flow_downward(path: Path) -> None:
-    if path.stem == "__init__":
+    if path == PACKAGE / "__init__.py":
         return  # the front door names every module, lazily
-    for imported in _sibling_imports(path):
-        assert RANK[imported] < RANK[path.stem], (
-            f"{path.stem} (layer {RANK[path.stem]}) imports {imported} "
-            f"(layer {RANK[imported]}): imports must flow downward"
+    me = _rank(_dotted(path))
+    for imported, _ in _package_imports(path):
+        assert _rank(imported) < me, f"{_dotted(path)} imports {imported}: imports flow downward"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=_dotted)
+def test_no_private_name_crosses_a_module(path: Path) -> None:
+    for imported, names in _package_imports(path):
+        private = [n for n in names if n.startswith("_") and n != "__version__"]
+        assert not private and not imported.split(".")[-1].startswith("_"), (
+            f"{_dotted(path)} takes {private or imported} from {imported}: "
+            "make it public there, or keep it in one module"
         )
 
 
-@pytest.mark.parametrize("path", sorted(PACKAGE.glob("*.py")), ids=lambda p: p.stem)
-def test_no_module_is_over_450_lines(path: Path) -> None:
-    assert len(path.read_text().splitlines()) <= 450
+def test_nothing_hidden_in_the_package() -> None:
+    """No import hook, no redirected stream: what TensorFlow prints, a learner sees."""
+    for path in MODULES:
+        text = path.read_text()
+        for trick in ("sys.meta_path", "os.dup2", "sys.stderr =", "sys.stdout ="):
+            assert trick not in text, f"{_dotted(path)} uses {trick}"
 
 
-def run_python(code: str) -> subprocess.CompletedProcess[str]:
+def test_importing_the_package_changes_nothing() -> None:
+    """Using the package loads TensorFlow, which may only set its own documented switches,
+    and only where the learner has not: the Keras backend and TensorFlow's C++ log level."""
+    code = """
+        import logging, os, sys
+        env = dict(os.environ)
+        import mnist_course as mc
+        mc.prepare, mc.Recipe, mc.lenet
+        import tensorflow as tf
+        changed = sorted(k for k in {*os.environ, *env} if os.environ.get(k) != env.get(k))
+        ours = [f for f in sys.meta_path if type(f).__module__.startswith("mnist_course")]
+        print(changed, ours, tf.get_logger().level)
+        """
+    switches = {"KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "1"}
+    unset = {k: v for k, v in os.environ.items() if k not in switches}
+    result = run_python(code, env=unset)
+    assert result.stdout.split("\n")[0] == "['KERAS_BACKEND', 'TF_CPP_MIN_LOG_LEVEL'] [] 0", (
+        result.stdout + result.stderr
+    )
+    result = run_python(code, env={**unset, **switches})
+    assert result.stdout.split("\n")[0] == "[] [] 0", result.stdout + result.stderr
+
+
+def run_python(code: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         capture_output=True,
         text=True,
         timeout=300,
         cwd=ROOT,
+        env=env,
     )
 
 
@@ -147,4 +197,4 @@ def test_every_public_name_resolves_and_is_documented() -> None:
         assert getattr(mc, name) is not None
     assert set(dir(mc)) >= set(mc.__all__)
     with pytest.raises(AttributeError, match="no attribute 'check_images'"):
-        mc.check_images  # noqa: B018 (internal: mnist_course.arrays.check_images)
+        mc.check_images  # noqa: B018 (internal: mnist_course.data.arrays.check_images)

@@ -141,6 +141,17 @@ def test_binder_installs_the_same_settings(tmp_path):
     assert result.returncode == 0, result.stderr
     installed = prefix / "etc" / "jupyter" / "labconfig" / OVERRIDES.name
     assert installed.read_bytes() == OVERRIDES.read_bytes()
+    kernel = prefix / "etc" / "ipython" / "ipython_kernel_config.py"
+    assert kernel.read_bytes() == (ROOT / "jupyter-config" / kernel.name).read_bytes()
+
+
+def test_make_installs_the_kernel_settings(tmp_path):
+    """The notebook kernel of make's environment keeps TensorFlow's C++ lines out of notebooks."""
+    result = make("-n", "lab", f"VENV={tmp_path / 'new-venv'}")
+    assert result.returncode == 0, result.stderr
+    assert f"cp jupyter-config/ipython_kernel_config.py {tmp_path / 'new-venv'}/etc/ipython/" in (
+        result.stdout
+    )
 
 
 def test_the_first_install_says_what_it_does_and_shows_pips_progress(tmp_path):

@@ -116,7 +116,5 @@ def test_lab_allows_root_only_as_root(tmp_path: Path, uid: str, flag: bool) -> N
 def test_make_installs_from_the_lock(tmp_path: Path) -> None:
     bin_dir = python_stubs(tmp_path / "bin", {"python3.11": "3.11"})
     result = make(tmp_path, bin_dir, "-n", "lab")
-    assert (
-        "pip install --progress-bar on -r requirements-dev.txt -c requirements-lock.txt -e ."
-        in (result.stdout)
-    )
+    command = "pip install --progress-bar on -r requirements-dev.txt -c requirements-lock.txt"
+    assert f'{command} -e ".[lab,test]"' in result.stdout

@@ -18,8 +18,8 @@ import pytest
 from conftest import quiet
 
 import mnist_course as mc
-from mnist_course.cluster import free_ports
-from mnist_course.multiworker import weights_checksum
+from mnist_course.distribute.cluster import free_ports
+from mnist_course.distribute.multiworker import weights_checksum
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="reads the process table in /proc"
@@ -77,8 +77,9 @@ def data(tmp_path: Path) -> Path:
     return toy_mnist(tmp_path / "toy.npz")
 
 
+@pytest.mark.slow  # starts worker processes
 def test_two_workers_train_one_model_and_agree_on_every_weight(data, tmp_path) -> None:
-    from mnist_course._backend import keras
+    from mnist_course.backend import keras
 
     before = children()
     lines: list[str] = []
@@ -114,6 +115,7 @@ def _validation(data: Path, held: slice = slice(-100, None)) -> tuple[np.ndarray
         return arrays["x_train"][held], arrays["y_train"][held]
 
 
+@pytest.mark.slow  # starts worker processes
 def test_two_workers_learn_what_one_process_learns(data, tmp_path) -> None:
     two = mc.train_on_workers(
         "tiny-mlp",
@@ -152,6 +154,7 @@ def _kill_worker_1_once_training(lines: list[str]):
     return print_fn
 
 
+@pytest.mark.slow  # starts worker processes
 def test_a_killed_worker_is_a_clear_error_and_the_other_is_stopped(data, tmp_path) -> None:
     before, lines = children(), []
     with pytest.raises(mc.WorkerError) as caught:
@@ -174,6 +177,7 @@ def test_a_killed_worker_is_a_clear_error_and_the_other_is_stopped(data, tmp_pat
     assert not (tmp_path / "m.keras").exists()
 
 
+@pytest.mark.slow  # starts worker processes
 def test_a_failing_worker_shows_its_error(tmp_path) -> None:
     before = children()
     with pytest.raises(
@@ -187,6 +191,7 @@ def test_a_failing_worker_shows_its_error(tmp_path) -> None:
     assert children() == before
 
 
+@pytest.mark.slow  # starts worker processes
 def test_running_out_of_time_stops_every_worker(data, tmp_path) -> None:
     before = children()
     with pytest.raises(mc.WorkerError, match="did not finish within 2 s .* all were stopped"):
@@ -196,6 +201,7 @@ def test_running_out_of_time_stops_every_worker(data, tmp_path) -> None:
     assert children() == before
 
 
+@pytest.mark.slow  # starts worker processes
 def test_an_interrupted_run_leaves_no_worker_behind(data, tmp_path) -> None:
     before, seen = children(), []
 

@@ -13,7 +13,7 @@ from hypothesis.extra.numpy import arrays
 
 import mnist_course as mc
 from mnist_course import DataFileError, InputError, NoDigitError
-from mnist_course.idx import parse_idx, read_idx, write_idx
+from mnist_course.data.idx import parse_idx, read_idx, write_idx
 
 IDX_DTYPES = ["uint8", "int8", ">i2", ">i4", ">f4", ">f8", "<i2", "<f8"]
 

@@ -6,8 +6,9 @@ import pytest
 from conftest import quiet
 
 import mnist_course as mc
-from mnist_course import InputError, recipes
-from mnist_course._backend import keras
+from mnist_course import InputError
+from mnist_course.backend import keras
+from mnist_course.training import recipes
 
 
 def test_train_course_model_uses_the_recipes(tiny_mnist, monkeypatch) -> None:

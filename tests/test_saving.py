@@ -14,9 +14,10 @@ import pytest
 from conftest import quiet
 
 import mnist_course as mc
-from mnist_course import InputError, ModelFileError, saving
-from mnist_course._backend import keras
-from mnist_course._files import TEMP_PREFIX
+from mnist_course import InputError, ModelFileError
+from mnist_course.backend import keras
+from mnist_course.files import TEMP_PREFIX
+from mnist_course.training import saving
 
 # --------------------------------------------------------------------------- files
 

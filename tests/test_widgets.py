@@ -146,7 +146,7 @@ def reader():
 def toy_digit(digit: int) -> np.ndarray:
     """What the pad makes of a horizontal stroke drawn at height 60 + 16 * digit."""
     from mnist_course import to_mnist_image
-    from mnist_course.images import render_strokes
+    from mnist_course.data.images import render_strokes
 
     y = 60 + 16 * digit
     raster = render_strokes([[(40, y), (240, y)], [(140, 20), (140, 22)]], 280, 280 / 12)
@@ -199,7 +199,7 @@ def test_drawing_pad_touch_events(reader) -> None:
 
 
 def test_render_strokes() -> None:
-    from mnist_course.images import render_strokes
+    from mnist_course.data.images import render_strokes
 
     paper = render_strokes([[(10, 10), (50, 10)], [(30, 40)]], size=60, pen_width=6)
     assert paper.shape == (60, 60) and paper.dtype == np.uint8
@@ -230,7 +230,7 @@ def test_training_playground_trains_and_tabulates(tiny_mnist, capsys) -> None:
 
 def test_training_playground_scores_runs_on_the_validation_set(tiny_mnist) -> None:
     """The figure in the table is the model's accuracy on the validation images it was given."""
-    import mnist_course.playground as playground_module
+    import mnist_course.interactive.playground as playground_module
 
     x, y = tiny_mnist["x_train"], tiny_mnist["y_train"]
     scored = []
@@ -274,7 +274,7 @@ class _FakeHandle:
 def _live_curves_in_a_notebook(monkeypatch, interval: float):
     """A LiveCurves that believes it runs in a notebook, with a clock the test moves."""
 
-    from mnist_course import callbacks
+    from mnist_course.training import callbacks
 
     clock = {"now": 100.0}
     monkeypatch.setattr(callbacks, "_in_notebook", lambda: True)

@@ -1,0 +1,590 @@
+"""What an MNIST array is: the one place where images and labels are checked and converted.
+
+NumPy only. Every module that takes images or labels from a learner checks them here, so
+the accepted shapes, dtypes and ranges, and the error messages, are the same everywhere.
+
+Images
+    A **batch** is shaped (n, 28, 28), (n, 28, 28, 1) or (n, 784), with n >= 1; **one
+    image** is shaped (28, 28), (28, 28, 1) or (784,) (a batch of exactly one is accepted
+    where one image is expected). Values are real numbers (not bool, complex or text) and
+    finite. Two ranges exist:
+
+    * ``pixels="raw"``: anything from 0 to 255, integer or float. Raw MNIST is uint8 0-255;
+      pixels already scaled to [0, 1] are also inside this range, so functions that only
+      reshape, scale or draw accept both.
+    * ``pixels="model"``: what a trained model reads, either integer pixels 0-255 (raw,
+      scaled on the way in) or float pixels already scaled to [0, 1].
+
+Labels
+    Digits 0-9 shaped (n,), integer (or float holding whole numbers), n >= 1; or one-hot
+    (or probability) rows shaped (n, 10), read as the digit of their largest entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InputError
+from ..language import N_, tr
+
+__all__ = [
+    "IMAGE_SHAPE",
+    "IMAGE_SIZE",
+    "NUM_CLASSES",
+    "check_images",
+    "check_labels",
+    "check_probabilities",
+    "check_matrix",
+    "check_count",
+    "check_indices",
+    "flatten",
+    "to_images",
+    "scale",
+    "one_hot",
+    "prepare",
+    "summarize",
+    "DatasetSummary",
+]
+
+IMAGE_SHAPE = (28, 28)
+IMAGE_SIZE = 784
+NUM_CLASSES = 10
+_ONE = {(28, 28), (28, 28, 1), (784,)}
+_BATCH_TEXT = N_("a batch of images shaped (n, 28, 28), (n, 28, 28, 1) or (n, 784)")
+_ONE_TEXT = N_("one image shaped (28, 28), (28, 28, 1) or (784,)")
+_RANGES = ("raw", "model")
+
+
+def _array(values: object, name: str, what: str) -> np.ndarray:
+    """``np.asarray`` with the errors a learner can cause turned into :class:`InputError`."""
+    try:
+        array = np.asarray(values)
+    except (ValueError, TypeError):
+        # NumPy refuses nested lists of different lengths ("inhomogeneous shape").
+        raise InputError(
+            tr(
+                "{name}: the {what} are a ragged list (rows of different lengths); give "
+                "a NumPy array with one shape.",
+                name=name,
+                what=what,
+            )
+        ) from None
+    if array.dtype == object:
+        raise InputError(
+            tr(
+                "{name}: the {what} are a ragged list or mixed objects (dtype object); "
+                "give a NumPy array of numbers with one shape.",
+                name=name,
+                what=what,
+            )
+        )
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
+        raise InputError(
+            tr(
+                "{name}: the {what} have dtype {dtype}; they must be real numbers (for "
+                "example uint8 or float32).",
+                name=name,
+                what=what,
+                dtype=array.dtype,
+            )
+        )
+    return array
+
+
+def check_images(
+    images: object, *, name: str = "images", single: bool | None = False, pixels: str = "raw"
+) -> np.ndarray:
+    """Check images against the module's rules and return them shaped (n, 28, 28).
+
+    Parameters
+    ----------
+    images : array-like
+        A batch, or one image (see the module docstring for the shapes).
+    name : str
+        The function or argument named at the start of an error message.
+    single : bool or None
+        False: a batch is expected; True: one image; None: either.
+    pixels : {"raw", "model"}
+        Which range of values is accepted (see the module docstring).
+
+    Returns
+    -------
+    numpy.ndarray
+        The same values and dtype, shaped (n, 28, 28); (28, 28) when ``single`` is True
+        (or None and one image was given).
+
+    Raises
+    ------
+    InputError
+        Naming the first rule broken and what to pass instead.
+    """
+    array = _array(images, name, tr("images"))
+    shape = array.shape
+    if len(shape) >= 3 and shape[-1] in (3, 4) and shape[-3:-1] == IMAGE_SHAPE:
+        raise InputError(
+            tr(
+                "{name}: got shape {shape}, colour (RGB/RGBA) images. MNIST models read "
+                "grey images; convert a photo with mc.to_mnist_image(image).",
+                name=name,
+                shape=shape,
+            )
+        )
+    is_one = shape in _ONE
+    is_batch = len(shape) in (2, 3, 4) and shape[1:] in _ONE and shape != (28, 28, 1)
+    if single is None:
+        single = is_one and not is_batch
+    if single:
+        if is_batch and shape[0] == 1:
+            array, is_one = array[0], True
+        if not is_one:
+            hint = (
+                tr(" That is a batch of {count}; pick one image, e.g. images[0].", count=shape[0])
+                if is_batch
+                else tr(" For a photo or drawing of another size, use mc.to_mnist_image(image).")
+            )
+            raise InputError(
+                tr(
+                    "{name}: expected {what}; got shape {shape}.{hint}",
+                    name=name,
+                    what=tr(_ONE_TEXT),
+                    shape=shape,
+                    hint=hint,
+                )
+            )
+        array = array.reshape(IMAGE_SHAPE)
+    else:
+        if not is_batch:
+            hint = tr(" That is one image; make a batch of one with image[None].") if is_one else ""
+            raise InputError(
+                tr(
+                    "{name}: expected {what}; got shape {shape}.{hint}",
+                    name=name,
+                    what=tr(_BATCH_TEXT),
+                    shape=shape,
+                    hint=hint,
+                )
+            )
+        if shape[0] == 0:
+            raise InputError(tr("{name}: got an empty batch (0 images).", name=name))
+        array = array.reshape(len(array), *IMAGE_SHAPE)
+    _check_range(array, name, pixels)
+    return array
+
+
+def _check_range(array: np.ndarray, name: str, pixels: str) -> None:
+    if pixels not in _RANGES:
+        raise ValueError(f"pixels must be one of {', '.join(_RANGES)}, not {pixels!r}")
+    if array.dtype == np.uint8:  # cannot leave 0-255: skip the scan of a large batch
+        return
+    integers = np.issubdtype(array.dtype, np.integer)
+    if not integers and not np.all(np.isfinite(array)):
+        raise InputError(
+            tr("{name}: the {what} contain NaN or infinite values.", name=name, what=tr("images"))
+        )
+    low, high = array.min(), array.max()
+    if low < 0 or high > 255:
+        raise InputError(
+            tr(
+                "{name}: values range from {low:g} to {high:g} ({dtype}); pixels are raw "
+                "0-255 (uint8) or scaled 0-1 (float).",
+                name=name,
+                low=low,
+                high=high,
+                dtype=array.dtype,
+            )
+        )
+    if pixels == "model" and not integers and high > 1:
+        raise InputError(
+            tr(
+                "{name}: float values range from {low:g} to {high:g}; a model reads "
+                "uint8 pixels 0-255 or float pixels scaled to [0, 1]. Divide by 255 "
+                "(mc.scale), or pass the uint8 pixels as they are.",
+                name=name,
+                low=low,
+                high=high,
+            )
+        )
+
+
+def check_labels(
+    labels: object, *, name: str = "labels", count: int | None = None, rows: bool = True
+) -> np.ndarray:
+    """Check digit labels and return them as int64 shaped (n,).
+
+    Parameters
+    ----------
+    labels : array-like
+        Digits 0-9 shaped (n,): integers, or floats holding whole numbers. With ``rows``,
+        also one-hot (or probability) rows shaped (n, 10), read by their largest entry.
+    name : str
+        Named at the start of an error message.
+    count : int, optional
+        How many labels there must be (one per image).
+    rows : bool
+        Whether (n, 10) rows are accepted.
+
+    Raises
+    ------
+    InputError
+        Naming the first rule broken.
+    """
+    array = _array(labels, name, tr("labels"))
+    if rows and array.ndim == 2 and array.shape[1] == NUM_CLASSES:
+        if not np.all(np.isfinite(array)):
+            raise InputError(
+                tr(
+                    "{name}: the {what} contain NaN or infinite values.",
+                    name=name,
+                    what=tr("labels"),
+                )
+            )
+        array = array.argmax(axis=1)
+    if array.ndim != 1:
+        also = tr(" or one-hot rows (n, 10)") if rows else ""
+        raise InputError(
+            tr(
+                "{name}: labels have shape {shape}; expected digits 0-9 shaped (n,){also}.",
+                name=name,
+                shape=array.shape,
+                also=also,
+            )
+        )
+    if array.size == 0:
+        raise InputError(tr("{name}: got no labels (an empty array).", name=name))
+    if not np.issubdtype(array.dtype, np.integer):
+        if not np.all(np.isfinite(array)):
+            raise InputError(
+                tr(
+                    "{name}: the {what} contain NaN or infinite values.",
+                    name=name,
+                    what=tr("labels"),
+                )
+            )
+        if np.any(array != np.round(array)):
+            raise InputError(
+                tr(
+                    "{name}: labels must be whole numbers 0-9; got {dtype} values with "
+                    "fractions. Are these probabilities? Take probabilities.argmax(axis=1).",
+                    name=name,
+                    dtype=array.dtype,
+                )
+            )
+    low, high = array.min(), array.max()
+    if low < 0 or high >= NUM_CLASSES:
+        bad = array[(array < 0) | (array >= NUM_CLASSES)]
+        raise InputError(
+            tr(
+                "{name}: {count} label(s) outside 0-9 (e.g. {value:g}); labels are the digits 0-9.",
+                name=name,
+                count=bad.size,
+                value=bad[0],
+            )
+        )
+    if count is not None and len(array) != count:
+        raise InputError(
+            tr(
+                "{name}: got {count} images but {labels} labels; every image needs "
+                "exactly one label.",
+                name=name,
+                count=count,
+                labels=len(array),
+            )
+        )
+    return array.astype(np.int64)
+
+
+def check_probabilities(
+    probabilities: object, *, name: str = "probabilities", count: int | None = None
+) -> np.ndarray:
+    """Check a model's predictions, shaped (n, 10), and return them as float32."""
+    array = _array(probabilities, name, tr("probabilities"))
+    expected = f"({count}, 10)" if count is not None else "(n, 10)"
+    if array.ndim != 2 or array.shape[1] != NUM_CLASSES or array.shape[0] == 0:
+        raise InputError(
+            tr(
+                "{name}: probabilities have shape {shape}; expected {expected}, one row "
+                "of ten per image, as mc.predict returns.",
+                name=name,
+                shape=array.shape,
+                expected=expected,
+            )
+        )
+    if count is not None and len(array) != count:
+        raise InputError(
+            tr(
+                "{name}: got {count} images but {rows} rows of probabilities.",
+                name=name,
+                count=count,
+                rows=len(array),
+            )
+        )
+    if not np.all(np.isfinite(array)):
+        raise InputError(
+            tr(
+                "{name}: the {what} contain NaN or infinite values.",
+                name=name,
+                what=tr("probabilities"),
+            )
+        )
+    if array.min() < 0 or array.max() > 1 + 1e-6:
+        raise InputError(
+            tr(
+                "{name}: values range from {low:g} to {high:g}; probabilities run from 0 "
+                "to 1 (raw scores? the model's last layer needs activation='softmax').",
+                name=name,
+                low=array.min(),
+                high=array.max(),
+            )
+        )
+    return array.astype(np.float32, copy=False)
+
+
+def check_matrix(matrix: object, *, name: str = "matrix") -> np.ndarray:
+    """Check a confusion matrix: (10, 10) counts, as ``mc.confusion_matrix`` returns (int64)."""
+    array = _array(matrix, name, tr("counts"))
+    if array.shape != (NUM_CLASSES, NUM_CLASSES):
+        raise InputError(
+            tr(
+                "{name}: expected a (10, 10) confusion matrix (mc.confusion_matrix), got "
+                "shape {shape}.",
+                name=name,
+                shape=array.shape,
+            )
+        )
+    if not np.all(np.isfinite(array)) or array.min() < 0 or np.any(array != np.round(array)):
+        raise InputError(
+            tr("{name}: a confusion matrix holds counts: whole numbers from 0 up.", name=name)
+        )
+    return array.astype(np.int64)
+
+
+def check_count(value: object, *, name: str, what: str = "count") -> int:
+    """A positive whole number of things to show (``count``, ``columns``...)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise InputError(
+            tr(
+                "{name}: {what} must be a whole number of at least 1, got {value!r}.",
+                name=name,
+                what=what,
+                value=value,
+            )
+        )
+    return int(value)
+
+
+def check_indices(indices: object, size: int, *, name: str) -> list[int]:
+    """Positions into a batch of ``size``: whole numbers, or a boolean mask of length ``size``."""
+    array = np.asarray(indices) if indices is not None else np.asarray([], dtype=object)
+    if array.dtype == bool:
+        if array.shape != (size,):
+            raise InputError(
+                tr(
+                    "{name}: a boolean mask needs one entry per image ({size}), got {shape}.",
+                    name=name,
+                    size=size,
+                    shape=array.shape,
+                )
+            )
+        array = np.flatnonzero(array)
+    if indices is None or not np.issubdtype(array.dtype, np.integer) or array.ndim > 1:
+        raise InputError(
+            tr(
+                "{name}: indices must be whole numbers (positions of images) or a "
+                "boolean mask, got {indices!r:.60}.",
+                name=name,
+                indices=indices,
+            )
+        )
+    if array.size and (array.min() < -size or array.max() >= size):
+        raise InputError(
+            tr("{name}: indices must be below {size}, the number of images.", name=name, size=size)
+        )
+    return [int(i) for i in array.reshape(-1)]
+
+
+def flatten(images: object) -> np.ndarray:
+    """Turn each 28x28 image into a row of 784 numbers, for Dense layers.
+
+    Parameters
+    ----------
+    images : array-like
+        A batch, values 0-255 (raw) or 0-1 (scaled).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n, 784), same dtype, pixels in row-major order (row 0 first).
+    """
+    return check_images(images, name="flatten").reshape(-1, IMAGE_SIZE)
+
+
+def to_images(images: object) -> np.ndarray:
+    """Give images the (n, 28, 28, 1) shape a Conv2D layer expects (one colour channel).
+
+    Parameters
+    ----------
+    images : array-like
+        A batch, values 0-255 (raw) or 0-1 (scaled).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n, 28, 28, 1), same dtype.
+    """
+    return check_images(images, name="to_images")[..., np.newaxis]
+
+
+def scale(images: object) -> np.ndarray:
+    """Map raw pixel values 0-255 to float32 values in [0, 1].
+
+    Parameters
+    ----------
+    images : array-like
+        One image or a batch, in any of the accepted shapes, values 0-255.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 with the shape given, ``images / 255``.
+    """
+    refuse_scaled(check_images(images, name="scale", single=None), "scale")
+    return np.asarray(images).astype(np.float32) / np.float32(255)
+
+
+def refuse_scaled(images: np.ndarray, name: str) -> None:
+    """Raise if float images already look scaled to [0, 1]: scaling again would dim them."""
+    if np.issubdtype(images.dtype, np.floating) and images.size and 0 < images.max() <= 1:
+        raise InputError(
+            tr(
+                "{name}: these images are already scaled (values from {low:g} to "
+                "{high:g}); scaling again would divide by 255 twice. Pass the raw "
+                "pixels, as load_mnist gives them (uint8 0-255).",
+                name=name,
+                low=images.min(),
+                high=images.max(),
+            )
+        )
+
+
+def one_hot(labels: object) -> np.ndarray:
+    """Encode digits as one-hot rows: 3 becomes [0, 0, 0, 1, 0, 0, 0, 0, 0, 0].
+
+    Parameters
+    ----------
+    labels : array-like
+        Digits 0-9 shaped (n,) (one-hot rows come back unchanged).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 shaped (n, 10).
+    """
+    digits = check_labels(labels, name="one_hot")
+    return np.eye(NUM_CLASSES, dtype=np.float32)[digits]
+
+
+def prepare(
+    images: object,
+    labels: object | None = None,
+    *,
+    layout: str = "flat",
+    scaled: bool = True,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """Turn raw MNIST into model input in one call: the steps of notebook 01 together.
+
+    Parameters
+    ----------
+    images : array-like
+        Raw images, a batch, values 0-255 (uint8 as loaded).
+    labels : array-like, optional
+        Digits 0-9 shaped (n,).
+    layout : {"flat", "image"}
+        "flat" gives (n, 784) for MLPs, "image" gives (n, 28, 28, 1) for CNNs.
+    scaled : bool
+        Scale pixels to [0, 1] (True) or keep 0-255 as float32 (False, as the original
+        tutorial did).
+
+    Returns
+    -------
+    x : numpy.ndarray
+        float32 model input; and, when ``labels`` is given, ``(x, one_hot(labels))``.
+    """
+    if layout not in ("flat", "image"):
+        raise InputError(
+            tr("prepare: layout must be 'flat' or 'image', not {layout!r}.", layout=layout)
+        )
+    batch = check_images(images, name="prepare")
+    if scaled:
+        refuse_scaled(batch, "prepare")
+    y = None if labels is None else one_hot(check_labels(labels, name="prepare", count=len(batch)))
+    x = batch.astype(np.float32)
+    if scaled:
+        x /= np.float32(255)
+    x = x.reshape(-1, IMAGE_SIZE) if layout == "flat" else x[..., np.newaxis]
+    return x if y is None else (x, y)
+
+
+@dataclass(frozen=True)
+class DatasetSummary:
+    """What is in a split: sizes, counts per digit and pixel statistics."""
+
+    num_images: int
+    image_shape: tuple[int, ...]
+    dtype: str
+    class_counts: dict[int, int]
+    pixel_min: float
+    pixel_max: float
+    pixel_mean: float
+    pixel_std: float
+
+    def __str__(self) -> str:
+        counts = "  ".join(f"{d}: {n}" for d, n in self.class_counts.items())
+        return "\n".join(
+            [
+                tr(
+                    "{count} images of shape {shape}, dtype {dtype}",
+                    count=self.num_images,
+                    shape=self.image_shape,
+                    dtype=self.dtype,
+                ),
+                tr(
+                    "pixels: min {low:g}, max {high:g}, mean {mean:.2f}, std {std:.2f}",
+                    low=self.pixel_min,
+                    high=self.pixel_max,
+                    mean=self.pixel_mean,
+                    std=self.pixel_std,
+                ),
+                tr("images per digit: {counts}", counts=counts),
+            ]
+        )
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:  # IPython shows str, not repr
+        printer.text(str(self))
+
+
+def summarize(images: object, labels: object) -> DatasetSummary:
+    """Summarize a split: how many images, of which digits, with what pixel values.
+
+    Parameters
+    ----------
+    images : array-like
+        A batch, values 0-255 (raw) or 0-1 (scaled).
+    labels : array-like
+        Digits 0-9 shaped (n,).
+    """
+    batch = check_images(images, name="summarize")
+    digits = check_labels(labels, name="summarize", count=len(batch))
+    counts = np.bincount(digits, minlength=NUM_CLASSES)
+    pixels = batch.astype(np.float64)
+    return DatasetSummary(
+        num_images=len(batch),
+        image_shape=tuple(np.shape(images)[1:]),
+        dtype=str(batch.dtype),
+        class_counts={d: int(n) for d, n in enumerate(counts)},
+        pixel_min=float(pixels.min()),
+        pixel_max=float(pixels.max()),
+        pixel_mean=float(pixels.mean()),
+        pixel_std=float(pixels.std()),
+    )
