@@ -30,9 +30,9 @@ def _positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(tr("{text!r} is not a whole number", text=text)) from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+        raise argparse.ArgumentTypeError(tr("must be at least 1, got {value}", value=value))
     return value
 
 
@@ -40,9 +40,13 @@ def _seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        raise argparse.ArgumentTypeError(
+            tr("{text!r} is not a number of seconds", text=text)
+        ) from None
     if not 0 < value <= 600:
-        raise argparse.ArgumentTypeError(f"must be above 0 and at most 600, got {text}")
+        raise argparse.ArgumentTypeError(
+            tr("must be above 0 and at most 600, got {text}", text=text)
+        )
     return value
 
 
@@ -50,9 +54,11 @@ def _seed(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(tr("{text!r} is not a whole number", text=text)) from None
     if not 0 <= value < 2**32:
-        raise argparse.ArgumentTypeError(f"must be from 0 to 4294967295, got {value}")
+        raise argparse.ArgumentTypeError(
+            tr("must be from 0 to 4294967295, got {value}", value=value)
+        )
     return value
 
 
@@ -65,81 +71,98 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="python -m mnist_course",
-        description="Train the mnist-course models from the command line.",
+        description=tr("Train the mnist-course models from the command line."),
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     train = commands.add_parser(
         "train",
-        help="train a model, save it and print its test accuracy",
-        description="Train a course model on MNIST, save it (.keras) and print its test accuracy.",
+        help=tr("train a model, save it and print its test accuracy"),
+        description=tr(
+            "Train a course model on MNIST, save it (.keras) and print its test accuracy."
+        ),
     )
-    train.add_argument("model", choices=RECIPE_NAMES, help="which model (recipe) to train")
+    train.add_argument("model", choices=RECIPE_NAMES, help=tr("which model (recipe) to train"))
     train.add_argument(
-        "--epochs", type=_positive_int, help="passes over the data (default: the recipe's)"
+        "--epochs", type=_positive_int, help=tr("passes over the data (default: the recipe's)")
     )
-    train.add_argument("--out", type=Path, help="where to save the model (default: MODEL.keras)")
+    train.add_argument(
+        "--out", type=Path, help=tr("where to save the model (default: MODEL.keras)")
+    )
     train.add_argument(
         "--data",
         type=Path,
-        help="mnist.npz or IDX folder (default: $MNIST_COURSE_DATA, else download)",
+        help=tr("mnist.npz or IDX folder (default: $MNIST_COURSE_DATA, else download)"),
     )
     train.add_argument(
-        "--limit", type=_positive_int, help="train on only the first N training images"
+        "--limit", type=_positive_int, help=tr("train on only the first N training images")
     )
-    train.add_argument("--seed", type=_seed, default=0, help="random seed (default: 0)")
+    train.add_argument("--seed", type=_seed, default=0, help=tr("random seed (default: 0)"))
     train.add_argument(
         "--workers",
         type=_positive_int,
         default=1,
-        help="train on N worker processes with MultiWorkerMirroredStrategy, as on N "
-        "machines (default: 1, this process)",
+        help=tr(
+            "train on N worker processes with MultiWorkerMirroredStrategy, as on N "
+            "machines (default: 1, this process)"
+        ),
     )
     train.add_argument(
         "--keep-interrupted",
         action="store_true",
-        help="on Ctrl-C, save the best weights so far as MODEL.interrupted.keras "
-        "(never over --out)",
+        help=tr(
+            "on Ctrl-C, save the best weights so far as MODEL.interrupted.keras (never over --out)"
+        ),
     )
     evaluate = commands.add_parser(
         "evaluate",
-        help="test loss, accuracy and per-digit table of a saved model",
-        description="Evaluate a saved .keras model on the MNIST test set.",
+        help=tr("test loss, accuracy and per-digit table of a saved model"),
+        description=tr("Evaluate a saved .keras model on the MNIST test set."),
     )
     evaluate.add_argument(
         "model_files",
         type=Path,
         nargs="+",
         metavar="MODEL.keras",
-        help="one model, or several: then each, and the ensemble of them (their "
-        "probabilities averaged)",
+        help=tr(
+            "one model, or several: then each, and the ensemble of them (their "
+            "probabilities averaged)"
+        ),
     )
-    evaluate.add_argument("--data", type=Path, help="mnist.npz or IDX folder (default: as train)")
+    evaluate.add_argument(
+        "--data", type=Path, help=tr("mnist.npz or IDX folder (default: as train)")
+    )
     evaluate.add_argument(
         "--mistakes",
         type=Path,
         metavar="PICTURE.png",
-        help="also draw the most confident mistakes (of the ensemble, if several models)",
+        help=tr("also draw the most confident mistakes (of the ensemble, if several models)"),
     )
     predict = commands.add_parser(
         "predict",
-        help="read the digit in image files",
-        description="Predict the digit in each image (PNG, JPEG, ...; any size, dark-on-light "
-        "or light-on-dark), after turning it into an MNIST-style 28x28 input.",
+        help=tr("read the digit in image files"),
+        description=tr(
+            "Predict the digit in each image (PNG, JPEG, ...; any size, dark-on-light "
+            "or light-on-dark), after turning it into an MNIST-style 28x28 input."
+        ),
     )
     predict.add_argument("model_file", type=Path, metavar="MODEL.keras")
     predict.add_argument(
-        "images", type=Path, nargs="+", metavar="IMAGE", help="image files, or folders of them"
+        "images", type=Path, nargs="+", metavar="IMAGE", help=tr("image files, or folders of them")
     )
     doctor = commands.add_parser(
         "doctor",
-        help="check this machine's setup for the course (run this first)",
-        description="Check Python, TensorFlow and Keras, where MNIST will come from, the "
-        "precision this CPU uses and the notebook widgets, and say what to fix. Never "
-        "downloads anything. Exit status 1 if a problem is found.",
+        help=tr("check this machine's setup for the course (run this first)"),
+        description=tr(
+            "Check Python, TensorFlow and Keras, where MNIST will come from, the "
+            "precision this CPU uses and the notebook widgets, and say what to fix. Never "
+            "downloads anything. Exit status 1 if a problem is found."
+        ),
     )
-    doctor.add_argument("--data", type=Path, help="the MNIST path you will use (default: as train)")
     doctor.add_argument(
-        "--timeout", type=_seconds, default=3.0, help="seconds to wait for the download server"
+        "--data", type=Path, help=tr("the MNIST path you will use (default: as train)")
+    )
+    doctor.add_argument(
+        "--timeout", type=_seconds, default=3.0, help=tr("seconds to wait for the download server")
     )
     return parser
 
@@ -230,7 +253,7 @@ def _train_on_workers(args: argparse.Namespace, out: Path) -> int:
     from .evaluation.metrics import evaluate
     from .training.saving import load_model
 
-    print(f"Starting {args.workers} workers on 127.0.0.1", flush=True)
+    print(tr("Starting {workers} workers on 127.0.0.1", workers=args.workers), flush=True)
     run = train_on_workers(
         args.model,
         workers=args.workers,
@@ -245,9 +268,7 @@ def _train_on_workers(args: argparse.Namespace, out: Path) -> int:
     print(run)
     _, (x_test, y_test) = load_mnist(args.data)
     result = evaluate(load_model(run.path), x_test, y_test)
-    print(
-        tr("{path}: {result} on {count} test images", path="Test", result=result, count=len(x_test))
-    )
+    print(tr("Test: {result} on {count} test images", result=result, count=len(x_test)))
     return 0
 
 

@@ -325,7 +325,8 @@ HOSTILE = {
         in_chunks(10, 0.2),  # 2 s for the whole file: each piece in time, the sum too slow
         {"timeout": 1, "deadline": 0.6},
         r"was too slow: its deadline of 0.6 s passed after [\d,]+ of 5,120 bytes\. On a slow "
-        r"connection, allow more time: mnist_course\.data\.download_mnist\(deadline=1800\)",
+        r"connection, allow more time: "
+        r"mnist_course\.data\.loading\.download_mnist\(deadline=1800\)",
         "从 {url} 下载 MNIST 太慢了：0.6 秒的时限已过，共 5,120 字节只收到 ",
     ),
     "trickled headers": (

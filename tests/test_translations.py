@@ -48,9 +48,12 @@ def test_chinese_code_is_the_english_code(catalogue) -> None:
     assert first_code.metadata["tags"] == ["nbval-ignore-output"]
     cells = [c for c in chinese.cells if c.id != tool.LANGUAGE_CELL_ID]
     assert [(c.id, c.cell_type) for c in cells] == [(c.id, c.cell_type) for c in english.cells]
+    labels = tool.load_catalogue(catalogue)["labels"]
     for en, zh in zip(english.cells, cells, strict=True):
         if en.cell_type == "code":
-            assert code_without_comments(zh.source) == code_without_comments(en.source), en.id
+            # the same code, but for its comments and the text its figures draw
+            same = tool.translate_labels(en.source, labels)[0]
+            assert code_without_comments(zh.source) == code_without_comments(same), en.id
             assert zh.metadata.get("tags") == en.metadata.get("tags")
         elif en.cell_type == "markdown":
             assert re.search(r"[\u4e00-\u9fff]", zh.source), f"cell {en.id} is not Chinese"
@@ -66,6 +69,7 @@ def repo(tmp_path) -> Path:
         f"notebooks/{NAME}.ipynb",
         f"notebooks/zh/{NAME}.ipynb",
         f"translations/zh/{NAME}.yml",
+        "docs/glossary.md",
     ):
         (tmp_path / part).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / part, tmp_path / part)
@@ -193,6 +197,42 @@ def test_comments_are_translated_and_nothing_else() -> None:
     assert tool.translate_code("z = 2  # new", table) == ("z = 2  # new", ["new"])
 
 
+def test_figure_text_is_translated_and_other_strings_are_not() -> None:
+    source = "\n".join(
+        [
+            'ax.set_title("input")',
+            'mc.plot_history(h, labels=["raw 0-255", "scaled"], title=f"{n} epochs")',
+            'print("input")  # any literal with the text of a label is the label',
+            'ax.set_xlabel("new axis")',
+            'key = "other"',
+        ]
+    )
+    table = {"input": "输入", "raw 0-255": "原始像素", "{n} epochs": "{n} 轮"}
+    translated, missing = tool.translate_labels(source, table)
+    assert translated.split("\n") == [
+        'ax.set_title("输入")',
+        'mc.plot_history(h, labels=["原始像素", "scaled"], title=f"{n} 轮")',
+        'print("输入")  # any literal with the text of a label is the label',
+        'ax.set_xlabel("new axis")',
+        'key = "other"',
+    ]
+    assert missing == ["new axis", "scaled"]
+
+
+@pytest.mark.parametrize("catalogue", CATALOGUES, ids=lambda p: p.stem)
+def test_chinese_figures_draw_no_english_text(catalogue) -> None:
+    chinese = nbformat.read(ROOT / "notebooks" / "zh" / f"{catalogue.stem}.ipynb", as_version=4)
+    english = [
+        (cell.id, text)
+        for cell in chinese.cells
+        if cell.cell_type == "code"
+        for text in tool.drawn_text(cell.source)
+        if re.search("[A-Za-z]{3,}", re.sub(r"\{[^{}]*\}|mc\.\w+|LeNet|Keras|NumPy", "", text))
+        and not re.search(r"[\u4e00-\u9fff]", text)
+    ]
+    assert not english, f"add these to labels: in {catalogue.name}: {english}"
+
+
 def test_links_work_from_the_chinese_folder() -> None:
     text = "![a](images/a.png) [next](02_build.ipynb#top) [web](https://x.org) [r](../README.md)"
     assert tool.relink(text) == (
@@ -240,3 +280,64 @@ def test_chinese_cells_use_the_glossary_terms(catalogue) -> None:
                 if translation not in chinese:
                     wrong.append(f"{cell_id}: {term!r} is {translation!r} (docs/glossary.md)")
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("catalogue", CATALOGUES, ids=lambda p: p.stem)
+def test_each_glossary_term_is_linked_where_it_first_appears(catalogue) -> None:
+    chinese = nbformat.read(ROOT / "notebooks" / "zh" / f"{catalogue.stem}.ipynb", as_version=4)
+    prose = "\n\n".join(c.source for c in chinese.cells if c.cell_type == "markdown")
+    link = "(../../docs/glossary.md)"
+    linked = re.findall(r"\[([^\]]+)\]" + re.escape(link), prose)
+    unlinked = tool.load_catalogue(catalogue).get("not_glossary", [])
+    terms = [t for t in tool.glossary_terms(ROOT) if t not in unlinked]
+    assert set(linked) <= set(terms), "a glossary link whose text is not a term"
+    # the prose without code, headings and links, each term's uses not inside a longer term's
+    text = re.sub(
+        r"```[\s\S]*?```|`[^`\n]*`|!?\[[^\]]*\]\([^)]*\)|^#[^\n]*$", " ", prose, flags=re.M
+    )
+    used = []
+    for term in terms:  # longest first
+        if term in text:
+            used.append(term)
+            text = text.replace(term, " ")
+    counts = {term: linked.count(term) for term in used}
+    assert all(n == 1 for n in counts.values()), {t: n for t, n in counts.items() if n != 1}
+    first = {term: prose.index(f"[{term}]{link}") for term in used}
+    for term in used:  # the link is the first use
+        earlier = prose[: first[term]]
+        plain = re.sub(
+            r"```[\s\S]*?```|`[^`\n]*`|!?\[[^\]]*\]\([^)]*\)|^#[^\n]*$", " ", earlier, flags=re.M
+        )
+        for longer in (t for t in terms if len(t) > len(term) and term in t):
+            plain = plain.replace(longer, " ")
+        assert term not in plain, f"{term} appears before its link"
+
+
+# README.md's sections and their names in README.zh-CN.md, in the same order.
+README_SECTIONS = {
+    "Run the course": "运行课程",
+    "Run the tests": "运行测试",
+    "Train from the command line": "在命令行里训练",
+    "Where the data comes from": "数据从哪里来",
+    "Performance": "性能",
+    "Troubleshooting": "常见问题",
+    "Layout": "目录结构",
+    "For maintainers": "维护者须知",
+}
+
+
+def sections(path: Path) -> dict[str, str]:
+    """Each ``## `` section of a README (fenced code left out), by its title."""
+    text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.S)
+    parts = re.split(r"^## (.+)$", text, flags=re.M)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def test_the_chinese_readme_has_the_english_readmes_sections() -> None:
+    english, chinese = sections(ROOT / "README.md"), sections(ROOT / "README.zh-CN.md")
+    assert list(english) == list(README_SECTIONS), "a README.md section: add it here and in zh"
+    assert list(chinese) == list(README_SECTIONS.values())
+    run = chinese["运行课程"]
+    for needed in ("Windows", "Binder", "mybinder.org", "conda"):
+        assert needed in run, f"README.zh-CN's 运行课程 does not cover {needed}"
+    assert "bench/bench.py" in chinese["性能"]

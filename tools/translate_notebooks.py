@@ -7,7 +7,10 @@ comment. From the two this tool writes ``notebooks/zh/NN_name.ipynb``:
 
 * markdown cells: the Chinese, with relative links made relative to ``notebooks/zh/``
   (a link to a course notebook, ``02_build.ipynb``, stays: it means the Chinese one);
-* code cells: the English code exactly, only its ``#`` comments translated;
+* code cells: the English code exactly, only its ``#`` comments translated, and the text
+  it draws in figures (titles and axis labels, from the catalogue's ``labels``);
+* glossary links: the first time a term of ``docs/glossary.md`` appears in the notebook's
+  prose, it links to the glossary (terms of one character, such as 轮, excepted);
 * one more code cell before the first code cell, ``mc.set_language("zh")``, so that what the
   package prints, plots and raises is Chinese too;
 * outputs: those of the last run, for each code cell whose code has not changed; when a
@@ -63,6 +66,8 @@ HEADER = """\
 # cells: for each markdown cell, by cell id: `en`, the English it translates (the tool
 # compares it with the notebook's, so a changed English cell is caught), and `zh`.
 # comments: each comment of the code cells, English (without "# ") -> Chinese.
+# labels: each string the code draws in a figure (a title, an axis label), English -> Chinese.
+# not_glossary: glossary terms this notebook uses only in another sense: not linked.
 # Terms as in docs/glossary.md.
 """
 # Comments that are instructions to tools, not to people: never translated.
@@ -101,6 +106,7 @@ def load_catalogue(path: Path) -> dict:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     data.setdefault("cells", {})
     data.setdefault("comments", {})
+    data["labels"] = dict(data.get("labels") or {})
     data["cells"] = {str(k): v for k, v in (data["cells"] or {}).items()}
     data["comments"] = dict(data["comments"] or {})
     return data
@@ -147,6 +153,47 @@ def translate_code(source: str, table: dict[str, str | None]) -> tuple[str, list
     return "\n".join(lines), missing[::-1]
 
 
+# A string literal given to matplotlib, or to a course plot, as text to draw: a title, an
+# axis label, the labels of a legend.
+_STRING = r"(f?\"[^\"\n]*\"|f?'[^'\n]*')"
+_DRAWN = re.compile(r"\b(?:set_title|set_xlabel|set_ylabel|suptitle)\(\s*" + _STRING)
+_TITLE = re.compile(r"\btitle\s*=\s*" + _STRING)
+_LABELS = re.compile(r"\blabels\s*=\s*\[([^\]]*)\]")
+
+
+def drawn_text(source: str) -> list[str]:
+    """The string literals ``source`` gives to a figure to draw."""
+    literals = [m.group(1) for m in (*_DRAWN.finditer(source), *_TITLE.finditer(source))]
+    for match in _LABELS.finditer(source):
+        literals += re.findall(_STRING, match.group(1))
+    return [literal.lstrip("f")[1:-1] for literal in literals]
+
+
+def translate_labels(source: str, table: dict[str, str | None]) -> tuple[str, list[str]]:
+    """``source`` with each string literal whose text is in ``table`` translated (the text a
+    figure draws); and the drawn strings the table lacks."""
+    python = "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line for line in source.split("\n")
+    )
+    lines = source.split("\n")
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(python).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return source, []
+    for token in reversed(tokens):
+        if token.type != tokenize.STRING or token.start[0] != token.end[0]:
+            continue
+        match = re.fullmatch(r"([fFrRbB]*)(\"|')(.*)\2", token.string)
+        chinese = table.get(match.group(3)) if match else None
+        if chinese:
+            row, (start, end) = token.start[0] - 1, (token.start[1], token.end[1])
+            quoted = match.group(1) + match.group(2) + chinese + match.group(2)
+            lines[row] = lines[row][:start] + quoted + lines[row][end:]
+    drawn = drawn_text(source)
+    missing = [text for text in drawn if re.search("[A-Za-z]{3,}", text) and text not in table]
+    return "\n".join(lines), missing
+
+
 def relink(markdown: str) -> str:
     """Make relative links of a notebooks/ cell work from notebooks/zh/."""
 
@@ -157,6 +204,86 @@ def relink(markdown: str) -> str:
         return match.group(1) + "../" + target
 
     return _LINK.sub(fix, markdown)
+
+
+# --------------------------------------------------------------------------- glossary links
+
+GLOSSARY = "docs/glossary.md"
+GLOSSARY_LINK = "../../" + GLOSSARY  # from notebooks/zh/
+# What is not prose: fenced code, `code`, links and images, HTML tags, heading lines.
+_NOT_PROSE = re.compile(r"```[\s\S]*?```|`[^`\n]*`|!?\[[^\]]*\]\([^)]*\)|<[^>\n]*>|^#[^\n]*$", re.M)
+
+
+# Everyday words of the glossary (kept there for consistent wording): linking them on every
+# page would bury the links that help.
+EVERYDAY = {
+    "笔记本",
+    "模型",
+    "练习",
+    "训练",
+    "图像",
+    "预测",
+    "评估",
+    "概率",
+    "标签",
+    "像素",
+    "数据集",
+}
+
+
+def glossary_terms(root: Path) -> list[str]:
+    """The Chinese terms of the glossary worth a link (two characters or more, not everyday
+    words), longest first."""
+    rows = re.findall(r"^\| ([^|]+?) \| [^|]+? \|", (root / GLOSSARY).read_text("utf-8"), re.M)
+    terms = {re.sub(r"（.*?）", "", row).strip() for row in rows if row not in ("中文", "---")}
+    terms = {t for t in terms if len(t) >= 2 and t not in EVERYDAY}
+    return sorted(terms, key=lambda t: (-len(t), t))
+
+
+def prose_spans(markdown: str) -> list[tuple[int, int]]:
+    """Where ``markdown`` is prose a link may be added to: (start, end) of each stretch."""
+    spans, start = [], 0
+    for match in _NOT_PROSE.finditer(markdown):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(markdown)))
+    return [(a, b) for a, b in spans if a < b]
+
+
+def first_uses(markdowns: list[str], terms: list[str]) -> dict[str, tuple[int, int]]:
+    """For each term used in the prose: (cell index, offset) of its first use that is not
+    part of a longer term."""
+    found: dict[str, tuple[int, int]] = {}
+    for index, markdown in enumerate(markdowns):
+        taken: list[tuple[int, int]] = []  # occurrences of longer terms: not this one's
+        for term in terms:
+            for a, b in prose_spans(markdown):
+                for match in re.finditer(re.escape(term), markdown[a:b]):
+                    where = (a + match.start(), a + match.end())
+                    if any(x <= where[0] and where[1] <= y for x, y in taken):
+                        continue
+                    found.setdefault(term, (index, where[0]))
+            taken += [
+                (a + m.start(), a + m.end())
+                for a, b in prose_spans(markdown)
+                for m in re.finditer(re.escape(term), markdown[a:b])
+            ]
+    return found
+
+
+def link_glossary(markdowns: list[str], terms: list[str]) -> list[str]:
+    """``markdowns`` with the first use of each glossary term linked to the glossary."""
+    inserts: dict[int, list[tuple[int, str]]] = {}
+    for term, (index, offset) in first_uses(markdowns, terms).items():
+        inserts.setdefault(index, []).append((offset, term))
+    linked = list(markdowns)
+    for index, places in inserts.items():
+        text = linked[index]
+        for offset, term in sorted(places, reverse=True):
+            end = offset + len(term)
+            text = text[:offset] + f"[{term}]({GLOSSARY_LINK})" + text[end:]
+        linked[index] = text
+    return linked
 
 
 # --------------------------------------------------------------------------- one notebook
@@ -180,11 +307,18 @@ def build(english_path: Path, root: Path) -> Result:
     catalogue_path, target = paths(english_path, root)
     english = nbformat.read(english_path, as_version=4)
     catalogue = load_catalogue(catalogue_path)
-    cells, table = catalogue["cells"], catalogue["comments"]
-    previous = {}
+    cells, table, labels = catalogue["cells"], catalogue["comments"], catalogue["labels"]
+    previous, before = {}, None
     if target.exists():
-        previous = {c.get("id"): c for c in nbformat.read(target, as_version=4).cells}
+        before = nbformat.read(target, as_version=4)
+        previous = {c.get("id"): c for c in before.cells}
     out = copy.deepcopy(english)
+    # What a run writes in the metadata (the widgets' state, which the outputs' widget views
+    # point to) comes from the Chinese notebook's own last run, never from the English one.
+    for key in ("widgets", "language_info"):
+        out.metadata.pop(key, None)
+        if before is not None and key in before.metadata:
+            out.metadata[key] = before.metadata[key]
     out.metadata["mnist_course"] = {
         "language": LANGUAGE,
         "generated_from": f"../{english_path.name}",
@@ -209,6 +343,10 @@ def build(english_path: Path, root: Path) -> Result:
             for body in missing:
                 result.problems.append(f"code cell {cell.get('id')}: comment not translated")
                 result.todo.append(dump_yaml({"comments": {body: None}}))
+            cell.source, missing = translate_labels(cell.source, labels)
+            for text in missing:
+                result.problems.append(f"code cell {cell.get('id')}: figure text not translated")
+                result.todo.append(dump_yaml({"labels": {text: None}}))
             cell.outputs, cell.execution_count = [], None
             cell.metadata.pop("execution", None)
         out.cells.append(cell)
@@ -222,6 +360,12 @@ def build(english_path: Path, root: Path) -> Result:
                 cell.metadata["execution"] = old.metadata["execution"]
         else:
             result.needs_run.append(cell.get("id"))
+    prose = [c for c in out.cells if c.cell_type == "markdown"]
+    # terms this notebook uses only in another sense (副本, a copy of a file, not a replica)
+    terms = [t for t in glossary_terms(root) if t not in catalogue.get("not_glossary", ())]
+    linked = link_glossary([c.source for c in prose], terms)
+    for cell, text in zip(prose, linked, strict=True):
+        cell.source = text
     for orphan in sorted(set(cells) - ids):
         result.problems.append(f"catalogue entry {orphan}: no such English cell; remove it")
     result.notebook = out
@@ -351,6 +495,11 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     mode.add_argument("--todo", action="store_true", help="print what to translate, as YAML")
     mode.add_argument("--init", action="store_true", help="write a new catalogue to fill in")
     parser.add_argument("--no-run", action="store_true", help="write, but do not run it")
+    parser.add_argument(
+        "--run",
+        action="store_true",
+        help="run it even if no code changed (after a change of the package's output)",
+    )
     parser.add_argument("notebooks", nargs="*", type=Path, help="English notebooks (default all)")
     args = parser.parse_args(argv)
     if args.init:
@@ -384,8 +533,8 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
         for problem in result.problems:
             print(f"{english.name}: {problem} (see --todo)")
         target.parent.mkdir(parents=True, exist_ok=True)
-        if result.needs_run and not args.no_run:
-            changed = ", ".join(result.needs_run)
+        if (result.needs_run or args.run) and not args.no_run:
+            changed = ", ".join(result.needs_run) or "none, --run"
             print(f"{english.name}: running it in Chinese (code new or changed: {changed})")
             try:
                 execute(result.notebook, target.parent)

@@ -181,8 +181,8 @@ def _too_slow(url: str, deadline: float, received: int, total: int | None) -> st
 
 
 SLOW = N_(
-    "On a slow connection, allow more time: mnist_course.data.download_mnist(deadline=1800), "
-    "then load_mnist()."
+    "On a slow connection, allow more time: "
+    "mnist_course.data.loading.download_mnist(deadline=1800), then load_mnist()."
 )
 
 

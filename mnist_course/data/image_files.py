@@ -101,7 +101,7 @@ def read_image_file(path: Path, longest: int | None = None) -> np.ndarray:
                     tr(
                         "{path}: the {kind} file is damaged or truncated ({error}).",
                         path=path,
-                        kind=image.format or "image",
+                        kind=image.format or tr("image"),
                         error=": ".join((type(error).__name__, str(error))),
                     )
                 ) from None

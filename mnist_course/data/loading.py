@@ -177,7 +177,7 @@ def _check_members(archive: zipfile.ZipFile, path: Path) -> None:
     members = {info.filename.removesuffix(".npy"): info for info in archive.infolist()}
     missing, extra = set(NPZ_KEYS) - set(members), set(members) - set(NPZ_KEYS)
     if missing or extra:
-        found = ", ".join(sorted(members)) or "none"
+        found = ", ".join(sorted(members)) or tr("none")
         raise DataFileError(
             tr(
                 "{path}: an MNIST .npz holds exactly the arrays {keys}; this one holds "
@@ -468,17 +468,28 @@ def check_dataset(images: np.ndarray, labels: np.ndarray, source: str = "data") 
         images, labels = np.asarray(images), np.asarray(labels)
         if images.ndim != 3:
             raise InputError(
-                f"images have shape {images.shape}; MNIST images have shape (n, 28, 28)."
+                tr(
+                    "images have shape {shape}; MNIST images have shape (n, 28, 28).",
+                    shape=images.shape,
+                )
             )
         if labels.ndim == 1 and len(images) != len(labels):
             raise InputError(
-                f"{len(images)} images but {len(labels)} labels; every image needs one label."
+                tr(
+                    "{images} images but {labels} labels; every image needs one label.",
+                    images=len(images),
+                    labels=len(labels),
+                )
             )
-        check_images(images, name="images")
+        check_images(images, name=tr("images"))
         if images.dtype != np.uint8:
-            raise InputError(f"images are {images.dtype}; MNIST pixels are uint8 (0-255).")
+            raise InputError(
+                tr("images are {dtype}; MNIST pixels are uint8 (0-255).", dtype=images.dtype)
+            )
         if labels.ndim == 1 and not np.issubdtype(labels.dtype, np.integer):
-            raise InputError(f"labels are {labels.dtype}; MNIST labels are integers 0-9.")
-        check_labels(labels, count=len(images), rows=False)
+            raise InputError(
+                tr("labels are {dtype}; MNIST labels are integers 0-9.", dtype=labels.dtype)
+            )
+        check_labels(labels, name=tr("labels"), count=len(images), rows=False)
     except InputError as error:
         raise DataFileError(f"{source}: {error}") from None

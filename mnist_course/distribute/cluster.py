@@ -29,6 +29,8 @@ import numpy as np
 
 from ..errors import InputError, MnistCourseError
 from ..files import shown_path
+from ..language import ENV_VAR as LANGUAGE_ENV_VAR
+from ..language import get_language, tr
 
 __all__ = ["WorkerError", "WorkerReport", "ClusterRun", "train_on_workers", "free_ports"]
 
@@ -96,14 +98,18 @@ class ClusterRun:
 
     def __str__(self) -> str:
         agree = (
-            "identical on every worker"
+            tr("identical on every worker")
             if self.weights_agree
-            else (f"differing by up to {self.max_weight_difference:.2g}")
+            else tr("differing by up to {difference:.2g}", difference=self.max_weight_difference)
         )
-        accuracy = self.history.get("val_accuracy", [float("nan")])[-1]
-        return (
-            f"{len(self.workers)} worker(s), {self.seconds:.1f} s: validation accuracy "
-            f"{accuracy:.2%}, weights {agree}; saved {shown_path(self.path)}"
+        return tr(
+            "{workers} worker(s), {seconds:.1f} s: validation accuracy {accuracy:.2%}, "
+            "weights {agree}; saved {path}",
+            workers=len(self.workers),
+            seconds=self.seconds,
+            accuracy=self.history.get("val_accuracy", [float("nan")])[-1],
+            agree=agree,
+            path=shown_path(self.path),
         )
 
 
@@ -137,6 +143,8 @@ def _worker_env(addresses: list[str], index: int) -> dict[str, str]:
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")) if p
     )
+    # The workers speak the language the learner chose (mc.set_language), not only $LANG's.
+    env[LANGUAGE_ENV_VAR] = get_language()
     # gRPC follows http_proxy; the workers talk to each other directly.
     for name in ("no_proxy", "NO_PROXY", "no_grpc_proxy"):
         env[name] = ",".join(p for p in (os.environ.get(name, ""), HOST, "localhost") if p)

@@ -65,9 +65,13 @@ def _watch_parent(parent: int, deadline: float | None) -> None:
         orphaned = parent > 1 and os.getppid() != parent
         late = deadline is not None and time.monotonic() - start > deadline
         if orphaned or late:
-            why = "its parent process is gone" if orphaned else f"past its {deadline:.0f} s limit"
+            why = (
+                tr("its parent process is gone")
+                if orphaned
+                else tr("past its {deadline:.0f} s limit", deadline=deadline)
+            )
             print(
-                tr("error: {message}", message="worker stopped: " + why + "."),
+                tr("error: {message}", message=tr("worker stopped: {why}.", why=why)),
                 file=sys.stderr,
                 flush=True,
             )
@@ -373,7 +377,7 @@ def _run(args: argparse.Namespace, start: float) -> dict:
         np.savez(args.report / f"weights-{report['index']}.npz", *weights)
     if chief and args.out is not None:
         save_model(model, args.out)
-        say(f"Saved {shown_path(args.out)}")
+        say(tr("Saved {path}", path=shown_path(args.out)))
     report["seconds"] = time.perf_counter() - start
     return report
 

@@ -129,7 +129,7 @@ def never_raises(
                 feedback = checker(*args, **kwargs)
                 feedback.cannot_see = feedback.cannot_see or cannot_see
                 return feedback
-            except MnistCourseError as error:  # kept in English: Feedback translates it
+            except MnistCourseError as error:  # already in the language it was raised in
                 return verdict(name, [], [str(error.args[0] if error.args else error)], None)
             except Exception as error:
                 failed = tr(CHECKER_FAILED, error=type(error).__name__)
@@ -210,7 +210,10 @@ def as_fraction(answer: object) -> float:
         raise Unreadable(tr("expected a number, got {answer}", answer=describe(answer)))
     if isinstance(answer, np.ndarray) and answer.dtype.kind not in "iuf":
         raise Unreadable(
-            tr("expected a number, got {answer}", answer="an array of " + str(answer.dtype))
+            tr(
+                "expected a number, got {answer}",
+                answer=tr("an array of {dtype}", dtype=answer.dtype),
+            )
         )
     try:
         value = float(answer)  # type: ignore[arg-type]
@@ -337,12 +340,12 @@ def is_count(answer: object, value: int) -> bool:
 
 def given_labels(labels: object, count: int | None = None) -> np.ndarray:
     """The labels a checker was given (not the answer), checked: digits 0-9, (n,) or one-hot."""
-    return check_labels(labels, name="the checker's labels", count=count)
+    return check_labels(labels, name=tr("the checker's labels"), count=count)
 
 
 def given_images(images: object) -> np.ndarray:
     """The images a checker was given (not the answer), checked and shaped (n, 28, 28)."""
-    return check_images(images, name="the checker's images")
+    return check_images(images, name=tr("the checker's images"))
 
 
 def given_threshold(threshold: object) -> float:
@@ -393,7 +396,9 @@ def layer_activation(layer: keras.layers.Layer) -> str:
         plain = not layer.negative_slope and layer.max_value is None and not layer.threshold
         return "relu" if plain else tr("a modified ReLU")
     if isinstance(layer, keras.layers.Softmax):
-        return "softmax" if layer.axis in (-1, [-1], (-1,)) else f"softmax over axis {layer.axis}"
+        if layer.axis in (-1, [-1], (-1,)):
+            return "softmax"
+        return tr("softmax over axis {axis}", axis=layer.axis)
     return activation_name(layer.activation)
 
 

@@ -247,7 +247,9 @@ def build_model(name: str, *, precision: str = "float32", **kwargs: object) -> k
     try:
         builder = MODELS[name]
     except (KeyError, TypeError):
-        raise InputError(tr("unknown model {name!r}; choose one of {names}.", name=name, names=', '.join(MODELS))) from None
+        raise InputError(
+            tr("unknown model {name!r}; choose one of {names}.", name=name, names=", ".join(MODELS))
+        ) from None
     policy = resolve_precision(precision)
     # Layers take the global dtype policy when they are created, so set it just for them.
     previous = keras.config.dtype_policy()
@@ -293,22 +295,46 @@ def check_model(model: object, name: str = "model") -> keras.Model:
     """
     if isinstance(model, str | os.PathLike):
         raise InputError(
-            tr("{name}: got the path {path!r}, not a model. Load it first: model = " "mc.load_model(path).", name=name, path=str(model))
+            tr(
+                "{name}: got the path {path!r}, not a model. Load it first: model = "
+                "mc.load_model(path).",
+                name=name,
+                path=str(model),
+            )
         )
     if not isinstance(model, keras.Model):
-        raise InputError(tr("{name}: expected a Keras model, got {kind}.", name=name, kind=type(model).__name__))
+        raise InputError(
+            tr("{name}: expected a Keras model, got {kind}.", name=name, kind=type(model).__name__)
+        )
     try:
         inputs, outputs = tuple(model.input_shape[1:]), tuple(model.output_shape[1:])
     except (AttributeError, ValueError):
         raise InputError(
-            tr("{name}: model {model!r} has no input shape yet; build it with " "keras.Input(shape=...) as its first layer.", name=name, model=model.name)
+            tr(
+                "{name}: model {model!r} has no input shape yet; build it with "
+                "keras.Input(shape=...) as its first layer.",
+                name=name,
+                model=model.name,
+            )
         ) from None
     if inputs not in ((784,), (28, 28), (28, 28, 1)):
         raise InputError(
-            tr("{name}: model {model!r} reads inputs shaped {inputs}, not MNIST images " "((784,), (28, 28) or (28, 28, 1)). Is it an MNIST model?", name=name, model=model.name, inputs=inputs)
+            tr(
+                "{name}: model {model!r} reads inputs shaped {inputs}, not MNIST images "
+                "((784,), (28, 28) or (28, 28, 1)). Is it an MNIST model?",
+                name=name,
+                model=model.name,
+                inputs=inputs,
+            )
         )
     if outputs != (NUM_CLASSES,):
         raise InputError(
-            tr("{name}: model {model!r} gives outputs shaped {outputs}; an MNIST " "classifier gives 10, one probability per digit.", name=name, model=model.name, outputs=outputs)
+            tr(
+                "{name}: model {model!r} gives outputs shaped {outputs}; an MNIST "
+                "classifier gives 10, one probability per digit.",
+                name=name,
+                model=model.name,
+                outputs=outputs,
+            )
         )
     return model

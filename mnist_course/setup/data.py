@@ -31,7 +31,7 @@ _NPZ_MEMBERS = ("x_train.npy", "y_train.npy", "x_test.npy", "y_test.npy")
 def check_data(path: str | os.PathLike[str] | None, timeout: float, probe: Probe) -> Finding:
     name = "MNIST data"
     if path is not None:
-        return _check_data_path(Path(path).expanduser(), "the path you gave")
+        return _check_data_path(Path(path).expanduser(), tr("the path you gave"))
     env = os.environ.get(ENV_VAR, "").strip()
     if env:
         return _check_data_path(Path(env).expanduser(), f"${ENV_VAR}")
@@ -44,20 +44,32 @@ def check_data(path: str | os.PathLike[str] | None, timeout: float, probe: Probe
             return Finding(
                 name,
                 PROBLEM,
-                f"the Keras cache {shown} cannot be read ({error.strerror or error})",
-                "check its permissions, or delete it so that it is downloaded again",
+                tr(
+                    "the Keras cache {shown} cannot be read ({error})",
+                    shown=shown,
+                    error=error.strerror or error,
+                ),
+                tr("check its permissions, or delete it so that it is downloaded again"),
             )
         if intact:
-            return Finding(name, OK, f"from the Keras cache: {shown} (checksum verified)")
-        damaged = (
-            f"the Keras cache {shown} is damaged (wrong checksum): it will be downloaded again"
+            return Finding(
+                name, OK, tr("from the Keras cache: {shown} (checksum verified)", shown=shown)
+            )
+        damaged = tr(
+            "the Keras cache {shown} is damaged (wrong checksum): it will be downloaded again",
+            shown=shown,
         )
     else:
         damaged = ""
     try:
         urls = data.mirror_urls()  # $MNIST_COURSE_MIRRORS first, then the Keras address
     except InputError as error:
-        return Finding(name, PROBLEM, str(error), f"correct or unset {MIRRORS_ENV_VAR}")
+        return Finding(
+            name,
+            PROBLEM,
+            str(error),
+            tr("correct or unset {mirrors_env_var}", mirrors_env_var=MIRRORS_ENV_VAR),
+        )
     url, reasons = None, []
     for candidate in urls:  # the first that answers is the one load_mnist would use
         reason = probe(candidate, timeout)
@@ -69,35 +81,53 @@ def check_data(path: str | os.PathLike[str] | None, timeout: float, probe: Probe
         return Finding(
             name,
             PROBLEM,
-            (damaged + "; but " if damaged else f"no copy in the Keras cache ({shown}), and ")
+            (
+                damaged + "; but "
+                if damaged
+                else tr("no copy in the Keras cache ({shown}), and ", shown=shown)
+            )
             + (
-                "the download server cannot be reached: "
+                tr("the download server cannot be reached: ")
                 if len(urls) == 1
-                else "no download address can be reached: "
+                else tr("no download address can be reached: ")
             )
             + "; ".join(reasons),
-            f"connect to the internet and run this check again; or copy mnist.npz from a "
-            f"machine that has it and set {ENV_VAR}=/path/to/mnist.npz (before starting "
-            "JupyterLab, e.g. `MNIST_COURSE_DATA=/path/to/mnist.npz make lab`); or list "
-            f"addresses of copies you can reach in {MIRRORS_ENV_VAR}",
+            tr(
+                "connect to the internet and run this check again; or copy mnist.npz "
+                "from a machine that has it and set {env_var}=/path/to/mnist.npz (before "
+                "starting JupyterLab, e.g. `MNIST_COURSE_DATA=/path/to/mnist.npz make "
+                "lab`); or list addresses of copies you can reach in {mirrors_env_var}",
+                env_var=ENV_VAR,
+                mirrors_env_var=MIRRORS_ENV_VAR,
+            ),
         )
     folder = _writable_folder(cache.parent)
     if folder is not None:
         return Finding(
             name,
             PROBLEM,
-            f"MNIST would be downloaded into {shown_path(cache.parent)}, but "
-            f"{shown_path(folder)} is not writable",
-            "set KERAS_HOME to a writable folder (MNIST goes in its datasets/ folder), or "
-            f"set {ENV_VAR} to a copy of mnist.npz",
+            tr(
+                "MNIST would be downloaded into {folder}, but {target} is not writable",
+                folder=shown_path(cache.parent),
+                target=shown_path(folder),
+            ),
+            tr(
+                "set KERAS_HOME to a writable folder (MNIST goes in its datasets/ "
+                "folder), or set {env_var} to a copy of mnist.npz",
+                env_var=ENV_VAR,
+            ),
         )
     if damaged:
-        return Finding(name, WARNING, damaged + f" from {url} (11 MB, reachable)")
+        return Finding(name, WARNING, damaged + tr(" from {url} (11 MB, reachable)", url=url))
     return Finding(
         name,
         OK,
-        f"not downloaded yet: the first load_mnist() downloads it (11 MB) from {url} "
-        f"(reachable) into {shown_path(cache.parent)}",
+        tr(
+            "not downloaded yet: the first load_mnist() downloads it (11 MB) from "
+            "{url} (reachable) into {folder}",
+            url=url,
+            folder=shown_path(cache.parent),
+        ),
     )
 
 
@@ -106,14 +136,16 @@ def _check_data_path(path: Path, origin: str) -> Finding:
     name = "MNIST data"
     where = f"{origin}: {shown_path(path)}"
     if origin.startswith("$"):
-        fix = (
-            f"set {ENV_VAR} to the path of a Keras-layout mnist.npz or of a folder with the "
-            f"four IDX files, or unset it (`unset {ENV_VAR}`) so that MNIST is downloaded"
+        fix = tr(
+            "set {env_var} to the path of a Keras-layout mnist.npz or of a folder "
+            "with the four IDX files, or unset it (`unset {env_var}`) so that MNIST "
+            "is downloaded",
+            env_var=ENV_VAR,
         )
     else:
-        fix = "give the path of a Keras-layout mnist.npz or of a folder with the four IDX files"
+        fix = tr("give the path of a Keras-layout mnist.npz or of a folder with the four IDX files")
     if not path.exists():
-        return Finding(name, PROBLEM, f"{where}, which does not exist", fix)
+        return Finding(name, PROBLEM, tr("{where}, which does not exist", where=where), fix)
     if path.is_dir():
         missing = [
             stem
@@ -125,8 +157,13 @@ def _check_data_path(path: Path, origin: str) -> Finding:
             )
         ]
         if missing:
-            return Finding(name, PROBLEM, f"{where}: a folder without {', '.join(missing)}", fix)
-        return Finding(name, OK, f"{where} (a folder with the four IDX files)")
+            return Finding(
+                name,
+                PROBLEM,
+                tr("{where}: a folder without {missing}", where=where, missing=", ".join(missing)),
+                fix,
+            )
+        return Finding(name, OK, tr("{where} (a folder with the four IDX files)", where=where))
     try:
         # never waits on a pipe or reads a device: says what the path is instead
         with open_regular_file(path, what=tr("an .npz file"), error=DataFileError) as file:
@@ -137,13 +174,20 @@ def _check_data_path(path: Path, origin: str) -> Finding:
         return Finding(
             name,
             PROBLEM,
-            f"{where}, which is not an .npz archive ({error})",
-            f"download it again; or {fix}",
+            tr("{where}, which is not an .npz archive ({error})", where=where, error=error),
+            tr("download it again; or {fix}", fix=fix),
         )
     missing = [m[:-4] for m in _NPZ_MEMBERS if m not in members]
     if missing:
         return Finding(
-            name, PROBLEM, f"{where}: an .npz without the arrays {', '.join(missing)}", fix
+            name,
+            PROBLEM,
+            tr(
+                "{where}: an .npz without the arrays {missing}",
+                where=where,
+                missing=", ".join(missing),
+            ),
+            fix,
         )
     size = path.stat().st_size / 1e6
     return Finding(name, OK, f"{where} ({size:.0f} MB)")
@@ -184,5 +228,9 @@ def probe(url: str, timeout: float) -> str | None:
     thread.start()
     thread.join(timeout + 0.5)
     if not outcome:
-        return f"no answer from {urllib.parse.urlparse(url).hostname} in {timeout:g} s"
+        return tr(
+            "no answer from {host} in {timeout:g} s",
+            host=urllib.parse.urlparse(url).hostname,
+            timeout=timeout,
+        )
     return outcome[0]

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..files import COURSE_ROOT, shown_path
+from ..language import tr
 from . import report as installed
 from .data import check_data
 from .data import probe as default_probe
@@ -96,8 +97,12 @@ def doctor(
             result = Finding(
                 name,
                 PROBLEM,
-                f"the check itself failed: {type(error).__name__}: {error}",
-                "please report this, with the line above, to the course's maintainers",
+                tr(
+                    "the check itself failed: {kind}: {error}",
+                    kind=type(error).__name__,
+                    error=error,
+                ),
+                tr("please report this, with the line above, to the course's maintainers"),
             )
         findings += result if isinstance(result, list) else [result]
     return Report(tuple(findings))
@@ -111,14 +116,14 @@ def _python_version() -> tuple[int, int, int]:
 
 
 def _supported_range() -> str:
-    (low_major, low_minor), (high_major, high_minor) = SUPPORTED_PYTHON
-    return f"{low_major}.{low_minor} to {high_major}.{high_minor}"
+    low, high = (".".join(map(str, version)) for version in SUPPORTED_PYTHON)
+    return tr("{low} to {high}", low=low, high=high)
 
 
 def _environment() -> str:
     """Which Python this is, in words that name no folder of this machine."""
     if COURSE_ROOT is not None and Path(sys.prefix).resolve() == COURSE_ROOT / ".venv":
-        return "the course's environment, .venv"
+        return tr("the course's environment, .venv")
     return shown_path(sys.executable)
 
 
@@ -128,15 +133,32 @@ def _check_python() -> Finding:
     where = f"{shown} ({_environment()})"
     low, high = SUPPORTED_PYTHON
     if low <= version[:2] <= high:
-        return Finding("Python", OK, f"{where}; the course supports {_supported_range()}")
+        return Finding(
+            "Python",
+            OK,
+            tr(
+                "{where}; the course supports {supported}",
+                where=where,
+                supported=_supported_range(),
+            ),
+        )
     return Finding(
         "Python",
         PROBLEM,
-        f"{where}: the course supports Python {_supported_range()} only, the versions "
-        "its pinned TensorFlow is published for",
-        f"install Python {low[0]}.{low[1]} (python.org, your package manager, or "
-        "`conda env create -f environment.yml`, which brings its own), delete .venv and run "
-        f"`make lab` again; or {BINDER}",
+        tr(
+            "{where}: the course supports Python {supported} only, the versions its "
+            "pinned TensorFlow is published for",
+            where=where,
+            supported=_supported_range(),
+        ),
+        tr(
+            "install Python {major}.{minor} (python.org, your package manager, or "
+            "`conda env create -f environment.yml`, which brings its own), delete "
+            ".venv and run `make lab` again; or {binder}",
+            major=low[0],
+            minor=low[1],
+            binder=tr(BINDER),
+        ),
     )
 
 
@@ -155,32 +177,46 @@ def _import_tensorflow() -> tuple[str, str]:
 
 
 def _check_tensorflow_and_keras() -> list[Finding]:
-    install = "run `make lab` (or `pip install -r requirements.txt` in your environment)"
+    install = tr("run `make lab` (or `pip install -r requirements.txt` in your environment)")
     tf_installed = installed.installed_version("tensorflow", "tensorflow-cpu", "tensorflow-macos")
     keras_installed = installed.installed_version("keras")
     if tf_installed is None or not installed.importable("tensorflow"):
         fix = (
-            f"TensorFlow publishes no packages for Intel Macs: {BINDER}"
+            tr("TensorFlow publishes no packages for Intel Macs: {binder}", binder=tr(BINDER))
             if _intel_mac()
-            else f"{install}; {BINDER} if TensorFlow will not install on this machine"
+            else tr(
+                "{install}; {binder} if TensorFlow will not install on this machine",
+                install=install,
+                binder=tr(BINDER),
+            )
         )
         return [
-            Finding("TensorFlow", PROBLEM, "TensorFlow is not installed in this environment", fix),
+            Finding(
+                "TensorFlow", PROBLEM, tr("TensorFlow is not installed in this environment"), fix
+            ),
             _keras_finding(keras_installed, imported=None, install=install),
         ]
     try:
         tf_version, keras_version = _import_tensorflow()
     except installed.IMPORT_FAILURES as error:  # ImportError, a DLL/so that fails to load, ...
         fix = (
-            f"TensorFlow does not run on Intel Macs any more: {BINDER}"
+            tr("TensorFlow does not run on Intel Macs any more: {binder}", binder=tr(BINDER))
             if _intel_mac()
-            else f"reinstall it: delete .venv and {install}; if it still fails, {BINDER}"
+            else tr(
+                "reinstall it: delete .venv and {install}; if it still fails, {binder}",
+                install=install,
+                binder=tr(BINDER),
+            )
         )
         return [
             Finding(
                 "TensorFlow",
                 PROBLEM,
-                f"TensorFlow {tf_installed} is installed but does not import: {first_line(error)}",
+                tr(
+                    "TensorFlow {tf_installed} is installed but does not import: {error}",
+                    tf_installed=tf_installed,
+                    error=first_line(error),
+                ),
                 fix,
             ),
             _keras_finding(keras_installed, imported=None, install=install),
@@ -193,17 +229,25 @@ def _check_tensorflow_and_keras() -> list[Finding]:
 
 def _keras_finding(installed: str | None, imported: str | None, install: str) -> Finding:
     if installed is None and imported is None:
-        return Finding("Keras", PROBLEM, "Keras is not installed in this environment", install)
+        return Finding("Keras", PROBLEM, tr("Keras is not installed in this environment"), install)
     version = imported or installed or "?"
     if not version.startswith("3."):
         return Finding(
             "Keras",
             PROBLEM,
-            f"Keras {version}: the course is written for Keras 3",
-            f"{install} to get Keras {installed.pins().get('keras', '3')}",
+            tr("Keras {version}: the course is written for Keras 3", version=version),
+            tr(
+                "{install} to get Keras {pinned}",
+                install=install,
+                pinned=installed.pins().get("keras", "3"),
+            ),
         )
     if imported is None:
-        return Finding("Keras", WARNING, f"Keras {version}, not checked: TensorFlow did not import")
+        return Finding(
+            "Keras",
+            WARNING,
+            tr("Keras {version}, not checked: TensorFlow did not import", version=version),
+        )
     return _versioned("Keras", "keras", version, install)
 
 
@@ -214,7 +258,13 @@ def _versioned(name: str, distribution: str, version: str, install: str) -> Find
     return Finding(
         name,
         WARNING,
-        f"{name} {version}; the course is tested with {pinned}, and outputs or messages may differ",
+        tr(
+            "{name} {version}; the course is tested with {pinned}, and outputs or "
+            "messages may differ",
+            name=name,
+            version=version,
+            pinned=pinned,
+        ),
         f"{install} to get {distribution}=={pinned}",
     )
 
@@ -224,11 +274,11 @@ def _versioned(name: str, distribution: str, version: str, install: str) -> Find
 
 def _check_precision() -> Finding:
     if not installed.importable("tensorflow"):
-        return Finding("Precision", WARNING, "not checked: TensorFlow is not installed")
+        return Finding("Precision", WARNING, tr("not checked: TensorFlow is not installed"))
     try:
         from ..models.builders import PRECISION_ENV_VAR, has_native_bfloat16, resolve_precision
     except Exception:
-        return Finding("Precision", WARNING, "not checked: TensorFlow did not import")
+        return Finding("Precision", WARNING, tr("not checked: TensorFlow did not import"))
     try:
         precision = resolve_precision("auto")
     except Exception as error:
@@ -236,15 +286,24 @@ def _check_precision() -> Finding:
             "Precision",
             PROBLEM,
             str(error),
-            f"unset {PRECISION_ENV_VAR}, or set it to float32 or mixed_bfloat16",
+            tr(
+                "unset {precision_env_var}, or set it to float32 or mixed_bfloat16",
+                precision_env_var=PRECISION_ENV_VAR,
+            ),
         )
-    chosen = f" (chosen by ${PRECISION_ENV_VAR})" if os.environ.get(PRECISION_ENV_VAR) else ""
+    chosen = (
+        tr(" (chosen by ${var})", var=PRECISION_ENV_VAR)
+        if os.environ.get(PRECISION_ENV_VAR)
+        else ""
+    )
     if precision == "mixed_bfloat16":
-        why = "this CPU computes bfloat16 natively, so LeNet and the CNNs train about twice as fast"
+        why = tr(
+            "this CPU computes bfloat16 natively, so LeNet and the CNNs train about twice as fast"
+        )
     elif has_native_bfloat16():
-        why = "bfloat16 is available on this CPU but turned off"
+        why = tr("bfloat16 is available on this CPU but turned off")
     else:
-        why = (
+        why = tr(
             "this CPU has no native bfloat16 (that is fine: the course runs in float32, "
             "and the training times in the notebooks may be up to twice as long here)"
         )
@@ -258,11 +317,11 @@ def _check_pictures() -> Finding:
     """matplotlib and Pillow, imported: one finding for the two."""
     parts = [
         # pyplot, as `%matplotlib inline` loads it; PIL.Image holds Pillow's compiled core
-        ("matplotlib.pyplot", "matplotlib", "no plots in the notebooks"),
-        ("PIL.Image", "Pillow", "photos and drawn digits cannot be read (notebooks 04 and 05)"),
+        ("matplotlib.pyplot", "matplotlib", tr("no plots in the notebooks")),
+        ("PIL.Image", "Pillow", tr("photos and drawn digits cannot be read (notebooks 04 and 05)")),
     ]
     results = [
-        installed.import_check("Pictures", module, distribution, loses=loses, install=INSTALL)
+        installed.import_check("Pictures", module, distribution, loses=loses, install=tr(INSTALL))
         for module, distribution, loses in parts
     ]
     problems = [r for r in results if isinstance(r, Finding)]

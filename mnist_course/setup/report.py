@@ -18,14 +18,25 @@ from pathlib import Path
 from types import ModuleType
 
 from .. import files
+from ..language import N_, tr
 
 __all__ = ["OK", "WARNING", "PROBLEM", "Finding", "Report", "Probe"]
 
 OK, WARNING, PROBLEM = "ok", "warning", "problem"
-_LABELS = {OK: "ok", WARNING: "warning", PROBLEM: "PROBLEM"}
+_LABELS = {OK: N_("ok"), WARNING: N_("warning"), PROBLEM: N_("PROBLEM")}
 DOCTOR_COMMAND = "python -m mnist_course doctor"
-BINDER = "use the course in the browser instead: the 'Launch on Binder' link in the README"
-INSTALL = "run `make lab` (or `pip install -r requirements.txt`), then restart JupyterLab"
+BINDER = N_("use the course in the browser instead: the 'Launch on Binder' link in the README")
+INSTALL = N_("run `make lab` (or `pip install -r requirements.txt`), then restart JupyterLab")
+
+# The checks' names: keys of a Report (report["MNIST data"]) in English, shown translated
+# (Python, TensorFlow and Keras are the same in every language).
+NAMES = (
+    N_("Precision"),
+    N_("Pictures"),
+    N_("MNIST data"),
+    N_("Widgets"),
+    N_("Drawing pad"),
+)
 
 # Answers None when `url` can be reached within `timeout` seconds, else the reason why not.
 Probe = Callable[[str, float], "str | None"]
@@ -55,8 +66,9 @@ class Finding:
 
     def __str__(self) -> str:
         width = 100
-        label = f"  {_LABELS.get(self.status, self.status):<8} {self.name:<12} "
-        indent = " " * len(label)
+        # names and labels are N_ constants, translated here; wide characters take two columns
+        label = f"  {_pad(tr(_LABELS.get(self.status, self.status)), 8)} {_pad(tr(self.name), 12)} "
+        indent = " " * _columns(label)
         # paths and commands are never split, so they can be copied from the output
         wrap = {"width": width, "break_long_words": False, "break_on_hyphens": False}
         lines = textwrap.wrap(self.found, initial_indent=label, subsequent_indent=indent, **wrap)
@@ -99,25 +111,47 @@ class Report:
     def summary(self) -> str:
         problems, warnings = len(self.problems), len(self.warnings)
         if not problems and not warnings:
-            return f"All {len(self.findings)} checks passed: you are ready for notebook 01."
-        counts = f"{problems} problem{'s' * (problems != 1)}, " + (
-            f"{warnings} warning{'s' * (warnings != 1)}"
+            return tr(
+                "All {count} checks passed: you are ready for notebook 01.",
+                count=len(self.findings),
+            )
+        counts = tr(
+            "{problems}, {warnings}",
+            problems=tr("1 problem") if problems == 1 else tr("{n} problems", n=problems),
+            warnings=tr("1 warning") if warnings == 1 else tr("{n} warnings", n=warnings),
         )
         if not problems:
-            return f"{counts}: the course will run; the lines after -> say how to improve it."
-        return (
-            f"{counts}: fix each PROBLEM as its -> line says, then run this check again "
-            f"({DOCTOR_COMMAND}, or mc.doctor() in a notebook)."
+            return tr(
+                "{counts}: the course will run; the lines after -> say how to improve it.",
+                counts=counts,
+            )
+        return tr(
+            "{counts}: fix each PROBLEM as its -> line says, then run this check "
+            "again ({doctor_command}, or mc.doctor() in a notebook).",
+            counts=counts,
+            doctor_command=DOCTOR_COMMAND,
         )
 
     def __str__(self) -> str:
         return "\n".join(
-            ["mnist-course setup check", *(str(f) for f in self.findings)]
+            [tr("mnist-course setup check"), *(str(f) for f in self.findings)]
             + textwrap.wrap(self.summary(), 100, break_on_hyphens=False)
         )
 
     def _repr_pretty_(self, printer: object, cycle: bool) -> None:  # IPython's display hook
         printer.text(str(self))  # type: ignore[attr-defined]
+
+
+def _columns(text: str) -> int:
+    """How many terminal columns ``text`` takes: a Chinese character takes two."""
+    return len(text) + sum(
+        1 for c in text if "\u2e80" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef"
+    )
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns."""
+    return text + " " * max(0, width - _columns(text))
 
 
 # --------------------------------------------------------------------------- what is installed
@@ -206,8 +240,9 @@ def reinstall(distribution: str, version: str | None) -> str:
     """
     pinned = pins().get(distribution.lower()) or version
     spec = f"{distribution.lower()}=={pinned}" if pinned else distribution.lower()
-    return (
-        f"reinstall it: `pip install --force-reinstall --no-deps {spec}`, then restart JupyterLab"
+    return tr(
+        "reinstall it: `pip install --force-reinstall --no-deps {spec}`, then restart JupyterLab",
+        spec=spec,
     )
 
 
@@ -244,24 +279,54 @@ def import_check(
         absent = getattr(result, "name", None) if isinstance(result, ModuleNotFoundError) else None
         shown = f"{distribution} {listed}" if listed else distribution
         if absent == top and listed is None:
-            found = f"{distribution} is not installed: {loses}{note}"
+            found = tr(
+                "{distribution} is not installed: {loses}{note}",
+                distribution=distribution,
+                loses=loses,
+                note=note,
+            )
             return Finding(name, PROBLEM, found, install)
         if absent == top:  # pip lists it, but its files are gone
-            found = f"{shown} is listed by pip but its module {top} is missing: {loses}{note}"
+            found = tr(
+                "{shown} is listed by pip but its module {top} is missing: {loses}{note}",
+                shown=shown,
+                top=top,
+                loses=loses,
+                note=note,
+            )
             return Finding(name, PROBLEM, found, reinstall(distribution, listed))
         error = first_line(result)
         if absent and absent.split(".")[0] != top:  # a package it needs is absent, not its own
-            found = f"{shown} is installed but does not import: {error}: {loses}{note}"
-            return Finding(name, PROBLEM, found, f"install what it needs: {install}")
+            found = tr(
+                "{shown} is installed but does not import: {error}: {loses}{note}",
+                shown=shown,
+                error=error,
+                loses=loses,
+                note=note,
+            )
+            return Finding(
+                name, PROBLEM, found, tr("install what it needs: {install}", install=install)
+            )
         culprit = _raised_in(result)
         owners = importlib.metadata.packages_distributions().get(culprit or "", [])
         if culprit != top and owners:  # another package it imports is the broken one
-            found = (
-                f"{shown} is installed but does not import: {error} (raised by {culprit}, "
-                f"which it imports): {loses}{note}"
+            found = tr(
+                "{shown} is installed but does not import: {error} (raised by {culprit}, "
+                "which it imports): {loses}{note}",
+                shown=shown,
+                error=error,
+                culprit=culprit,
+                loses=loses,
+                note=note,
             )
             return Finding(name, PROBLEM, found, reinstall(owners[0], installed_version(owners[0])))
-        found = f"{shown} is installed but does not import: {error}: {loses}{note}"
+        found = tr(
+            "{shown} is installed but does not import: {error}: {loses}{note}",
+            shown=shown,
+            error=error,
+            loses=loses,
+            note=note,
+        )
         return Finding(name, PROBLEM, found, reinstall(distribution, listed))
     version = getattr(importlib.import_module(top), "__version__", None)
     return version if isinstance(version, str) else listed or "(version unknown)"

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from ..files import shown_path
+from ..language import tr
 from . import report as installed
 from .report import INSTALL, OK, PROBLEM, WARNING, Finding, first_line
 
@@ -55,25 +56,33 @@ def _labextension(name: str) -> str | None:
     )
     if package is None:
         where = ", ".join(shown_path(d) for d in dirs)
-        return f"is in none of the folders JupyterLab reads ({where})"
+        return tr("is in none of the folders JupyterLab reads ({where})", where=where)
     shown = shown_path(package)
     try:
         meta = json.loads(package.read_text(encoding="utf-8"))
     except OSError as error:
-        return f"cannot be read: {shown} ({first_line(error)})"
+        return tr("cannot be read: {shown} ({error})", shown=shown, error=first_line(error))
     except ValueError as error:  # bad JSON, or bytes that are not UTF-8
-        return f"is damaged: {shown} is not valid JSON ({first_line(error)})"
+        return tr(
+            "is damaged: {shown} is not valid JSON ({error})", shown=shown, error=first_line(error)
+        )
     if not isinstance(meta, dict) or meta.get("name") != name:
-        return f"is damaged: {shown} does not name {name}"
+        return tr("is damaged: {shown} does not name {name}", shown=shown, name=name)
     if not isinstance(meta.get("version"), str):
-        return f"is damaged: {shown} gives no version"
+        return tr("is damaged: {shown} gives no version", shown=shown)
     build = meta.get("jupyterlab")
     build = build.get("_build") if isinstance(build, dict) else None
     script = build.get("load") if isinstance(build, dict) else None
     if not isinstance(script, str):
-        return f"is damaged: {shown} names no script to load (jupyterlab._build.load)"
+        return tr(
+            "is damaged: {shown} names no script to load (jupyterlab._build.load)", shown=shown
+        )
     if not (package.parent / script).is_file():
-        return f"is damaged: the script {script} that {shown} names is missing"
+        return tr(
+            "is damaged: the script {script} that {shown} names is missing",
+            script=script,
+            shown=shown,
+        )
     return None
 
 
@@ -103,13 +112,21 @@ def _extension_problem(
     # without JupyterLab here, the extension is where that JupyterLab is: not to be judged
     missing = _labextension(extension) if lab else None
     if missing:
-        return Finding(name, PROBLEM, f"{subject} {missing}: {breaks}", fix)
+        return Finding(
+            name,
+            PROBLEM,
+            tr("{subject} {missing}: {breaks}", subject=subject, missing=missing, breaks=breaks),
+            fix,
+        )
     if _disabled(extension):
         return Finding(
             name,
             PROBLEM,
-            f"{subject} is disabled: {breaks}",
-            f"`jupyter labextension enable {extension}`, then restart JupyterLab",
+            tr("{subject} is disabled: {breaks}", subject=subject, breaks=breaks),
+            tr(
+                "`jupyter labextension enable {extension}`, then restart JupyterLab",
+                extension=extension,
+            ),
         )
     return None
 
@@ -130,8 +147,10 @@ def check_widgets() -> list[Finding]:
     note = (
         ""
         if lab
-        else " (JupyterLab is not installed here: if you run it from another "
-        "environment, install the widget packages there too)"
+        else tr(
+            " (JupyterLab is not installed here: if you run it from another environment, "
+            "install the widget packages there too)"
+        )
     )
     status = OK if lab else WARNING
     return [_check_ipywidgets(lab, note, status), _check_ipycanvas(lab, note, status)]
@@ -144,56 +163,79 @@ def _check_ipywidgets(lab: str | None, note: str, status: str) -> Finding:
         name,
         "ipywidgets",
         "ipywidgets",
-        loses="no sliders or browsers in the notebooks",
-        install=INSTALL,
+        loses=tr("no sliders or browsers in the notebooks"),
+        install=tr(INSTALL),
         note=note,
     )
     if isinstance(version, Finding):
         return version
     if not version.startswith("8."):
         return Finding(
-            name, PROBLEM, f"ipywidgets {version}: the course needs ipywidgets 8", INSTALL
+            name,
+            PROBLEM,
+            tr("ipywidgets {version}: the course needs ipywidgets 8", version=version),
+            tr(INSTALL),
         )
     front = installed.installed_version("jupyterlab_widgets")
     if front is None:
         return Finding(
             name,
             PROBLEM,
-            f"ipywidgets {version} is installed but not its JupyterLab front end "
-            "(jupyterlab_widgets): widgets would show as text such as 'HBox(children=...)'" + note,
-            INSTALL,
+            tr(
+                "ipywidgets {version} is installed but not its JupyterLab front end "
+                "(jupyterlab_widgets): widgets would show as text such as "
+                "'HBox(children=...)'",
+                version=version,
+            )
+            + note,
+            tr(INSTALL),
         )
     problem = _extension_problem(
         name,
-        f"ipywidgets {version} is installed but its JupyterLab front end, the extension "
-        f"{MANAGER} of jupyterlab_widgets {front},",
+        tr(
+            "ipywidgets {version} is installed but its JupyterLab front end, the "
+            "extension {manager} of jupyterlab_widgets {front},",
+            version=version,
+            manager=MANAGER,
+            front=front,
+        ),
         MANAGER,
         lab,
-        breaks="widgets would show as text such as 'HBox(children=...)'",
+        breaks=tr("widgets would show as text such as 'HBox(children=...)'"),
         fix=installed.reinstall("jupyterlab_widgets", front),
     )
     return problem or Finding(
-        name, status, f"ipywidgets {version}, JupyterLab front end jupyterlab_widgets {front}{note}"
+        name,
+        status,
+        tr(
+            "ipywidgets {version}, JupyterLab front end jupyterlab_widgets {front}{note}",
+            version=version,
+            front=front,
+            note=note,
+        ),
     )
 
 
 def _check_ipycanvas(lab: str | None, note: str, status: str) -> Finding:
     """ipycanvas, imported, and its lab extension."""
     name = "Drawing pad"
-    loses = "notebook 05's drawing pad will not work"
+    loses = tr("notebook 05's drawing pad will not work")
     version = installed.import_check(
-        name, "ipycanvas", "ipycanvas", loses=loses, install=INSTALL, note=note
+        name, "ipycanvas", "ipycanvas", loses=loses, install=tr(INSTALL), note=note
     )
     if isinstance(version, Finding):
         return version
     problem = _extension_problem(
         name,
-        f"ipycanvas {version} is installed but its JupyterLab extension ipycanvas",
+        tr(
+            "ipycanvas {version} is installed but its JupyterLab extension ipycanvas",
+            version=version,
+        ),
         "ipycanvas",
         lab,
         breaks=loses,
         fix=installed.reinstall("ipycanvas", version),
     )
     # the extension's folder is this machine's: the doctor's report is shared and committed
-    where = ", JupyterLab extension ipycanvas installed" if lab else note
+    where = tr(", JupyterLab extension ipycanvas installed") if lab else note
     return problem or Finding(name, status, f"ipycanvas {version}{where}")

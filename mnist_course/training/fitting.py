@@ -285,7 +285,7 @@ def _positive(value: object, name: str) -> int:
         raise InputError(
             tr(
                 "{name}: {what} must be a whole number of at least 1, got {value!r}.",
-                name=tr("train"),
+                name="train",
                 what=name,
                 value=value,
             )

@@ -256,7 +256,7 @@ def train_course_model(
             tr(
                 "{name}: {what} must be a whole number of at least 1, got {value!r}.",
                 name="train_course_model",
-                what=tr("epochs"),
+                what="epochs",
                 value=epochs,
             )
         )
