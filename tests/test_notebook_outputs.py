@@ -267,3 +267,28 @@ def test_the_english_notebooks_pass_with_other_kernels(setting: str) -> None:
         command = ["taskset", "-c", str(min(os.sched_getaffinity(0))), *command]
     run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT / "notebooks")))
+def test_every_stored_widget_has_its_state_and_speaks_the_notebooks_language(path: Path) -> None:
+    """A widget output is a view of a model stored in the notebook's metadata: without it a
+    reader sees "Error displaying widget". In a Chinese notebook, its labels are Chinese."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    widgets = notebook["metadata"].get("widgets", {})
+    state = widgets.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    views = {
+        output["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+        for cell in notebook["cells"]
+        for output in cell.get("outputs", [])
+        if "application/vnd.jupyter.widget-view+json" in output.get("data", {})
+    }
+    assert views <= set(state), f"widget views without a stored state: {views - set(state)}"
+    if "zh" in path.parts:
+        english = [
+            model["state"]["description"]
+            for model in state.values()
+            if isinstance(model.get("state", {}).get("description"), str)
+            and re.search("[A-Za-z]{3,}", model["state"]["description"])
+            and not re.search(r"[\u4e00-\u9fff]", model["state"]["description"])
+        ]
+        assert not english, f"English widget labels in a Chinese notebook: {english}"
