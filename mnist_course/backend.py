@@ -1,27 +1,14 @@
-"""Import TensorFlow and Keras, once, and say what to do where TensorFlow is missing.
+"""Import TensorFlow and Keras once, and say what to do where TensorFlow is missing.
 
-Keras runs on TensorFlow here (``KERAS_BACKEND``), and TensorFlow's C++ core is asked to keep
-its INFO, WARNING and ERROR log lines to itself (``TF_CPP_MIN_LOG_LEVEL=3``): both are
-TensorFlow's and Keras's own documented switches, and both are set only where the learner has
-not set them. A few lines that TensorFlow writes before its logging starts ("oneDNN custom
-operations are on", "Could not find cuda drivers") ignore that switch; they are information,
-not errors, and the notebooks say so where they first appear.
-
-Where TensorFlow is not installed at all (pip skips it on an Intel Mac, where it has no
-wheels, and fails on a Python it has no wheels for), the import error says so, and what to do.
-"""
-
-from __future__ import annotations
+``KERAS_BACKEND`` and ``TF_CPP_MIN_LOG_LEVEL=3`` (which also hides harmless "E" lines, such as
+a failed CUDA probe) are their own documented switches, set only where the learner has not."""
 
 import os
 import platform
 import sys
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-# 3 also hides C++ "E" lines that TensorFlow prints for harmless version mismatches and a
-# failed CUDA probe on a machine without a GPU; real failures still arrive as exceptions.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
 
 BINDER_URL = (
     "https://mybinder.org/v2/gh/mnist-course/mnist-course/HEAD"
@@ -32,16 +19,12 @@ SUPPORTED_PYTHONS = ((3, 11), (3, 12), (3, 13))
 
 
 def missing_tensorflow_message(
-    system: str | None = None,
-    machine: str | None = None,
-    version: tuple[int, int] | None = None,
+    system: str | None = None, machine: str | None = None, version: tuple[int, int] | None = None
 ) -> str:
     """Why TensorFlow is missing here and what to do, for this machine (or the one given)."""
-    system = sys.platform if system is None else system
-    machine = platform.machine() if machine is None else machine
-    version = sys.version_info[:2] if version is None else version
+    system, machine = system or sys.platform, machine or platform.machine()
+    version = version or sys.version_info[:2]
     python = "Python {}.{}".format(*version)
-    supported = ", ".join("{}.{}".format(*v) for v in SUPPORTED_PYTHONS)
     where = f"{python} on {system} {machine} ({sys.executable})"
     binder = f"Or run the course in your browser on Binder, nothing to install: {BINDER_URL}"
     if system == "darwin" and machine.lower() in ("x86_64", "amd64", "i386"):
@@ -52,6 +35,7 @@ def missing_tensorflow_message(
             f"{BINDER_URL} , or a Mac with Apple silicon, Linux or Windows."
         )
     if version not in SUPPORTED_PYTHONS:
+        supported = ", ".join("{}.{}".format(*v) for v in SUPPORTED_PYTHONS)
         return (
             f"mnist_course needs TensorFlow 2.21, which is not installed in {where}. "
             f"The course's pinned packages are for Python {supported}, not {python}: install "

@@ -1,22 +1,5 @@
-"""The exceptions a learner can meet, defined once.
-
-Each one subclasses the built-in exception it refines, so ``except ValueError`` or
-``except FileNotFoundError`` written by a learner still catches it.
-
-Raise sites write their message with :func:`mnist_course.language.tr`, so it is in the
-course's language (:func:`mnist_course.set_language`) when the error is raised.
-"""
-
-from __future__ import annotations
-
-__all__ = [
-    "MnistCourseError",
-    "DataNotFoundError",
-    "DataFileError",
-    "DownloadError",
-    "InputError",
-    "ModelFileError",
-]
+"""The exceptions a learner can meet. Each subclasses the built-in exception it refines, so a
+learner's ``except ValueError`` still catches it; messages come from ``language.tr``."""
 
 
 class MnistCourseError(Exception):

@@ -1,14 +1,5 @@
-"""Files the course writes and reads: the one atomic write, and the one safe open.
-
-Everything the course writes (IDX files, the MNIST download, saved models) goes through
-:func:`atomic_path`, so an interrupted write never leaves a half-written file under the
-name a later run would trust, and never replaces a good file with a broken one.
-Everything it reads from a user's path (pictures, MNIST files) is opened with
-:func:`open_regular_file`, which never waits on a pipe or a device and says what a path
-that is not a file is.
-"""
-
-from __future__ import annotations
+"""Files: the one atomic write (:func:`atomic_path`), the one safe open of a user's path
+(:func:`open_regular_file`), and paths as shown to a learner (:func:`shown_path`)."""
 
 import contextlib
 import errno
@@ -21,33 +12,20 @@ from typing import BinaryIO
 
 from .language import tr
 
-__all__ = [
-    "COURSE_ROOT",
-    "atomic_path",
-    "TEMP_PREFIX",
-    "open_regular_file",
-    "file_kind",
-    "shown_path",
-]
-
 # The course's folder when the package runs from a clone of it (None when installed).
 _HERE = Path(__file__).resolve().parents[1]
-COURSE_ROOT: Path | None = (
+COURSE_ROOT = (
     _HERE if (_HERE / "notebooks").is_dir() and (_HERE / "pyproject.toml").is_file() else None
 )
-
-# Short and independent of the target's name, so a long (valid) file name cannot make the
-# temporary name too long; the process id lets a later write tell a stale file from a live one.
+# Short, so a long file name cannot make the temporary name too long; the process id that
+# follows it lets a later write tell a stale file from a live one.
 TEMP_PREFIX = ".mnist_course-"
 
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it over ``path`` if the block succeeds.
-
-    The temporary file has the same suffix as ``path`` (Keras insists on ``.keras``). If the
-    block raises (or is interrupted), the temporary file is removed and ``path`` is left as
-    it was. Failing to remove it never hides the original error.
+    """Yield a temporary path beside ``path`` (same suffix, as Keras insists on ``.keras``);
+    rename it over ``path`` if the block succeeds, else remove it and leave ``path`` as it was.
 
     Raises
     ------
@@ -61,13 +39,12 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     )
     os.close(handle)
     tmp = Path(name)
-    # mkstemp makes the file private (0600); give it what a plain open() would have given,
-    # or keep the mode of the file it replaces
-    try:
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
-        os.chmod(tmp, mode)
-    except OSError:
-        pass
+    # mkstemp makes the file private (0600): give it the mode of the file it replaces, or
+    # what a plain open() would have given
+    with contextlib.suppress(OSError):
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~umask)
     try:
         yield tmp
         os.replace(tmp, path)
@@ -76,38 +53,25 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
             tmp.unlink(missing_ok=True)
 
 
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
 def _remove_stale(folder: Path, suffix: str) -> None:
     """Remove temporary files left by writers that were killed (their process is gone)."""
     with contextlib.suppress(OSError):
         for leftover in folder.glob(f"{TEMP_PREFIX}*{suffix}"):
             pid = leftover.name[len(TEMP_PREFIX) :].split("-", 1)[0]
-            if pid.isdigit() and not _alive(int(pid)):
+            # on Windows os.kill would end the process, not probe it: keep the file there
+            if not pid.isdigit() or int(pid) == os.getpid() or os.name == "nt":
+                continue
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
                 with contextlib.suppress(OSError):
                     leftover.unlink()
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid() or os.name == "nt":
-        return True  # on Windows os.kill would end the process, not probe it: keep the file
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True  # exists but belongs to someone else, or we cannot tell: leave it
-    return True
+            except OSError:
+                pass  # exists but belongs to someone else, or we cannot tell: leave it
 
 
 def open_regular_file(path: Path, *, what: str, error: type[Exception]) -> BinaryIO:
-    """Open ``path`` for reading if it is a regular, non-empty file.
-
-    Never waits on a named pipe or a device (it is opened without blocking, then checked).
+    """Open ``path`` for reading if it is a regular, non-empty file, never waiting on a pipe.
 
     Parameters
     ----------
@@ -126,37 +90,27 @@ def open_regular_file(path: Path, *, what: str, error: type[Exception]) -> Binar
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        if path.is_symlink():
-            raise error(
-                tr(
-                    "{path}: a symbolic link to {target}, which does not exist.",
-                    path=path,
-                    target=os.readlink(path),
-                )
-            ) from None
-        raise
-    except IsADirectoryError:
-        raise error(
-            tr("{path}: is {kind}, not {what}.", path=path, kind=tr("a folder"), what=what)
-        ) from None
+        if not path.is_symlink():
+            raise
+        target = os.readlink(path)
+        message = tr(
+            "{path}: a symbolic link to {target}, which does not exist.", path=path, target=target
+        )
     except PermissionError:
-        raise error(tr("{path}: permission denied (the file cannot be read).", path=path)) from None
-    except OSError as problem:
+        message = tr("{path}: permission denied (the file cannot be read).", path=path)
+    except OSError as problem:  # a folder opens on POSIX: fstat below names it
         if problem.errno == errno.ELOOP:
-            raise error(
-                tr("{path}: a symbolic link loop (the link leads back to itself).", path=path)
-            ) from None
-        raise error(
-            tr(
-                "{path}: cannot be opened ({reason}).",
-                path=path,
-                reason=problem.strerror or problem,
-            )
-        ) from None
+            message = tr("{path}: a symbolic link loop (the link leads back to itself).", path=path)
+        else:
+            reason = problem.strerror or problem
+            message = tr("{path}: cannot be opened ({reason}).", path=path, reason=reason)
+    else:
+        message = None
+    if message:
+        raise error(message)
     try:
         info = os.fstat(fd)
-        kind = file_kind(info.st_mode)
-        if kind:
+        if kind := file_kind(info.st_mode):
             raise error(tr("{path}: is {kind}, not {what}.", path=path, kind=kind, what=what))
         if info.st_size == 0:
             raise error(tr("{path}: is empty (the file has 0 bytes).", path=path))
@@ -170,40 +124,27 @@ def open_regular_file(path: Path, *, what: str, error: type[Exception]) -> Binar
 
 def file_kind(mode: int) -> str | None:
     """What a file that is not a regular file is, in words; None for a regular file."""
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISDIR(mode):
-        return tr("a folder")
-    if stat.S_ISFIFO(mode):
-        return tr("a named pipe (FIFO)")
-    if stat.S_ISCHR(mode):
-        return tr("a character device (a device file, like /dev/zero)")
-    if stat.S_ISBLK(mode):
-        return tr("a block device (a disk)")
-    if stat.S_ISSOCK(mode):
-        return tr("a socket")
-    return tr("not a regular file")
+    kinds = {
+        stat.S_IFREG: None,
+        stat.S_IFDIR: tr("a folder"),
+        stat.S_IFIFO: tr("a named pipe (FIFO)"),
+        stat.S_IFCHR: tr("a character device (a device file, like /dev/zero)"),
+        stat.S_IFBLK: tr("a block device (a disk)"),
+        stat.S_IFSOCK: tr("a socket"),
+    }
+    return kinds.get(stat.S_IFMT(mode), tr("not a regular file"))
 
 
 def shown_path(path: str | os.PathLike[str]) -> str:
-    """``path`` as printed for a learner: relative to the course folder, or from ``~``.
-
-    What the notebooks print is committed and read on other machines, so it never names this
-    machine's folders: a path in the course folder is shown relative to it
-    (``models/lenet.keras``), one beside it from the course's parent (``../data/mnist.npz``),
-    one in the home folder as ``~/...``; any other path in full.
-    """
+    """``path`` as shown to a learner, never naming this machine's folders: relative to the
+    course (``models/m.keras``), its parent (``../data``) or home (``~/...``), else in full."""
     full = Path(os.path.abspath(os.fspath(path)))
-    bases: list[tuple[Path, str]] = []
+    bases = [(Path.home(), "~/")]
     if COURSE_ROOT is not None:
-        bases.append((COURSE_ROOT, ""))
-    bases.append((Path.home(), "~/"))
-    if COURSE_ROOT is not None and COURSE_ROOT.parent != COURSE_ROOT.parent.parent:
-        bases.append((COURSE_ROOT.parent, "../"))  # beside the course, not beside "/"
+        bases.insert(0, (COURSE_ROOT, ""))
+        if COURSE_ROOT.parent != COURSE_ROOT.parent.parent:  # beside the course, not "/"
+            bases.append((COURSE_ROOT.parent, "../"))
     for base, prefix in bases:
-        try:
-            inside = full.relative_to(base)
-        except ValueError:
-            continue
-        return (prefix + inside.as_posix()) or "."
+        if full.is_relative_to(base):
+            return (prefix + full.relative_to(base).as_posix()) or "."
     return str(full)

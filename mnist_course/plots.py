@@ -1,15 +1,5 @@
-"""Pictures of the data, of training and of a model's answers: arrays in, a Figure out.
-
-Digits are always drawn the same way: ink dark on white (matplotlib's ``gray_r``), on a
-fixed scale (0-255 for raw pixels, 0-1 for scaled ones), so two pictures can be compared.
-Pictures of what is inside a model are in :mod:`mnist_course.inspection`.
-
-Figures are built with :class:`matplotlib.figure.Figure` rather than ``pyplot`` so a
-function never draws twice in a notebook (once by pyplot, once as the returned value) and
-never leaves figures open behind it. Nothing here trains a model or reads a file.
-"""
-
-from __future__ import annotations
+"""Pictures of the data, of training and of a model's answers: arrays in, a Figure (not
+pyplot: shown once, never left open) out. Digits: dark on white, on a fixed scale."""
 
 from collections.abc import Sequence
 
@@ -29,26 +19,32 @@ from .data.arrays import (
 from .errors import InputError
 from .language import tr, tr_plot
 
-__all__ = [
-    "plot_digits",
-    "plot_pixels",
-    "plot_label_counts",
-    "plot_history",
-    "plot_confusion_matrix",
-    "plot_mistakes",
-    "plot_prediction",
-    "draw_digit",
-]
+CENTER = {"ha": "center", "va": "center"}
 
 
-def _top(image: np.ndarray) -> float:
-    """The fixed top of the scale: 1 for scaled pixels (floats up to 1), else 255."""
+def _top(image: np.ndarray) -> float:  # the fixed scale: 0-1 for scaled pixels, else 0-255
     return 1.0 if np.issubdtype(image.dtype, np.floating) and image.max() <= 1 else 255.0
 
 
-def draw_digit(ax, image: np.ndarray) -> None:
+def draw_digit(ax, image: np.ndarray, title: str = "", **title_style: object) -> None:
     """Draw one (28, 28) image on ``ax`` the course's way: dark ink, fixed scale, no axes."""
     ax.imshow(image, cmap="gray_r", vmin=0, vmax=_top(image))
+    ax.set_axis_off()
+    ax.set_title(title, **title_style)
+
+
+def _grid(count: int, columns: int, cell: tuple[float, float], title: str | None) -> tuple:
+    """A Figure with ``count`` empty cells, and its axes (flat)."""
+    columns = min(columns, count)
+    rows = -(-count // columns)
+    size = (cell[0] * columns, cell[1] * rows + (0.4 if title else 0))
+    fig = Figure(figsize=size, layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    for ax in axes:
+        ax.set_axis_off()
+    if title:
+        fig.suptitle(title)
+    return fig, axes
 
 
 def plot_digits(
@@ -65,22 +61,12 @@ def plot_digits(
     Parameters
     ----------
     images : numpy.ndarray
-        Shape (n, 28, 28), (n, 28, 28, 1) or (n, 784); raw 0-255 or scaled 0-1.
-    labels : array-like of int, optional
-        True labels, shown above each digit.
-    predictions : array-like of int, optional
-        A model's predicted digits; a wrong prediction is shown in red.
-    count : int
-        How many digits to draw (at most ``len(images)``); ``labels`` and ``predictions``
-        need at least that many entries.
-    columns : int
-        Digits per row.
+        (n, 28, 28), (n, 28, 28, 1) or (n, 784); raw 0-255 or scaled 0-1.
+    labels, predictions : array-like of int, optional
+        True and predicted digits, at least ``count``; a wrong prediction is red.
+    count, columns : int
+        How many digits (at most ``len(images)``), and how many per row.
     title : str, optional
-        Title over the whole grid.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
     """
     images = check_images(images, name="plot_digits")
     count = min(check_count(count, name="plot_digits", what="count"), len(images))
@@ -92,59 +78,39 @@ def plot_digits(
     if predictions is not None:
         predictions = check_labels(predictions, name="plot_digits (predictions)")
         predictions = check_labels(predictions[:count], name="plot_digits", count=count)
-    columns = max(1, min(columns, count))
-    rows = -(-count // columns)
-    fig = Figure(figsize=(1.1 * columns, 1.3 * rows + (0.4 if title else 0)), layout="constrained")
-    axes = fig.subplots(rows, columns, squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.set_axis_off()
-        if i >= count:
-            continue
-        draw_digit(ax, images[i])
-        parts = []
-        if labels is not None:
-            parts.append(f"{int(labels[i])}")
+    fig, axes = _grid(count, columns, (1.1, 1.3), title)
+    for i, ax in zip(range(count), axes, strict=False):
+        parts = [] if labels is None else [f"{labels[i]}"]
         if predictions is not None:
             parts.append(tr_plot("pred {digit}", digit=int(predictions[i])))
         wrong = labels is not None and predictions is not None and labels[i] != predictions[i]
-        ax.set_title("  ".join(parts), fontsize=9, color="crimson" if wrong else "black")
-    if title:
-        fig.suptitle(title)
+        color = "crimson" if wrong else "black"
+        draw_digit(ax, images[i], "  ".join(parts), fontsize=9, color=color)
     return fig
 
 
 def plot_pixels(image: np.ndarray, label: int | None = None) -> Figure:
-    """Draw one digit as the grid of 28x28 numbers the model actually receives.
-
-    Each cell shows its pixel value (blank where it is 0), shaded on the same fixed scale
-    as every digit the course draws: 0 white, 255 (or 1.0 when scaled) black.
+    """Draw one digit as the 28x28 numbers the model receives, shaded on the fixed scale.
 
     Parameters
     ----------
     image : numpy.ndarray
-        One image, shape (28, 28) (or (784,), (28, 28, 1)); raw 0-255 or scaled 0-1.
+        One image, (28, 28), (784,) or (28, 28, 1); raw 0-255 or scaled 0-1.
     label : int, optional
         Its label, for the title.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
     """
     image = check_images(image, name="plot_pixels", single=True)
     fig = Figure(figsize=(9, 9), layout="constrained")
     ax = fig.subplots()
     high = _top(image)
     ax.imshow(image, cmap="gray_r", vmin=0, vmax=high)
-    integers = high > 1  # raw 0-255, even as floats
     for (row, col), value in np.ndenumerate(image):
         if value:
-            text = f"{int(value)}" if integers else f"{value:.2g}".lstrip("0") if value < 1 else "1"
+            text = f"{int(value)}" if high > 1 else f"{value:.2g}".lstrip("0") if value < 1 else "1"
             shade = "white" if value > high / 2 else "black"
-            ax.text(col, row, text, ha="center", va="center", fontsize=6, color=shade)
-    ax.set_xticks(range(0, 28, 4))
-    ax.set_yticks(range(0, 28, 4))
-    ax.set_xlabel(tr_plot("column"))
-    ax.set_ylabel(tr_plot("row"))
+            ax.text(col, row, text, **CENTER, fontsize=6, color=shade)
+    ax.set(xticks=range(0, 28, 4), yticks=range(0, 28, 4))
+    ax.set(xlabel=tr_plot("column"), ylabel=tr_plot("row"))
     title = tr_plot(
         "28 x 28 = 784 numbers: 0 is background (white), {high:g} is ink (black)", high=high
     )
@@ -159,45 +125,25 @@ def plot_label_counts(train_labels: np.ndarray, test_labels: np.ndarray | None =
 
     Parameters
     ----------
-    train_labels : numpy.ndarray
-        Integer labels 0-9, shape (n,).
-    test_labels : numpy.ndarray, optional
-        Drawn beside the training counts when given.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    train_labels, test_labels : numpy.ndarray
+        Integer labels 0-9, (n,); the test counts, if given, are drawn beside.
     """
+    splits = [(tr_plot("train"), check_labels(train_labels, name="plot_label_counts (train)"))]
+    if test_labels is not None:
+        splits.append((tr_plot("test"), check_labels(test_labels, name="plot_label_counts (test)")))
     fig = Figure(figsize=(9, 3.5), layout="constrained")
     ax = fig.subplots()
     digits = np.arange(NUM_CLASSES)
-    splits = [("train", train_labels)] + (
-        [("test", test_labels)] if test_labels is not None else []
-    )
     width = 0.8 / len(splits)
     for i, (name, labels) in enumerate(splits):
-        digits_seen = check_labels(labels, name=f"plot_label_counts ({name})")
-        counts = np.bincount(digits_seen, minlength=NUM_CLASSES)
-        shown = tr_plot("train") if name == "train" else tr_plot("test")
-        bars = ax.bar(digits + (i - (len(splits) - 1) / 2) * width, counts, width, label=shown)
+        counts = np.bincount(labels, minlength=NUM_CLASSES)
+        bars = ax.bar(digits + (i - (len(splits) - 1) / 2) * width, counts, width, label=name)
         ax.bar_label(bars, fontsize=7)
-    ax.set_xticks(digits)
-    ax.set_xlabel(tr_plot("digit"))
-    ax.set_ylabel(tr_plot("images"))
+    ax.set(xticks=digits, xlabel=tr_plot("digit"), ylabel=tr_plot("images"))
     ax.set_title(tr_plot("Images per digit: the classes are roughly balanced"))
     if len(splits) > 1:
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
-
-
-def _metrics(history: object) -> dict[str, list[float]]:
-    metrics = getattr(history, "history", history)
-    if not isinstance(metrics, dict):
-        raise InputError(
-            "plot_history: expected what model.fit or mc.train returns (a History), or its "
-            f".history dict; got {type(history).__name__}."
-        )
-    return metrics
 
 
 def plot_history(
@@ -212,22 +158,15 @@ def plot_history(
     Parameters
     ----------
     *histories : keras.callbacks.History or dict
-        One or more training runs, e.g. the return values of ``mc.train``; several are
-        drawn in different colours to compare them.
+        One or more runs (e.g. what ``mc.train`` returns), drawn in different colours.
     labels : sequence of str, optional
         A name per run, for the legend.
     epochs : int, optional
-        Fix the x axis to this many epochs (used while training is still running).
+        Fix the x axis to this many epochs (while training is still running).
     title : str, optional
-        Title over both panels.
-    x : str
-        ``"epoch"`` (the default), or ``"seconds"``: each point at the time its epoch ended,
-        which each run must have recorded (train with an ``mc.Stopwatch()`` callback and
-        pass the stopwatch). Runs whose epochs take different times compare fairly this way.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    x : {"epoch", "seconds"}
+        "seconds" places each epoch at the time it ended, which each run must have recorded
+        (train with an ``mc.Stopwatch()`` callback and pass it): fair for runs of unequal speed.
     """
     if not histories:
         raise InputError(tr("plot_history: give at least one training history."))
@@ -236,33 +175,34 @@ def plot_history(
     labels = list(labels) if labels is not None else [None] * len(histories)
     if len(labels) != len(histories):
         raise InputError(f"plot_history: {len(histories)} histories but {len(labels)} labels.")
-    fig = Figure(figsize=(10, 3.8), layout="constrained")
-    loss_ax, acc_ax = fig.subplots(1, 2)
-    runs = [_metrics(history) for history in histories]
+    runs = [getattr(history, "history", history) for history in histories]
+    for run, history in zip(runs, histories, strict=True):
+        if not isinstance(run, dict):
+            raise InputError(
+                "plot_history: expected what model.fit or mc.train returns (a History), or its "
+                f".history dict; got {type(history).__name__}."
+            )
     times = [run.get("seconds") if x == "seconds" else None for run in runs]
     if x == "seconds" and not all(times):
         raise InputError(
             "plot_history: x='seconds' needs the time of each epoch: train with "
             "callbacks=[watch := mc.Stopwatch()] and pass watch instead of the history."
         )
+    fig = Figure(figsize=(10, 3.8), layout="constrained")
+    panels = dict(zip(("loss", "accuracy"), fig.subplots(1, 2), strict=True))
+    panels["loss"].set(title=tr_plot("loss (lower is better)"), ylabel=tr_plot("loss"))
+    panels["accuracy"].set(title=tr_plot("accuracy (higher is better)"), ylabel=tr_plot("accuracy"))
     # All training lines before any validation line: in a two-column legend, a run per row.
     for prefix, style in (("", "-"), ("val_", "--")):
         name = tr_plot("validation") if prefix else tr_plot("training")
         for i, (metrics, seconds, label) in enumerate(zip(runs, times, labels, strict=True)):
-            color = f"C{i % 10}"  # matplotlib's ten colours, round again
-            for ax, key in ((loss_ax, "loss"), (acc_ax, "accuracy")):
-                values = metrics.get(prefix + key)
-                if not values:
-                    continue
-                ax.plot(
-                    seconds[: len(values)] if seconds else range(1, len(values) + 1),
-                    values[: len(seconds)] if seconds else values,
-                    style,
-                    color=color,
-                    marker=".",
-                    label=f"{label}, {name}" if label else name,
-                )
-    for ax, name in ((loss_ax, tr_plot("loss")), (acc_ax, tr_plot("accuracy"))):
+            line, color = f"{label}, {name}" if label else name, f"C{i % 10}"
+            for key, ax in panels.items():
+                if values := metrics.get(prefix + key):
+                    at = seconds[: len(values)] if seconds else range(1, len(values) + 1)
+                    ax.plot(at, values[: len(at)], style, color=color, marker=".", label=line)
+    for ax in panels.values():
+        ax.grid(alpha=0.3)
         if x == "seconds":
             ax.set_xlabel(tr_plot("seconds since training began"))
             ax.set_xlim(left=0)
@@ -271,18 +211,14 @@ def plot_history(
             ax.set_xlabel(tr_plot("epoch"))
             if epochs:
                 ax.set_xlim(0.5, epochs + 0.5)
-        ax.set_ylabel(name)
-        ax.grid(alpha=0.3)
     # Each line once, whichever panel drew it; over four, a legend would hide the curves.
-    pairs = [ax.get_legend_handles_labels() for ax in (loss_ax, acc_ax)]
+    pairs = [ax.get_legend_handles_labels() for ax in panels.values()]
     entries = {n: h for handles, names in pairs for h, n in zip(handles, names, strict=True)}
     if len(entries) > 4:  # one legend for both panels, under them
         fig.legend(list(entries.values()), list(entries), loc="outside lower center", ncols=2)
     else:
-        for ax in (ax for ax in (loss_ax, acc_ax) if ax.lines):
+        for ax in (ax for ax in panels.values() if ax.lines):
             ax.legend(fontsize=8)
-    loss_ax.set_title(tr_plot("loss (lower is better)"))
-    acc_ax.set_title(tr_plot("accuracy (higher is better)"))
     if title:
         fig.suptitle(title)
     return fig
@@ -293,14 +229,11 @@ def plot_confusion_matrix(
 ) -> Figure:
     """Draw a 10x10 confusion matrix with its counts; mistakes are shaded by how many.
 
-    Give several matrices as a dict, ``{"MLP": m1, "LeNet": m2}``, to draw them side by
-    side on one shared colour scale, so the same shade means the same count in each.
-
     Parameters
     ----------
     matrix : numpy.ndarray or dict of str to numpy.ndarray
-        int (10, 10), rows the true digit, columns the predicted one (see
-        ``mc.confusion_matrix``); or a dict of such matrices, keyed by model name.
+        int (10, 10), rows the true digit, columns the predicted one (``mc.confusion_matrix``);
+        or a dict of them by model name, drawn side by side on one colour scale.
     title : str, optional
         Title of the figure (of the one panel, for a single matrix).
     """
@@ -312,40 +245,27 @@ def plot_confusion_matrix(
         }
     else:
         named = {"": check_matrix(matrix, name="plot_confusion_matrix")}
-    mistakes = {k: m.astype(float) for k, m in named.items()}
-    for off in mistakes.values():
-        np.fill_diagonal(off, np.nan)  # colour the mistakes; the diagonal would swamp them
-    top = max(1.0, *(float(np.nanmax(off)) for off in mistakes.values()))
+    # colour the mistakes only: the diagonal would swamp them
+    mistakes = {k: np.where(np.eye(10, dtype=bool), np.nan, m) for k, m in named.items()}
+    top = max(1.0, *(float(np.nanmax(m)) for m in mistakes.values()))
     fig = Figure(figsize=(0.4 + 5.6 * len(named), 5.4), layout="constrained")
     axes = fig.subplots(1, len(named), squeeze=False)[0]
     for ax, (name, counts) in zip(axes, named.items(), strict=True):
         image = ax.imshow(mistakes[name], cmap="Reds", vmin=0, vmax=top)
         for (t, p), count in np.ndenumerate(counts):
             if count or t == p:
-                strong = t != p and count > 0.6 * top
-                ax.text(
-                    p,
-                    t,
-                    str(count),
-                    ha="center",
-                    va="center",
-                    fontsize=8,
-                    color="white" if strong else "black",
-                    fontweight="bold" if t == p else "normal",
-                )
-        ax.set_xticks(range(10))
-        ax.set_yticks(range(10))
-        ax.set_xlabel(tr_plot("predicted digit"))
-        ax.set_ylabel(tr_plot("true digit"))
-        tally = {"right": int(np.trace(counts)), "count": int(counts.sum())}
-        tally["wrong"] = tally["count"] - tally["right"]
-        if name:
-            ax.set_title(
-                tr_plot("{name}: {right} of {count} right, {wrong} mistakes", name=name, **tally)
-            )
-        else:
-            diagonal = tr_plot("{right} of {count} right; off the diagonal: mistakes", **tally)
-            ax.set_title(title or diagonal)
+                color = "white" if t != p and count > 0.6 * top else "black"
+                weight = "bold" if t == p else "normal"
+                ax.text(p, t, str(count), **CENTER, fontsize=8, color=color, fontweight=weight)
+        ax.set(xticks=range(10), yticks=range(10))
+        ax.set(xlabel=tr_plot("predicted digit"), ylabel=tr_plot("true digit"))
+        right, total = int(np.trace(counts)), int(counts.sum())
+        tally = {"right": right, "count": total, "wrong": total - right}
+        ax.set_title(
+            tr_plot("{name}: {right} of {count} right, {wrong} mistakes", name=name, **tally)
+            if name
+            else title or tr_plot("{right} of {count} right; off the diagonal: mistakes", **tally)
+        )
     label = tr_plot("mistakes (same scale in every panel)")
     fig.colorbar(image, ax=list(axes), shrink=0.8, label=label)
     if title and "" not in named:
@@ -365,12 +285,8 @@ def plot_mistakes(
 
     Parameters
     ----------
-    images : numpy.ndarray
-        The test images (n, 28, 28) (or flat / with channel axis).
-    labels : numpy.ndarray
-        Their true digits (n,).
-    probabilities : numpy.ndarray
-        The model's probabilities (n, 10).
+    images, labels, probabilities : numpy.ndarray
+        Test images (n, 28, 28) (or flat), their digits (n,), a model's probabilities (n, 10).
     indices : sequence of int
         Which images to show, e.g. ``mc.most_confident_mistakes(...)``.
     """
@@ -380,28 +296,19 @@ def plot_mistakes(
     indices = check_indices(indices, len(images), name="plot_mistakes")
     if not indices:
         raise InputError(tr("plot_mistakes: no images to show (is the list of mistakes empty?)."))
-    columns = min(check_count(columns, name="plot_mistakes", what="columns"), len(indices))
-    rows = -(-len(indices) // columns)
-    fig = Figure(figsize=(1.35 * columns, 1.6 * rows + (0.4 if title else 0)), layout="constrained")
-    axes = fig.subplots(rows, columns, squeeze=False)
-    for ax in axes.flat:
-        ax.set_axis_off()
-    for ax, i in zip(axes.flat, indices, strict=False):
+    columns = check_count(columns, name="plot_mistakes", what="columns")
+    fig, axes = _grid(len(indices), columns, (1.35, 1.6), title)
+    for ax, i in zip(axes, indices, strict=False):
         predicted = int(np.argmax(probabilities[i]))
-        draw_digit(ax, images[i])
-        ax.set_title(
-            tr_plot(
-                "#{index}\ntrue {true} → {predicted}\n{probability:.0%}",
-                index=i,
-                true=int(labels[i]),
-                predicted=predicted,
-                probability=probabilities[i][predicted],
-            ),
-            fontsize=8,
-            color="crimson" if predicted != labels[i] else "black",
+        text = tr_plot(
+            "#{index}\ntrue {true} → {predicted}\n{probability:.0%}",
+            index=i,
+            true=int(labels[i]),
+            predicted=predicted,
+            probability=probabilities[i][predicted],
         )
-    if title:
-        fig.suptitle(title)
+        color = "crimson" if predicted != labels[i] else "black"
+        draw_digit(ax, images[i], text, fontsize=8, color=color)
     return fig
 
 
@@ -412,37 +319,28 @@ def plot_prediction(
 
     Parameters
     ----------
-    image : numpy.ndarray
-        One image (28, 28) (or (784,), (28, 28, 1)).
-    probabilities : numpy.ndarray
-        (10,) probabilities, e.g. from ``mc.predict_digit``.
+    image, probabilities : numpy.ndarray
+        One image, (28, 28), (784,) or (28, 28, 1), and its (10,) probabilities.
     label : int, optional
         The true digit, if known: its bar is outlined.
     """
     image = check_images(image, name="plot_prediction", single=True)
-    rows = (
-        np.asarray(probabilities).reshape(1, -1) if np.ndim(probabilities) == 1 else probabilities
-    )
+    rows = np.reshape(probabilities, (1, -1)) if np.ndim(probabilities) == 1 else probabilities
     probabilities = check_probabilities(rows, name="plot_prediction", count=1)[0]
     if label is not None:
         label = int(check_labels([label], name="plot_prediction (label)")[0])
     fig = Figure(figsize=(7, 2.6), layout="constrained")
     image_ax, bar_ax = fig.subplots(1, 2, width_ratios=[1, 2.4])
-    draw_digit(image_ax, image)
-    image_ax.set_axis_off()
+    shown = tr_plot("true {label}", label=label) if label is not None else tr_plot("input")
+    draw_digit(image_ax, image, shown)
     predicted = int(probabilities.argmax())
-    image_ax.set_title(
-        tr_plot("true {label}", label=label) if label is not None else tr_plot("input")
-    )
     colours = ["#9ecae1"] * NUM_CLASSES
     colours[predicted] = "crimson" if label is not None and predicted != label else "#3182bd"
     bars = bar_ax.bar(range(NUM_CLASSES), probabilities, color=colours)
     if label is not None:
-        bars[int(label)].set(edgecolor="black", linewidth=1.5)
-    bar_ax.set_xticks(range(NUM_CLASSES))
-    bar_ax.set_ylim(0, 1.05)
-    bar_ax.set_xlabel(tr_plot("digit"))
-    bar_ax.set_ylabel(tr_plot("probability"))
+        bars[label].set(edgecolor="black", linewidth=1.5)
+    bar_ax.set(xticks=range(NUM_CLASSES), ylim=(0, 1.05))
+    bar_ax.set(xlabel=tr_plot("digit"), ylabel=tr_plot("probability"))
     chance = probabilities[predicted]
     bar_ax.set_title(tr_plot("predicted {digit} ({chance:.1%})", digit=predicted, chance=chance))
     return fig

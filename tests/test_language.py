@@ -305,8 +305,7 @@ def test_without_the_font_a_chinese_plot_has_every_glyph_missing_warning_proves_
 
 
 def test_no_chinese_font_means_english_plots_and_one_warning(monkeypatch) -> None:
-    monkeypatch.setattr(language, "_looked", True)
-    monkeypatch.setattr(language, "_font", None)
+    monkeypatch.setattr(language, "cjk_font", lambda: None)
     monkeypatch.setattr(language, "_warned", False)
     with pytest.warns(language.FontWarning, match="fonts-noto-cjk") as caught:
         mc.set_language("zh")

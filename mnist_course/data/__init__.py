@@ -1,7 +1,3 @@
-"""MNIST as arrays: loading it (a path, ``MNIST_COURSE_DATA``, or Keras's download), the IDX
-format, what an MNIST array is (the one place that checks images and labels), and a
-learner's own picture turned into a 28x28 digit.
-
-Modules, lowest first: ``arrays`` (NumPy only), ``idx``, ``image_files``, ``download``,
-``loading``, ``images``.
+"""MNIST as arrays: ``arrays`` (what one is; NumPy only), ``idx``, ``image_files``,
+``download``, ``loading`` (load_mnist) and ``images`` (a learner's picture as a digit).
 """

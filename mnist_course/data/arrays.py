@@ -1,23 +1,12 @@
-"""What an MNIST array is: the one place where images and labels are checked and converted.
+"""What an MNIST array is: the one place where images and labels are checked (NumPy only).
 
-NumPy only. Every module that takes images or labels from a learner checks them here, so
-the accepted shapes, dtypes and ranges, and the error messages, are the same everywhere.
+Images: a batch is shaped (n, 28, 28), (n, 28, 28, 1) or (n, 784) with n >= 1; one image
+(28, 28), (28, 28, 1) or (784,). Values are finite real numbers: ``pixels="raw"`` accepts
+0-255 (so also pixels scaled to [0, 1]); ``pixels="model"``, what a model reads, accepts
+integers 0-255 or floats in [0, 1].
 
-Images
-    A **batch** is shaped (n, 28, 28), (n, 28, 28, 1) or (n, 784), with n >= 1; **one
-    image** is shaped (28, 28), (28, 28, 1) or (784,) (a batch of exactly one is accepted
-    where one image is expected). Values are real numbers (not bool, complex or text) and
-    finite. Two ranges exist:
-
-    * ``pixels="raw"``: anything from 0 to 255, integer or float. Raw MNIST is uint8 0-255;
-      pixels already scaled to [0, 1] are also inside this range, so functions that only
-      reshape, scale or draw accept both.
-    * ``pixels="model"``: what a trained model reads, either integer pixels 0-255 (raw,
-      scaled on the way in) or float pixels already scaled to [0, 1].
-
-Labels
-    Digits 0-9 shaped (n,), integer (or float holding whole numbers), n >= 1; or one-hot
-    (or probability) rows shaped (n, 10), read as the digit of their largest entry.
+Labels: digits 0-9 shaped (n,), integers or whole floats; or one-hot (or probability) rows
+shaped (n, 10), read as the digit of their largest entry.
 """
 
 from __future__ import annotations
@@ -42,6 +31,7 @@ __all__ = [
     "flatten",
     "to_images",
     "scale",
+    "refuse_scaled",
     "one_hot",
     "prepare",
     "summarize",
@@ -54,15 +44,13 @@ NUM_CLASSES = 10
 _ONE = {(28, 28), (28, 28, 1), (784,)}
 _BATCH_TEXT = N_("a batch of images shaped (n, 28, 28), (n, 28, 28, 1) or (n, 784)")
 _ONE_TEXT = N_("one image shaped (28, 28), (28, 28, 1) or (784,)")
-_RANGES = ("raw", "model")
 
 
 def _array(values: object, name: str, what: str) -> np.ndarray:
-    """``np.asarray`` with the errors a learner can cause turned into :class:`InputError`."""
+    """``np.asarray``, refusing ragged lists and what is not real numbers."""
     try:
         array = np.asarray(values)
-    except (ValueError, TypeError):
-        # NumPy refuses nested lists of different lengths ("inhomogeneous shape").
+    except (ValueError, TypeError):  # nested lists of different lengths
         raise InputError(
             tr(
                 "{name}: the {what} are a ragged list (rows of different lengths); give "
@@ -93,6 +81,13 @@ def _array(values: object, name: str, what: str) -> np.ndarray:
     return array
 
 
+def _check_finite(array: np.ndarray, name: str, what: str) -> None:
+    if not np.all(np.isfinite(array)):
+        raise InputError(
+            tr("{name}: the {what} contain NaN or infinite values.", name=name, what=what)
+        )
+
+
 def check_images(
     images: object, *, name: str = "images", single: bool | None = False, pixels: str = "raw"
 ) -> np.ndarray:
@@ -101,25 +96,21 @@ def check_images(
     Parameters
     ----------
     images : array-like
-        A batch, or one image (see the module docstring for the shapes).
+        A batch, or one image (shapes in the module docstring).
     name : str
-        The function or argument named at the start of an error message.
+        Named at the start of an error message.
     single : bool or None
-        False: a batch is expected; True: one image; None: either.
+        False: a batch; True: one image (a batch of one is accepted); None: either.
     pixels : {"raw", "model"}
-        Which range of values is accepted (see the module docstring).
+        Which range of values is accepted.
 
     Returns
     -------
     numpy.ndarray
-        The same values and dtype, shaped (n, 28, 28); (28, 28) when ``single`` is True
-        (or None and one image was given).
-
-    Raises
-    ------
-    InputError
-        Naming the first rule broken and what to pass instead.
+        The same values and dtype, shaped (n, 28, 28), or (28, 28) for one image.
     """
+    if pixels not in ("raw", "model"):
+        raise ValueError(f"pixels must be one of raw, model, not {pixels!r}")
     array = _array(images, name, tr("images"))
     shape = array.shape
     if len(shape) >= 3 and shape[-1] in (3, 4) and shape[-3:-1] == IMAGE_SHAPE:
@@ -138,51 +129,33 @@ def check_images(
     if single:
         if is_batch and shape[0] == 1:
             array, is_one = array[0], True
-        if not is_one:
-            hint = (
+        fits, hint = (
+            is_one,
+            (
                 tr(" That is a batch of {count}; pick one image, e.g. images[0].", count=shape[0])
                 if is_batch
                 else tr(" For a photo or drawing of another size, use mc.to_mnist_image(image).")
-            )
-            raise InputError(
-                tr(
-                    "{name}: expected {what}; got shape {shape}.{hint}",
-                    name=name,
-                    what=tr(_ONE_TEXT),
-                    shape=shape,
-                    hint=hint,
-                )
-            )
-        array = array.reshape(IMAGE_SHAPE)
-    else:
-        if not is_batch:
-            hint = tr(" That is one image; make a batch of one with image[None].") if is_one else ""
-            raise InputError(
-                tr(
-                    "{name}: expected {what}; got shape {shape}.{hint}",
-                    name=name,
-                    what=tr(_BATCH_TEXT),
-                    shape=shape,
-                    hint=hint,
-                )
-            )
-        if shape[0] == 0:
-            raise InputError(tr("{name}: got an empty batch (0 images).", name=name))
-        array = array.reshape(len(array), *IMAGE_SHAPE)
-    _check_range(array, name, pixels)
-    return array
-
-
-def _check_range(array: np.ndarray, name: str, pixels: str) -> None:
-    if pixels not in _RANGES:
-        raise ValueError(f"pixels must be one of {', '.join(_RANGES)}, not {pixels!r}")
-    if array.dtype == np.uint8:  # cannot leave 0-255: skip the scan of a large batch
-        return
-    integers = np.issubdtype(array.dtype, np.integer)
-    if not integers and not np.all(np.isfinite(array)):
-        raise InputError(
-            tr("{name}: the {what} contain NaN or infinite values.", name=name, what=tr("images"))
+            ),
         )
+    else:
+        fits = is_batch
+        hint = tr(" That is one image; make a batch of one with image[None].") if is_one else ""
+    if not fits:
+        raise InputError(
+            tr(
+                "{name}: expected {what}; got shape {shape}.{hint}",
+                name=name,
+                what=tr(_ONE_TEXT) if single else tr(_BATCH_TEXT),
+                shape=shape,
+                hint=hint,
+            )
+        )
+    if not single and shape[0] == 0:
+        raise InputError(tr("{name}: got an empty batch (0 images).", name=name))
+    array = array.reshape(IMAGE_SHAPE if single else (len(array), *IMAGE_SHAPE))
+    if array.dtype == np.uint8:  # cannot leave 0-255: skip the scan of a large batch
+        return array
+    _check_finite(array, name, tr("images"))
     low, high = array.min(), array.max()
     if low < 0 or high > 255:
         raise InputError(
@@ -195,7 +168,7 @@ def _check_range(array: np.ndarray, name: str, pixels: str) -> None:
                 dtype=array.dtype,
             )
         )
-    if pixels == "model" and not integers and high > 1:
+    if pixels == "model" and not np.issubdtype(array.dtype, np.integer) and high > 1:
         raise InputError(
             tr(
                 "{name}: float values range from {low:g} to {high:g}; a model reads "
@@ -206,6 +179,7 @@ def _check_range(array: np.ndarray, name: str, pixels: str) -> None:
                 high=high,
             )
         )
+    return array
 
 
 def check_labels(
@@ -216,64 +190,42 @@ def check_labels(
     Parameters
     ----------
     labels : array-like
-        Digits 0-9 shaped (n,): integers, or floats holding whole numbers. With ``rows``,
-        also one-hot (or probability) rows shaped (n, 10), read by their largest entry.
+        Digits 0-9 shaped (n,), integers or whole floats; with ``rows``, also one-hot (or
+        probability) rows shaped (n, 10), read by their largest entry.
     name : str
         Named at the start of an error message.
     count : int, optional
         How many labels there must be (one per image).
     rows : bool
         Whether (n, 10) rows are accepted.
-
-    Raises
-    ------
-    InputError
-        Naming the first rule broken.
     """
     array = _array(labels, name, tr("labels"))
+    if not np.issubdtype(array.dtype, np.integer):
+        _check_finite(array, name, tr("labels"))
     if rows and array.ndim == 2 and array.shape[1] == NUM_CLASSES:
-        if not np.all(np.isfinite(array)):
-            raise InputError(
-                tr(
-                    "{name}: the {what} contain NaN or infinite values.",
-                    name=name,
-                    what=tr("labels"),
-                )
-            )
         array = array.argmax(axis=1)
     if array.ndim != 1:
-        also = tr(" or one-hot rows (n, 10)") if rows else ""
         raise InputError(
             tr(
                 "{name}: labels have shape {shape}; expected digits 0-9 shaped (n,){also}.",
                 name=name,
                 shape=array.shape,
-                also=also,
+                also=tr(" or one-hot rows (n, 10)") if rows else "",
             )
         )
     if array.size == 0:
         raise InputError(tr("{name}: got no labels (an empty array).", name=name))
-    if not np.issubdtype(array.dtype, np.integer):
-        if not np.all(np.isfinite(array)):
-            raise InputError(
-                tr(
-                    "{name}: the {what} contain NaN or infinite values.",
-                    name=name,
-                    what=tr("labels"),
-                )
+    if np.any(array != np.round(array)):
+        raise InputError(
+            tr(
+                "{name}: labels must be whole numbers 0-9; got {dtype} values with "
+                "fractions. Are these probabilities? Take probabilities.argmax(axis=1).",
+                name=name,
+                dtype=array.dtype,
             )
-        if np.any(array != np.round(array)):
-            raise InputError(
-                tr(
-                    "{name}: labels must be whole numbers 0-9; got {dtype} values with "
-                    "fractions. Are these probabilities? Take probabilities.argmax(axis=1).",
-                    name=name,
-                    dtype=array.dtype,
-                )
-            )
-    low, high = array.min(), array.max()
-    if low < 0 or high >= NUM_CLASSES:
-        bad = array[(array < 0) | (array >= NUM_CLASSES)]
+        )
+    bad = array[(array < 0) | (array >= NUM_CLASSES)]
+    if bad.size:
         raise InputError(
             tr(
                 "{name}: {count} label(s) outside 0-9 (e.g. {value:g}); labels are the digits 0-9.",
@@ -300,7 +252,6 @@ def check_probabilities(
 ) -> np.ndarray:
     """Check a model's predictions, shaped (n, 10), and return them as float32."""
     array = _array(probabilities, name, tr("probabilities"))
-    expected = f"({count}, 10)" if count is not None else "(n, 10)"
     if array.ndim != 2 or array.shape[1] != NUM_CLASSES or array.shape[0] == 0:
         raise InputError(
             tr(
@@ -308,7 +259,7 @@ def check_probabilities(
                 "of ten per image, as mc.predict returns.",
                 name=name,
                 shape=array.shape,
-                expected=expected,
+                expected=f"({count}, 10)" if count is not None else "(n, 10)",
             )
         )
     if count is not None and len(array) != count:
@@ -320,14 +271,7 @@ def check_probabilities(
                 rows=len(array),
             )
         )
-    if not np.all(np.isfinite(array)):
-        raise InputError(
-            tr(
-                "{name}: the {what} contain NaN or infinite values.",
-                name=name,
-                what=tr("probabilities"),
-            )
-        )
+    _check_finite(array, name, tr("probabilities"))
     if array.min() < 0 or array.max() > 1 + 1e-6:
         raise InputError(
             tr(
@@ -376,7 +320,7 @@ def check_count(value: object, *, name: str, what: str = "count") -> int:
 
 def check_indices(indices: object, size: int, *, name: str) -> list[int]:
     """Positions into a batch of ``size``: whole numbers, or a boolean mask of length ``size``."""
-    array = np.asarray(indices) if indices is not None else np.asarray([], dtype=object)
+    array = np.asarray(indices)  # None gives dtype object, refused below
     if array.dtype == bool:
         if array.shape != (size,):
             raise InputError(
@@ -388,7 +332,7 @@ def check_indices(indices: object, size: int, *, name: str) -> list[int]:
                 )
             )
         array = np.flatnonzero(array)
-    if indices is None or not np.issubdtype(array.dtype, np.integer) or array.ndim > 1:
+    if not np.issubdtype(array.dtype, np.integer) or array.ndim > 1:
         raise InputError(
             tr(
                 "{name}: indices must be whole numbers (positions of images) or a "
@@ -415,7 +359,7 @@ def flatten(images: object) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        Shape (n, 784), same dtype, pixels in row-major order (row 0 first).
+        Shape (n, 784), same dtype, pixels in row-major order.
     """
     return check_images(images, name="flatten").reshape(-1, IMAGE_SIZE)
 
@@ -442,7 +386,7 @@ def scale(images: object) -> np.ndarray:
     Parameters
     ----------
     images : array-like
-        One image or a batch, in any of the accepted shapes, values 0-255.
+        One image or a batch, in any accepted shape, values 0-255.
 
     Returns
     -------
@@ -481,16 +425,11 @@ def one_hot(labels: object) -> np.ndarray:
     numpy.ndarray
         float32 shaped (n, 10).
     """
-    digits = check_labels(labels, name="one_hot")
-    return np.eye(NUM_CLASSES, dtype=np.float32)[digits]
+    return np.eye(NUM_CLASSES, dtype=np.float32)[check_labels(labels, name="one_hot")]
 
 
 def prepare(
-    images: object,
-    labels: object | None = None,
-    *,
-    layout: str = "flat",
-    scaled: bool = True,
+    images: object, labels: object | None = None, *, layout: str = "flat", scaled: bool = True
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Turn raw MNIST into model input in one call: the steps of notebook 01 together.
 
@@ -503,8 +442,7 @@ def prepare(
     layout : {"flat", "image"}
         "flat" gives (n, 784) for MLPs, "image" gives (n, 28, 28, 1) for CNNs.
     scaled : bool
-        Scale pixels to [0, 1] (True) or keep 0-255 as float32 (False, as the original
-        tutorial did).
+        Scale pixels to [0, 1], or keep 0-255 as float32 (as the original tutorial did).
 
     Returns
     -------
@@ -519,9 +457,7 @@ def prepare(
     if scaled:
         refuse_scaled(batch, "prepare")
     y = None if labels is None else one_hot(check_labels(labels, name="prepare", count=len(batch)))
-    x = batch.astype(np.float32)
-    if scaled:
-        x /= np.float32(255)
+    x = batch.astype(np.float32) / np.float32(255 if scaled else 1)
     x = x.reshape(-1, IMAGE_SIZE) if layout == "flat" else x[..., np.newaxis]
     return x if y is None else (x, y)
 
@@ -573,10 +509,14 @@ def summarize(images: object, labels: object) -> DatasetSummary:
         A batch, values 0-255 (raw) or 0-1 (scaled).
     labels : array-like
         Digits 0-9 shaped (n,).
+
+    Returns
+    -------
+    DatasetSummary
+        Printed as three lines: sizes, pixel statistics, images per digit.
     """
     batch = check_images(images, name="summarize")
-    digits = check_labels(labels, name="summarize", count=len(batch))
-    counts = np.bincount(digits, minlength=NUM_CLASSES)
+    counts = np.bincount(check_labels(labels, name="summarize", count=len(batch)), minlength=10)
     pixels = batch.astype(np.float64)
     return DatasetSummary(
         num_images=len(batch),

@@ -1,17 +1,9 @@
-"""Fetch one address into a file and give up cleanly: time limits, a size cap, progress.
+"""Fetch one address into a file, and give up cleanly: no server can hold it.
 
-:func:`mnist_course.data.download_mnist` decides where MNIST comes from and where it goes;
-:func:`fetch` moves the bytes of one address, and no server can hold it:
-
-* ``timeout`` bounds each wait: for the server to answer, then for the next data (a stall);
-* ``deadline`` bounds the whole transfer. A socket timeout bounds each wait, not their sum,
-  so a server that trickles a byte a second would never time out: a timer shuts the
-  connection down when the deadline passes, even in the middle of the headers;
-* ``max_bytes`` bounds the size: a larger announced length is refused before anything is
-  read, and a stream is cut as soon as it goes past.
-
-A failure is returned as English sentences naming the address and what happened; the
-caller adds how to fix it, and raises.
+``timeout`` bounds each wait (for the answer, then for the next data); ``deadline`` bounds
+the whole transfer, as a socket timeout cannot (a trickle of a byte a second never times
+out): a timer shuts the connection down, even in the middle of the headers; ``max_bytes``
+bounds the size. A failure comes back as sentences naming the address and what happened.
 """
 
 from __future__ import annotations
@@ -34,10 +26,13 @@ from ..language import N_, tr
 
 __all__ = ["fetch"]
 
-_BLOCK = 1 << 16
-# Seconds before progress is shown: a download that ends sooner shows nothing, so a fast
-# connection leaves no output behind (a notebook cell's output is compared by nbval).
+# Seconds before progress is shown: a quick download leaves no output behind (nbval
+# compares a notebook cell's output).
 PROGRESS_DELAY = 1.5
+SLOW = N_(
+    "On a slow connection, allow more time: "
+    "mnist_course.data.loading.download_mnist(deadline=1800), then load_mnist()."
+)
 
 
 def fetch(
@@ -50,24 +45,22 @@ def fetch(
     max_bytes: int,
     progress: bool,
 ) -> str | None:
-    """Download ``url`` into ``part``; None if it has checksum ``sha256``, else what failed.
+    """Download ``url`` into ``part``, checking its size and checksum.
 
     Parameters
     ----------
     url : str
         The address (``https://``, ``http://``, ``ftp://``, ``file://``).
     part : pathlib.Path
-        The file to write; what it holds after a failure is for the caller to discard.
+        The file to write; after a failure, for the caller to discard.
     sha256 : str
         The expected checksum, lower-case hex.
-    timeout : float
-        Seconds to wait for the server to answer, and then for each next piece of data.
-    deadline : float
-        Seconds for the whole transfer.
+    timeout, deadline : float
+        Seconds to wait for each answer or piece of data; seconds for the whole transfer.
     max_bytes : int
         The most bytes the file may have.
     progress : bool
-        Show how much has arrived (see :class:`_Progress`).
+        Show how much has arrived.
 
     Returns
     -------
@@ -79,9 +72,10 @@ def fetch(
     watch = _Watch(deadline)
     try:
         # a connection cannot take longer than the deadline either
-        waits = min(timeout, deadline)
-        with watch, part.open("wb") as file, watch.open(url, waits) as response:
-            answered, total = True, _length(response)
+        with watch, part.open("wb") as file, watch.open(url, min(timeout, deadline)) as response:
+            answered = True
+            length = (response.headers.get("Content-Length") or "").strip()
+            total = int(length) if length.isdigit() else None
             if total is not None and total > max_bytes:
                 return tr(
                     "{url} announces a file of {total:,} bytes, more than the {limit:,} an "
@@ -92,7 +86,7 @@ def fetch(
                 )
             # read1 returns what has arrived; read(n) would wait for all n bytes of a trickle
             read = getattr(response, "read1", response.read)
-            while block := read(min(_BLOCK, max_bytes + 1 - received)):
+            while block := read(min(1 << 16, max_bytes + 1 - received)):
                 received += len(block)
                 if received > max_bytes:
                     return tr(
@@ -112,12 +106,8 @@ def fetch(
         if watch.expired:  # whatever the cut connection raised, the deadline is the cause
             return _too_slow(url, deadline, received, total)
         if isinstance(reason, TimeoutError) and not answered:
-            return tr(
-                "Could not download MNIST from {url} ({reason}).",
-                url=url,
-                reason=tr("no answer within {seconds:g} s", seconds=timeout),
-            )
-        if isinstance(reason, TimeoutError) and total is not None:
+            reason = tr("no answer within {seconds:g} s", seconds=timeout)
+        elif isinstance(reason, TimeoutError) and total is not None:
             return tr(
                 "The MNIST download from {url} stalled: no data for {seconds:g} s after "
                 "{received:,} of {total:,} bytes.",
@@ -126,7 +116,7 @@ def fetch(
                 received=received,
                 total=total,
             )
-        if isinstance(reason, TimeoutError):
+        elif isinstance(reason, TimeoutError):
             return tr(
                 "The MNIST download from {url} stalled: no data for {seconds:g} s after "
                 "{received:,} bytes.",
@@ -177,115 +167,86 @@ def _too_slow(url: str, deadline: float, received: int, total: int | None) -> st
             received=received,
             total=total,
         )
-    return said + " " + tr(SLOW)
-
-
-SLOW = N_(
-    "On a slow connection, allow more time: "
-    "mnist_course.data.loading.download_mnist(deadline=1800), then load_mnist()."
-)
-
-
-def _length(response: Any) -> int | None:
-    """The announced size (Content-Length), or None when absent or not a number."""
-    value = (response.headers.get("Content-Length") or "").strip()
-    return int(value) if value.isdigit() else None
+    return f"{said} {tr(SLOW)}"
 
 
 class _Watch:
-    """Cuts the connections of one transfer when its deadline passes.
+    """Shuts down the sockets of one transfer when its deadline passes.
 
-    The sockets are learnt from urllib's own handlers (:class:`_Watched`), so proxies and
-    HTTPS work as with ``urlopen``. Shutting a socket down ends a read blocked on it at
-    once, in any thread, which closing it would not.
+    Shutting a socket down ends a read blocked on it at once, in any thread, which closing
+    it would not. The sockets are learnt from urllib's own handlers, so proxies and HTTPS
+    work as with ``urlopen``.
     """
 
     def __init__(self, seconds: float) -> None:
         self.end = time.monotonic() + seconds
         self.cut = False
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._cut_all)
-        self._timer.daemon = True
+        self.sockets: list[socket.socket] = []
+        self.lock = threading.Lock()
+        self.timer = threading.Timer(seconds, self.add)
+        self.timer.daemon = True
 
     def __enter__(self) -> _Watch:
-        self._timer.start()
+        self.timer.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
+        self.timer.cancel()
 
     @property
     def expired(self) -> bool:
         return self.cut or time.monotonic() >= self.end
 
+    def add(self, sock: socket.socket | None = None) -> None:
+        """Watch ``sock``; called with none when the deadline passes, to cut them all."""
+        with self.lock:
+            if sock is None:
+                self.cut = True
+            else:
+                self.sockets.append(sock)
+            for each in self.sockets if self.cut else ():
+                with contextlib.suppress(OSError):  # already closed
+                    # the plain socket's shutdown, under TLS too: TLS's own would unwrap it
+                    socket.socket.shutdown(each, socket.SHUT_RDWR)
+
     def open(self, url: str, timeout: float) -> Any:
-        opener = urllib.request.build_opener(_WatchedHTTP(self), _WatchedHTTPS(self))
+        watch = self
+
+        class Watched:  # mixed into urllib's HTTP(S) handlers, it hands their sockets over
+            def do_open(self, http_class: type, req: Any, **kwargs: Any) -> Any:
+                class Connection(http_class):  # type: ignore[misc, valid-type]
+                    def connect(self) -> None:
+                        super().connect()
+                        watch.add(self.sock)
+
+                return super().do_open(Connection, req, **kwargs)  # type: ignore[misc]
+
+        handlers = [urllib.request.HTTPHandler, urllib.request.HTTPSHandler]
+        opener = urllib.request.build_opener(*(type("", (Watched, h), {}) for h in handlers))
         return opener.open(url, timeout=timeout)
-
-    def add(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._sockets.append(sock)
-            if self.cut:  # connected just as the deadline passed
-                _shut(sock)
-
-    def _cut_all(self) -> None:
-        with self._lock:
-            self.cut = True
-            for sock in self._sockets:
-                _shut(sock)
-
-
-def _shut(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):  # already closed
-        # the plain socket's shutdown, under TLS too: TLS's own would unwrap it mid-read
-        socket.socket.shutdown(sock, socket.SHUT_RDWR)
-
-
-class _Watched:
-    """Mixed into urllib's HTTP(S) handlers: hands each socket they connect to a watch."""
-
-    def __init__(self, watch: _Watch) -> None:
-        super().__init__()
-        self.watch = watch
-
-    def do_open(self, http_class: type, req: urllib.request.Request, **kwargs: Any) -> Any:
-        watch = self.watch
-
-        class Connection(http_class):  # type: ignore[misc, valid-type]
-            def connect(self) -> None:
-                super().connect()
-                watch.add(self.sock)
-
-        return super().do_open(Connection, req, **kwargs)  # type: ignore[misc]
-
-
-class _WatchedHTTP(_Watched, urllib.request.HTTPHandler):
-    pass
-
-
-class _WatchedHTTPS(_Watched, urllib.request.HTTPSHandler):
-    pass
 
 
 class _Progress:
-    """How much of a download has arrived, where the learner looks.
+    """How much has arrived, where the learner looks, after ``PROGRESS_DELAY`` seconds.
 
-    On a terminal, one line on stderr redrawn in place; in a notebook, one output updated in
-    place; elsewhere (a log, a pipe) a line at each quarter, so as not to flood it. Nothing
-    is shown in the first ``PROGRESS_DELAY`` seconds.
+    On a terminal, a line on stderr redrawn in place; in a notebook, an output updated in
+    place; elsewhere (a log, a pipe) a line at each quarter, so as not to flood it.
     """
 
     def __init__(self, url: str) -> None:
         self.host = urllib.parse.urlsplit(url).netloc or url
-        self.stream, self.mode, self.drawn, self.quarter = sys.stderr, "lines", 0.0, 0
-        self.handle: Any = None
-        self.started = False
-        self.born = time.monotonic()
-        if _in_notebook():
-            self.mode = "notebook"
-        elif _isatty(sys.stderr):
-            self.mode = "terminal"
+        self.stream, self.handle, self.drawn, self.quarter = sys.stderr, None, 0.0, 0
+        self.started, self.born = False, time.monotonic()
+        # a Jupyter kernel runs this (not only imported ipykernel, as pytest's nbval does);
+        # checked in that order so that a plain script never imports IPython
+        kernel = None
+        if "ipykernel" in sys.modules and "IPython" in sys.modules:
+            kernel = getattr(sys.modules["IPython"].get_ipython(), "kernel", None)
+        try:
+            tty = self.stream.isatty()
+        except (AttributeError, ValueError):  # no isatty, or closed
+            tty = False
+        self.mode = "notebook" if kernel is not None else "terminal" if tty else "lines"
 
     def text(self, received: int, total: int | None) -> str:
         if not total:
@@ -317,38 +278,22 @@ class _Progress:
         if now - self.drawn < 0.2 and not final:
             return  # redraw five times a second at most: a notebook sends each one
         self.drawn = now
+        shown = {"text/plain": self.text(received, total)}
         if self.mode == "terminal":
             # a line longer than the terminal wraps, and \r would only go back to its end
             width = shutil.get_terminal_size().columns - 1
-            self.stream.write(f"\r{self.text(received, total)[:width]:<{width}}")
+            self.stream.write(f"\r{shown['text/plain'][:width]:<{width}}")
             self.stream.flush()
         elif self.handle is None:
             from IPython.display import display
 
-            plain = {"text/plain": self.text(received, total)}
-            self.handle = display(plain, raw=True, display_id=True)
+            self.handle = display(shown, raw=True, display_id=True)
         else:
-            self.handle.update({"text/plain": self.text(received, total)}, raw=True)
+            self.handle.update(shown, raw=True)
 
     def close(self, received: int, total: int | None) -> None:
-        """Show where it stopped; on a terminal, end the line so that what follows starts anew."""
+        """Show where it stopped; on a terminal, end the line."""
         self.update(received, total, final=True)
         if self.mode == "terminal" and self.started:
             self.stream.write("\n")
             self.stream.flush()
-
-
-def _in_notebook() -> bool:
-    """Whether a Jupyter kernel runs this code (not only whether ipykernel was imported:
-    pytest's notebook plugin imports it too)."""
-    if "ipykernel" not in sys.modules or "IPython" not in sys.modules:
-        return False  # checked first so that a plain script never imports IPython
-    shell = sys.modules["IPython"].get_ipython()
-    return getattr(shell, "kernel", None) is not None
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):  # no isatty, or closed
-        return False

@@ -1,7 +1,7 @@
 """Read and write the IDX format in which MNIST was first published.
 
-An IDX file is a 4-byte magic number (two zero bytes, a type code, the number of
-dimensions), one big-endian uint32 per dimension, then the values in C order, big-endian.
+A 4-byte magic number (two zero bytes, a type code, the number of dimensions), one
+big-endian uint32 per dimension, then the values in C order, big-endian.
 See http://yann.lecun.com/exdb/mnist/ ("FILE FORMATS FOR THE MNIST DATABASE").
 """
 
@@ -19,7 +19,7 @@ from ..errors import DataFileError
 from ..files import atomic_path, open_regular_file
 from ..language import tr
 
-__all__ = ["read_idx", "write_idx", "parse_idx"]
+__all__ = ["read_idx", "write_idx", "parse_idx", "MAX_BYTES"]
 
 # type code -> big-endian dtype, from the format's specification
 _DTYPES = {
@@ -31,9 +31,34 @@ _DTYPES = {
     0x0E: np.dtype(">f8"),
 }
 _CODES = {dtype.newbyteorder("="): code for code, dtype in _DTYPES.items()}
-_GZIP_MAGIC = b"\x1f\x8b"
 # The most data one array may hold when read: 20 times MNIST's largest file (47 MB).
 MAX_BYTES = 1 << 30
+
+
+def _header(data: bytes, name: str) -> tuple[np.dtype, tuple[int, ...], int]:
+    """The big-endian dtype, the shape and the header's size that ``data`` begins with."""
+    if len(data) < 4:
+        raise DataFileError(
+            f"{name}: only {len(data)} bytes, too short to be an IDX file "
+            "(the header alone is at least 4 bytes). The file is empty or truncated: "
+            "download it again."
+        )
+    if data[:2] != b"\0\0" or data[2] not in _DTYPES:
+        raise DataFileError(
+            f"{name}: bad IDX magic number 0x{data[:4].hex()} (expected 0x0000 followed "
+            "by a type code such as 0x08 and the number of dimensions). This is not an "
+            "IDX file, or it is still compressed."
+        )
+    ndim = data[3]
+    if ndim == 0:
+        raise DataFileError(f"{name}: IDX header declares 0 dimensions; MNIST files have 1 or 3.")
+    if len(data) < 4 + 4 * ndim:
+        raise DataFileError(
+            f"{name}: the header declares {ndim} dimensions but the file ends after "
+            f"{len(data)} bytes, before their sizes. The file is truncated."
+        )
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    return _DTYPES[data[2]], shape, 4 + 4 * ndim
 
 
 def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
@@ -56,32 +81,9 @@ def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
     DataFileError
         When the header is malformed or the body size disagrees with it.
     """
-    if len(data) < 4:
-        raise DataFileError(
-            f"{name}: only {len(data)} bytes, too short to be an IDX file "
-            "(the header alone is at least 4 bytes). The file is empty or truncated: "
-            "download it again."
-        )
-    zero, code, ndim = int.from_bytes(data[:2], "big"), data[2], data[3]
-    if zero != 0 or code not in _DTYPES:
-        raise DataFileError(
-            f"{name}: bad IDX magic number 0x{data[:4].hex()} (expected 0x0000 followed "
-            "by a type code such as 0x08 and the number of dimensions). This is not an "
-            "IDX file, or it is still compressed."
-        )
-    if ndim == 0:
-        raise DataFileError(f"{name}: IDX header declares 0 dimensions; MNIST files have 1 or 3.")
-    header_size = 4 + 4 * ndim
-    if len(data) < header_size:
-        raise DataFileError(
-            f"{name}: the header declares {ndim} dimensions but the file ends after "
-            f"{len(data)} bytes, before their sizes. The file is truncated."
-        )
-    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    dtype = _DTYPES[code]
+    dtype, shape, start = _header(data, name)
     # exact integers: four 32-bit sizes can overflow int64 and wrap to a plausible size
-    expected = math.prod(shape) * dtype.itemsize
-    body = len(data) - header_size
+    expected, body = math.prod(shape) * dtype.itemsize, len(data) - start
     if body != expected:
         what = "truncated" if body < expected else "longer than its header says"
         raise DataFileError(
@@ -89,18 +91,17 @@ def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
             f"the file holds {body} bytes after the header: it is {what}. "
             "Download the file again."
         )
-    array = np.frombuffer(data, dtype=dtype, offset=header_size).reshape(shape)
+    array = np.frombuffer(data, dtype=dtype, offset=start).reshape(shape)
     return array.astype(dtype.newbyteorder("="))
 
 
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read an IDX file, plain or gzip-compressed.
+    """Read an IDX file, plain or gzip-compressed (told by its first bytes, not its name).
 
     Parameters
     ----------
     path : str or path-like
-        The file. Compression is detected from its first bytes, not its name; a name
-        ending in ``.gz`` whose content is not gzip is reported as corrupt.
+        The file.
 
     Returns
     -------
@@ -116,9 +117,9 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     try:
         with open_regular_file(path, what=tr("an IDX file"), error=DataFileError) as file:
             head = file.read(2)
-            if head == _GZIP_MAGIC:
+            if head == b"\x1f\x8b":
                 file.seek(0)
-                raw = _gunzip_bounded(file, path)
+                raw = _gunzip(file, path)
             elif path.suffix == ".gz":
                 raise DataFileError(
                     f"{path}: the name ends in .gz but the content is not gzip-compressed. "
@@ -133,54 +134,36 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     return parse_idx(raw, name=str(path))
 
 
-def _gunzip_bounded(file, path: Path) -> bytes:
-    """Decompress a gzip IDX file, refusing one that would expand past what it declares.
-
-    The header is read first; the body is then read only up to the size the header
-    declares (plus one byte, to notice a longer one), and never past :data:`MAX_BYTES`,
-    so a small file that would expand to gigabytes (a "gzip bomb") is refused, not loaded.
-    """
+def _gunzip(file, path: Path) -> bytes:
+    """Decompress no further than the header declares, so a "gzip bomb" is refused."""
     try:
         with gzip.GzipFile(fileobj=file) as stream:
             start = stream.read(4)
-            ndim = start[3] if len(start) == 4 else 0
-            header = start + stream.read(4 * ndim)
-            declared = _declared_bytes(header)
-            if declared is not None and declared > MAX_BYTES:
+            header = start + stream.read(4 * start[3] if len(start) == 4 else 0)
+            dtype, shape, _ = _header(header, str(path))
+            declared = math.prod(shape) * dtype.itemsize
+            if declared > MAX_BYTES:
                 raise DataFileError(
                     f"{path}: the header declares {declared:,} bytes of data, more than the "
                     f"{MAX_BYTES:,} an IDX file read here may hold (MNIST's largest holds "
                     "47,040,000). It is not an MNIST file, or it is damaged."
                 )
-            limit = MAX_BYTES if declared is None else declared
-            return header + stream.read(limit + 1)
+            return header + stream.read(declared + 1)  # one more, to notice a longer file
     except (OSError, EOFError, zlib.error) as error:
         raise DataFileError(
             f"{path}: the gzip data is corrupt or truncated ({error}). Download the file again."
         ) from None
 
 
-def _declared_bytes(header: bytes) -> int | None:
-    """Bytes of data an IDX header declares; None when the header is too short or invalid."""
-    if len(header) < 4 or header[2] not in _DTYPES or len(header) < 4 + 4 * header[3]:
-        return None
-    shape = [int.from_bytes(header[4 + 4 * i : 8 + 4 * i], "big") for i in range(header[3])]
-    return math.prod(shape) * _DTYPES[header[2]].itemsize
-
-
 def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:
-    """Write ``array`` as an IDX file (gzip-compressed when ``path`` ends in ``.gz``).
-
-    The file is written to a temporary name and renamed, so an interrupted write never
-    leaves a partial file under ``path``.
+    """Write ``array`` as an IDX file, atomically (gzip-compressed when ``path`` ends in .gz).
 
     Parameters
     ----------
     path : str or path-like
         Destination.
     array : numpy.ndarray
-        At least one dimension, with a dtype the format has: uint8, int8, int16, int32,
-        float32 or float64.
+        At least one dimension; dtype uint8, int8, int16, int32, float32 or float64.
     """
     array = np.asarray(array)
     code = _CODES.get(array.dtype.newbyteorder("="))
@@ -189,12 +172,9 @@ def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:
             f"cannot write IDX: dtype {array.dtype} with {array.ndim} dimensions; "
             "use uint8, int8, int16, int32, float32 or float64 with 1 to 255 dimensions."
         )
-    header = bytes([0, 0, code, array.ndim]) + b"".join(
-        int(n).to_bytes(4, "big") for n in array.shape
-    )
-    payload = header + array.astype(_DTYPES[code], copy=False).tobytes(order="C")
-    path = Path(path)
-    if path.suffix == ".gz":
+    sizes = b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    payload = bytes([0, 0, code, array.ndim]) + sizes + array.astype(_DTYPES[code]).tobytes()
+    if Path(path).suffix == ".gz":
         payload = gzip.compress(payload, mtime=0)
     with atomic_path(path) as tmp:
         tmp.write_bytes(payload)

@@ -1,10 +1,8 @@
 """Turn any picture of a digit into the 28x28 input an MNIST model expects.
 
-MNIST's digits were made in a particular way (LeCun et al.): the writing is light on a
-dark background, the digit's bounding box is scaled to fit 20x20 pixels keeping its
-aspect ratio, and it is placed in a 28x28 field so that its centre of mass sits at the
-centre. A model trained on MNIST only understands images made the same way, so a photo or
-a drawing goes through the same steps here.
+MNIST's digits (LeCun et al.) are light on dark, scaled to fit 20x20 pixels keeping their
+aspect ratio, and placed in a 28x28 field with their centre of mass at the centre. A model
+trained on MNIST reads only images made that way, so a photo or drawing goes the same way.
 """
 
 from __future__ import annotations
@@ -21,15 +19,13 @@ from .image_files import MAX_PIXELS, read_image, read_image_file
 
 __all__ = ["to_mnist_image", "read_image", "render_strokes", "NoDigitError", "MAX_PIXELS"]
 
-# to_mnist_image works on files at most this many pixels on the longer side, shrinking
-# bigger ones first by averaging (a 48-megapixel photo took 3.3 GB and 8 s at full size);
-# the digit ends up 20 pixels tall, so nothing it needs is lost.
+# Files are worked on at most this many pixels on the longer side, shrunk by averaging (a
+# 48-megapixel photo took 3.3 GB and 8 s at full size); the digit ends up 20 pixels tall.
 WORKING_SIZE = 2000
-
 # pixels below this (on a 0-1 scale, after inverting) count as background when cropping
 INK_THRESHOLD = 0.2
-# After shrinking to 20x20, ink weaker than this (1 = the strongest ink in the picture) is
-# not a digit: specks or noise spread over a large picture, or strokes far too thin for it.
+# Shrunk to 20x20, ink weaker than this (1 = the strongest in the picture) is no digit:
+# specks or noise spread over a large picture, or strokes far too thin for it.
 FAINTEST_INK = 0.02
 # A mark whose size is under this fraction of the picture's longer side is a speck.
 SMALLEST_MARK = 0.01
@@ -39,11 +35,11 @@ class NoDigitError(InputError):
     """The image holds no digit: blank, or only specks or noise."""
 
 
-def _as_grey(image: np.ndarray) -> np.ndarray:
+def _as_grey(image: object) -> np.ndarray:
     """A float (h, w) array in [0, 1] from grey, RGB or RGBA input of common dtypes."""
     try:
         array = np.asarray(image)
-    except (ValueError, TypeError):  # NumPy refuses nested lists of different lengths
+    except (ValueError, TypeError):  # nested lists of different lengths
         raise InputError(
             tr(
                 "expected one image as an array of numbers; got a ragged list (rows of "
@@ -77,19 +73,16 @@ def _as_grey(image: np.ndarray) -> np.ndarray:
     if not np.all(np.isfinite(array)):
         raise InputError(tr("the image contains NaN or infinite values."))
     low, high = array.min(), array.max()
-    if integers:
-        # 8-bit pixels whatever the integer type that holds them; 16-bit when above 255
-        if low < 0 or high > 65535:
-            raise InputError(
-                tr(
-                    "integer pixel values range from {low:g} to {high:g}; expected 0-255 "
-                    "(8-bit) or 0-65535 (16-bit).",
-                    low=low,
-                    high=high,
-                )
+    if integers and (low < 0 or high > 65535):
+        raise InputError(
+            tr(
+                "integer pixel values range from {low:g} to {high:g}; expected 0-255 "
+                "(8-bit) or 0-65535 (16-bit).",
+                low=low,
+                high=high,
             )
-        array = array / (255.0 if high <= 255 else 65535.0)
-    elif low < 0 or high > 1:
+        )
+    if not integers and (low < 0 or high > 1):
         raise InputError(
             tr(
                 "float image values range from {low:g} to {high:g}; expected 0-1 (for "
@@ -98,35 +91,34 @@ def _as_grey(image: np.ndarray) -> np.ndarray:
                 high=high,
             )
         )
-    if array.ndim == 3:
-        rgb, alpha = array[..., :3], array[..., 3:] if array.shape[-1] == 4 else None
-        grey = rgb @ np.array([0.299, 0.587, 0.114])  # ITU-R 601 luma, as Pillow's "L"
-        if alpha is not None:
-            # transparent pixels are background: decide its shade from the opaque ones
-            alpha = alpha[..., 0]
-            background = (
-                1.0 if np.median(grey[alpha > 0.5]) < 0.5 else 0.0 if np.any(alpha > 0.5) else 1.0
-            )
-            grey = grey * alpha + background * (1 - alpha)
-        array = grey
-    return array
+    if integers:  # 8-bit pixels whatever the integer type that holds them; 16-bit above 255
+        array /= 255.0 if high <= 255 else 65535.0
+    if array.ndim == 2:
+        return array
+    grey = array[..., :3] @ np.array([0.299, 0.587, 0.114])  # ITU-R 601 luma, as Pillow's "L"
+    if array.shape[-1] == 3:
+        return grey
+    # transparent pixels are background, of the shade the opaque ones are not
+    alpha = array[..., 3]
+    opaque = alpha > 0.5
+    background = 1.0 if not opaque.any() or np.median(grey[opaque]) < 0.5 else 0.0
+    return grey * alpha + background * (1 - alpha)
 
 
 def to_mnist_image(image: np.ndarray | str | os.PathLike[str]) -> np.ndarray:
     """Make an MNIST-style 28x28 input from a picture of one digit.
 
-    Steps, as MNIST was made: grey levels; the ink measured against the background (light
-    or dark, and evenly lit or not), so the digit is light on dark; crop to the digit;
-    scale it to fit 20x20 keeping its aspect ratio; make its strongest ink 1, as MNIST's
-    strokes are (a fine pen on a large picture otherwise shrinks to a faint smear); place
-    it in a 28x28 field with its centre of mass at the centre.
+    As MNIST was made: grey levels; the ink measured against the background (light or dark,
+    evenly lit or not), so the digit is light on dark; cropped to the digit, scaled to fit
+    20x20 keeping its aspect ratio, its strongest ink made 1 (as MNIST's strokes are), and
+    placed in a 28x28 field with its centre of mass at the centre.
 
     Parameters
     ----------
     image : numpy.ndarray or path
-        A file (PNG, JPEG, ... up to :data:`MAX_PIXELS`; turned upright by its EXIF
-        orientation, see :func:`read_image`) or an array: (h, w) grey or (h, w, 3|4)
-        colour, uint8 0-255, uint16 0-65535, or float 0-1. Dark-on-light or light-on-dark.
+        A file (PNG, JPEG, ... up to :data:`MAX_PIXELS`, turned upright by its EXIF
+        orientation) or an array: (h, w) grey or (h, w, 3|4) colour, uint8 0-255, uint16
+        0-65535, or float 0-1; dark-on-light or light-on-dark.
 
     Returns
     -------
@@ -136,20 +128,14 @@ def to_mnist_image(image: np.ndarray | str | os.PathLike[str]) -> np.ndarray:
     Raises
     ------
     NoDigitError
-        No digit: the image is blank, or holds only a speck, or marks that fade away
-        when shrunk to 20x20 (specks or noise spread over it).
+        The image is blank, or holds only a speck, or marks that fade away when shrunk.
     InputError
-        Not an image (wrong shape, dtype, range; a file that cannot be read: see
-        :func:`read_image`).
+        Not an image: wrong shape, dtype or range, or a file that cannot be read.
     """
-    grey = (
-        read_image_file(Path(image), WORKING_SIZE)
-        if isinstance(image, str | os.PathLike)
-        else image
-    )
-    ink = _ink(_as_grey(grey))
-    peak = ink.max()
-    if peak < 0.1:
+    if isinstance(image, str | os.PathLike):
+        image = read_image_file(Path(image), WORKING_SIZE)
+    ink = _ink(_as_grey(image))
+    if ink.max() < 0.1:
         raise NoDigitError(
             tr(
                 "no digit found: the image is blank (nothing stands out from its "
@@ -157,7 +143,7 @@ def to_mnist_image(image: np.ndarray | str | os.PathLike[str]) -> np.ndarray:
                 "the reverse."
             )
         )
-    ink = ink / peak
+    ink = ink / ink.max()
     rows = np.flatnonzero((ink > INK_THRESHOLD).any(axis=1))
     cols = np.flatnonzero((ink > INK_THRESHOLD).any(axis=0))
     digit = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
@@ -167,56 +153,46 @@ def to_mnist_image(image: np.ndarray | str | os.PathLike[str]) -> np.ndarray:
             tr(
                 "no digit found: the only mark is a speck ({size} pixels in a {picture} "
                 "picture). Write the digit larger, or crop the picture around it.",
-                size="x".join((str(width), str(height))),
-                picture="x".join((str(ink.shape[1]), str(ink.shape[0]))),
+                size=f"{width}x{height}",
+                picture=f"{ink.shape[1]}x{ink.shape[0]}",
             )
         )
     factor = 20.0 / max(height, width)
     size = (max(1, round(width * factor)), max(1, round(height * factor)))
-    small = _resize(digit, size)
+    resized = Image.fromarray(digit.astype(np.float32), mode="F").resize(
+        size, Image.Resampling.LANCZOS
+    )
+    small = np.clip(np.asarray(resized, np.float64), 0, 1)
     strongest = small.max()
     if strongest < FAINTEST_INK:
-        left = (
-            tr("{share:.1%} of the ink is left", share=strongest)
-            if strongest >= 0.001
-            else tr("none is left")
-        )
         raise NoDigitError(
             tr(
                 "no digit found: the marks fade away when the picture is shrunk to "
                 "MNIST's 20x20 pixels ({left}): specks or noise spread over the picture, "
                 "or strokes far too thin for its size. Crop the picture around the "
                 "digit, or write it with a thicker pen.",
-                left=left,
+                left=tr("{share:.1%} of the ink is left", share=strongest)
+                if strongest >= 0.001
+                else tr("none is left"),
             )
         )
-    # MNIST's strokes are full ink (1.0): a fine pen on a large picture shrinks to a faint
-    # line, which the models do not read, so the strongest ink is made 1 again
+    # a fine pen on a large picture shrinks to a faint line, which models do not read
     small = np.clip(small / strongest, 0, 1)
-    field = np.zeros((28, 28))
-    total = small.sum()
     ys, xs = np.indices(small.shape)
-    com_y, com_x = (ys * small).sum() / total, (xs * small).sum() / total
-    top = int(np.clip(round(13.5 - com_y), 0, 28 - small.shape[0]))
-    left = int(np.clip(round(13.5 - com_x), 0, 28 - small.shape[1]))
+    top = int(np.clip(round(13.5 - (ys * small).sum() / small.sum()), 0, 28 - small.shape[0]))
+    left = int(np.clip(round(13.5 - (xs * small).sum() / small.sum()), 0, 28 - small.shape[1]))
+    field = np.zeros((28, 28), np.float32)
     field[top : top + small.shape[0], left : left + small.shape[1]] = small
-    return field.astype(np.float32)
-
-
-def _resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Lanczos resize of a float image in [0, 1] to (width, height), kept in [0, 1]."""
-    pil = Image.fromarray(image.astype(np.float32), mode="F")
-    return np.clip(np.asarray(pil.resize(size, Image.Resampling.LANCZOS), np.float64), 0, 1)
+    return field
 
 
 def _ink(grey: np.ndarray) -> np.ndarray:
     """How much ink each pixel holds, 0 = background: light or dark paper, even or not.
 
-    The background is read off the picture's border: its level, or, when the light falls
-    off across a photo, a smooth surface fitted to it. The ink is what departs furthest
-    from it, darker or lighter; on light paper it is measured as a fraction of the paper's
-    brightness, which the light sets, so a shadow does not hide a digit. The paper's grain
-    (3 standard deviations of the border's noise) is taken off.
+    The ink is what departs furthest from the background (:func:`_background`), darker or
+    lighter; on light paper it is a fraction of the paper's brightness, which the light
+    sets, so a shadow does not hide a digit. The paper's grain (3 standard deviations of
+    the border's noise) is taken off.
     """
     background = _background(grey)
     ink = grey - background
@@ -237,37 +213,40 @@ def _border(image: np.ndarray) -> np.ndarray:
 
 
 def _background(grey: np.ndarray) -> float | np.ndarray:
-    """The background's level: the border's median, or a fitted surface where it varies."""
+    """The border's median level, or, where the light falls off, a surface fitted to it."""
     border_level = float(np.median(_border(grey)))
     height, width = grey.shape
     if min(height, width) < 32:
         return border_level
+    rows, cols = np.arange(height), np.arange(width)
+    sides = [
+        (np.zeros(width, int), cols),
+        (np.full(width, height - 1), cols),
+        (rows, np.zeros(height, int)),
+        (rows, np.full(height, width - 1)),
+    ]
     # medians of 12 stretches along each side: robust to a stroke touching the edge
-    points = []
-    for side, ys, xs in (
-        (grey[0], np.zeros(width), np.arange(width)),
-        (grey[-1], np.full(width, height - 1), np.arange(width)),
-        (grey[:, 0], np.arange(height), np.zeros(height)),
-        (grey[:, -1], np.arange(height), np.full(height, width - 1)),
-    ):
-        for part in np.array_split(np.arange(len(side)), 12):
-            points.append((ys[part].mean(), xs[part].mean(), np.median(side[part])))
-    y, x, level = (np.array(v) for v in zip(*points, strict=True))
-    y, x = y / (height - 1) - 0.5, x / (width - 1) - 0.5
-    terms = np.stack([np.ones_like(x), x, y, x * x, y * y, x * y], axis=1)
+    y, x, level = np.array(
+        [
+            (ys[part].mean(), xs[part].mean(), np.median(grey[ys[part], xs[part]]))
+            for ys, xs in sides
+            for part in np.array_split(np.arange(len(ys)), 12)
+        ]
+    ).T
+    terms = np.stack(_quadratic(x / (width - 1) - 0.5, y / (height - 1) - 0.5), axis=1)
     keep = np.ones(len(level), bool)
     for _ in range(3):
         coefficients, *_ = np.linalg.lstsq(terms[keep], level[keep], rcond=None)
         keep = np.abs(terms @ coefficients - level) < 0.04
         if keep.mean() < 0.75:
             return border_level  # the border is not smooth paper: keep it simple
-    ys = np.linspace(-0.5, 0.5, height)[:, None]
-    xs = np.linspace(-0.5, 0.5, width)[None, :]
-    a, bx, by, bxx, byy, bxy = coefficients
-    surface = a + bx * xs + by * ys + bxx * xs**2 + byy * ys**2 + bxy * xs * ys
-    if surface.max() - surface.min() < 0.05:
-        return border_level  # evenly lit
-    return surface
+    grid = np.linspace(-0.5, 0.5, width)[None, :], np.linspace(-0.5, 0.5, height)[:, None]
+    surface = sum(c * t for c, t in zip(coefficients, _quadratic(*grid), strict=True))
+    return border_level if surface.max() - surface.min() < 0.05 else surface  # evenly lit?
+
+
+def _quadratic(x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
+    return [np.ones_like(x), x, y, x * x, y * y, x * y]
 
 
 def render_strokes(
@@ -297,7 +276,6 @@ def render_strokes(
         points = [(float(x), float(y)) for x, y in stroke]
         if len(points) > 1:
             pen.line(points, fill=0, width=max(1, round(pen_width)), joint="curve")
-        # round caps at every point, which also draws a single tap as a dot
-        for x, y in points:
+        for x, y in points:  # round caps at every point, which also draws a tap as a dot
             pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=0)
     return np.asarray(paper, dtype=np.uint8)

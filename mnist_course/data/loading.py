@@ -1,22 +1,11 @@
-"""Find and load MNIST: from a path, an environment variable, the Keras cache or a download.
-
-Where :func:`load_mnist` finds the data, in order:
-
-1. the ``path`` argument;
-2. the ``MNIST_COURSE_DATA`` environment variable;
-3. the Keras cache (``$KERAS_HOME/datasets/mnist.npz``, default ``~/.keras``),
-   downloading the file the way ``keras.datasets.mnist.load_data()`` does if it is missing,
-   checked against the same sha256: from the ``mirrors`` given (or
-   ``$MNIST_COURSE_MIRRORS``) first, in order, then from the Keras address. Each address
-   has time limits and a size cap (:mod:`mnist_course.download`): a server that stalls,
-   trickles or sends too much is given up on, and the next address tried.
-
-A path may be a Keras-layout ``.npz`` file or a folder holding the four original IDX files.
+"""Find and load MNIST: a path, ``$MNIST_COURSE_DATA``, or the Keras cache
+(``$KERAS_HOME/datasets/mnist.npz``), downloaded into if missing, from the mirrors first
+and then the Keras address, each checked against Keras's sha256 (see :mod:`.download`).
+A path is a Keras-layout ``.npz`` file or a folder holding the four original IDX files.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import math
 import os
@@ -50,14 +39,12 @@ __all__ = [
 ]
 
 ENV_VAR = "MNIST_COURSE_DATA"
-# Addresses of copies of mnist.npz to download from first (where the Keras host is blocked).
-MIRRORS_ENV_VAR = "MNIST_COURSE_MIRRORS"
+MIRRORS_ENV_VAR = "MNIST_COURSE_MIRRORS"  # copies to try first, where the Keras host is blocked
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 MNIST_BYTES = 11_490_434  # the size of that file
 # A tenth more leaves room for another build of the file, passed with its own sha256; a
-# server that sends more (a 300 MB file, an endless stream) is cut off there, not read to
-# the end only to fail the checksum.
+# server that sends more is cut off there, not read to the end only to fail the checksum.
 MAX_DOWNLOAD_BYTES = MNIST_BYTES + MNIST_BYTES // 10
 
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -72,34 +59,25 @@ IDX_FILES = {
 Split = tuple[np.ndarray, np.ndarray]
 
 
-# --------------------------------------------------------------------------- loading
-
-
 def load_mnist(
-    path: str | os.PathLike[str] | None = None,
-    *,
-    mirrors: str | Sequence[str] | None = None,
+    path: str | os.PathLike[str] | None = None, *, mirrors: str | Sequence[str] | None = None
 ) -> tuple[Split, Split]:
     """Load MNIST as ``(x_train, y_train), (x_test, y_test)``.
 
     Parameters
     ----------
     path : str or path-like, optional
-        A Keras-layout ``.npz`` file or a folder with the four IDX files (plain or
-        ``.gz``). When omitted, ``$MNIST_COURSE_DATA`` is used, then the Keras cache,
-        downloading into it if needed.
+        A Keras-layout ``.npz`` file or a folder with the four IDX files (plain or ``.gz``).
+        Default ``$MNIST_COURSE_DATA``, then the Keras cache, downloading into it if needed.
     mirrors : str or sequence of str, optional
-        Addresses of copies of ``mnist.npz`` to download from before the Keras address,
-        in order (``https://...``, ``file:///...``); each is checked against the same
-        sha256 and a wrong file is refused. Default ``$MNIST_COURSE_MIRRORS``
-        (addresses separated by spaces). Only used when MNIST must be downloaded.
+        Addresses of copies of ``mnist.npz`` to download from before the Keras address
+        (see :func:`mirror_urls`); default ``$MNIST_COURSE_MIRRORS``.
 
     Returns
     -------
     (x_train, y_train), (x_test, y_test)
-        ``x_*`` are uint8 arrays of shape (n, 28, 28), pixel values 0-255 (0 is the
-        background); ``y_*`` are uint8 arrays of shape (n,), labels 0-9. The full
-        dataset has 60,000 training and 10,000 test images.
+        ``x_*`` uint8 (n, 28, 28), pixels 0-255 (0 is the background); ``y_*`` uint8 (n,),
+        labels 0-9. The full dataset has 60,000 training and 10,000 test images.
 
     Raises
     ------
@@ -150,13 +128,10 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
         file.seek(0)
         try:
             with zipfile.ZipFile(file) as archive:
-                _check_members(archive, path)
-            file.seek(0)
-            with np.load(file, allow_pickle=False) as npz:
-                return {key: npz[key] for key in NPZ_KEYS}
+                return _read_members(archive, path)
         except DataFileError:
             raise
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, KeyError) as error:
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
             raise DataFileError(
                 tr(
                     "{path}: is not a readable .npz archive ({error}). It may be truncated "
@@ -167,17 +142,14 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
             ) from None
 
 
-def _check_members(archive: zipfile.ZipFile, path: Path) -> None:
-    """Check the archive's arrays by their headers, before any of them is read.
+def _read_members(archive: zipfile.ZipFile, path: Path) -> dict[str, np.ndarray]:
+    """The four arrays, each checked by its header before it is read.
 
-    A header may declare an array far larger than the file (a damaged or hostile file):
-    NumPy would try to allocate it. Each declared size is compared with the size the
-    archive gives for that member, which is also all that reading it can produce.
+    A damaged or hostile header may declare an array far larger than the file, which NumPy
+    would try to allocate: each declared size is compared with the member's own size.
     """
     members = {info.filename.removesuffix(".npy"): info for info in archive.infolist()}
-    missing, extra = set(NPZ_KEYS) - set(members), set(members) - set(NPZ_KEYS)
-    if missing or extra:
-        found = ", ".join(sorted(members)) or tr("none")
+    if set(members) != set(NPZ_KEYS):
         raise DataFileError(
             tr(
                 "{path}: an MNIST .npz holds exactly the arrays {keys}; this one holds "
@@ -185,9 +157,10 @@ def _check_members(archive: zipfile.ZipFile, path: Path) -> None:
                 "keras.datasets.mnist.load_data() downloads.",
                 path=path,
                 keys=", ".join(NPZ_KEYS),
-                found=found,
+                found=", ".join(sorted(members)) or tr("none"),
             )
         )
+    arrays = {}
     for key in NPZ_KEYS:
         info = members[key]
         if info.file_size > MAX_BYTES:
@@ -202,35 +175,35 @@ def _check_members(archive: zipfile.ZipFile, path: Path) -> None:
                 )
             )
         with archive.open(info) as member:
-            version = np.lib.format.read_magic(member)
-            read = (
-                np.lib.format.read_array_header_1_0
-                if version == (1, 0)
-                else np.lib.format.read_array_header_2_0
-            )
-            shape, _, dtype = read(member)
-            header = member.tell()
-        declared = math.prod(shape) * dtype.itemsize
-        if declared > info.file_size - header:
-            raise DataFileError(
-                tr(
-                    "{path}: the array {key} declares shape {shape} ({declared:,} bytes) but "
-                    "the archive holds {held:,} bytes for it: the file is damaged or "
-                    "truncated. Download it again.",
-                    path=path,
-                    key=key,
-                    shape=shape,
-                    declared=declared,
-                    held=info.file_size - header,
+            if np.lib.format.read_magic(member) == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+            else:
+                shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+            held = info.file_size - member.tell()
+            declared = math.prod(shape) * dtype.itemsize
+            if declared > held:
+                raise DataFileError(
+                    tr(
+                        "{path}: the array {key} declares shape {shape} ({declared:,} bytes) "
+                        "but the archive holds {held:,} bytes for it: the file is damaged or "
+                        "truncated. Download it again.",
+                        path=path,
+                        key=key,
+                        shape=shape,
+                        declared=declared,
+                        held=held,
+                    )
                 )
-            )
+            member.seek(0)
+            arrays[key] = np.lib.format.read_array(member, allow_pickle=False)
+    return arrays
 
 
 def _read_folder(folder: Path) -> dict[str, np.ndarray]:
     arrays = {}
     for key, stem in IDX_FILES.items():
-        dotted = stem[: stem.index("-idx")] + "." + stem[stem.index("-idx") + 1 :]
-        candidates = [folder / f"{name}{gz}" for name in (stem, dotted) for gz in ("", ".gz")]
+        names = (stem, stem.replace("-idx", ".idx"))
+        candidates = [folder / f"{name}{gz}" for name in names for gz in ("", ".gz")]
         found = next((c for c in candidates if c.exists() or c.is_symlink()), None)
         if found is None:
             archives = sorted(p.name for p in folder.glob("*.npz"))
@@ -272,11 +245,8 @@ def keras_cache_folder() -> Path:
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def mirror_urls(mirrors: str | Sequence[str] | None = None) -> list[str]:
@@ -285,10 +255,9 @@ def mirror_urls(mirrors: str | Sequence[str] | None = None) -> list[str]:
     Parameters
     ----------
     mirrors : str or sequence of str, optional
-        Addresses of copies of ``mnist.npz`` (``https://``, ``http://``, ``ftp://`` or
-        ``file://``); a string may hold several, separated by spaces or new lines. When
-        None, ``$MNIST_COURSE_MIRRORS`` (the same format). Each copy must be byte for byte
-        the file Keras publishes: it is checked against the same sha256.
+        Addresses (``https://``, ``http://``, ``ftp://``, ``file://``) of copies of
+        ``mnist.npz``, or one string of them separated by spaces; default
+        ``$MNIST_COURSE_MIRRORS``.
 
     Raises
     ------
@@ -299,7 +268,6 @@ def mirror_urls(mirrors: str | Sequence[str] | None = None) -> list[str]:
         mirrors = os.environ.get(MIRRORS_ENV_VAR, "")
     if isinstance(mirrors, str):
         mirrors = mirrors.split()
-    urls: list[str] = []
     for url in mirrors:
         scheme = urllib.parse.urlsplit(url).scheme.lower() if isinstance(url, str) else ""
         if scheme not in ("https", "http", "ftp", "file"):
@@ -311,9 +279,7 @@ def mirror_urls(mirrors: str | Sequence[str] | None = None) -> list[str]:
                     var=ENV_VAR,
                 )
             )
-        if url not in urls:
-            urls.append(url)
-    return urls + ([MNIST_URL] if MNIST_URL not in urls else [])
+    return list(dict.fromkeys([*mirrors, MNIST_URL]))
 
 
 def download_mnist(
@@ -329,37 +295,23 @@ def download_mnist(
 ) -> Path:
     """Return the path of a verified ``mnist.npz`` in the cache, downloading it if needed.
 
-    The download goes to a temporary file beside the target and is renamed into place
-    only once its sha256 matches, so an interrupted or corrupted download never leaves a
-    file that a later call would trust. The addresses are tried in order until one gives
-    the right file: each mirror, then ``url``. A mirror whose file has the wrong checksum
-    is refused, with a warning that names it, and the next one is tried.
+    The mirrors are tried in order, then ``url``, until one gives the file with the right
+    sha256 (each failure is a :class:`DownloadWarning`); it is renamed into place only then.
 
     Parameters
     ----------
-    url : str, optional
-        Where to download from, after the mirrors; default the Keras address,
-        :data:`MNIST_URL`.
-    sha256 : str, optional
-        Expected checksum, for every address; default :data:`MNIST_SHA256`.
+    url, sha256 : str, optional
+        The address tried last and the checksum; default :data:`MNIST_URL`, :data:`MNIST_SHA256`.
     cache_dir : str or path-like, optional
-        Folder for the file; default ``$KERAS_HOME/datasets`` (``~/.keras/datasets``),
-        the folder Keras itself uses, so a file Keras downloaded earlier is reused.
-    timeout : float
-        Seconds to wait for a server to answer, and then for each next piece of data: a
-        server silent that long has stalled, and the next address is tried.
+        Default ``$KERAS_HOME/datasets`` (``~/.keras/datasets``), where Keras keeps it too.
+    timeout, deadline : float
+        Seconds to wait for each answer or piece of data; for the whole file from one address.
     mirrors : str or sequence of str, optional
-        Copies of the file to try first (see :func:`mirror_urls`); default
-        ``$MNIST_COURSE_MIRRORS``.
-    deadline : float
-        Seconds for the whole download from one address (10 minutes: 11 MB at 20 kB/s).
-        A server that sends a little at a time is abandoned when it passes.
+        See :func:`mirror_urls`.
     max_bytes : int, optional
-        The most bytes a file may have; default :data:`MAX_DOWNLOAD_BYTES`, a tenth above
-        MNIST's size. A server announcing more is refused, one sending more is cut off.
+        The most bytes a file may have; default :data:`MAX_DOWNLOAD_BYTES`.
     progress : bool
-        Show how much has arrived: a line redrawn in place on a terminal, an output updated
-        in place in a notebook, a line each quarter elsewhere. False for none.
+        Show how much has arrived.
 
     Returns
     -------
@@ -369,9 +321,7 @@ def download_mnist(
     Raises
     ------
     DownloadError
-        No address gave the file: each could not be reached, stalled, passed the deadline,
-        broke off, sent too much or gave a file with another checksum; or the cache folder
-        is not writable. Nothing is left in the cache, and a file already there is kept.
+        No address gave the file (each named, with why), or the cache is not writable.
     InputError
         A mirror is not an address.
     """
@@ -383,12 +333,51 @@ def download_mnist(
     target = folder / "mnist.npz"
     if target.is_file() and sha256_of(target) == sha256:
         return target
-    # Not keras.utils.get_file: it writes straight to the final name and keeps a file whose
-    # checksum failed, which a later call would then find in the cache.
+    # Not keras.utils.get_file: it keeps a file whose checksum failed, under the final name.
+    failures = []
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        writing = contextlib.ExitStack()
-        part = writing.enter_context(atomic_path(target))
+        with atomic_path(target) as part:
+            for address in urls:
+                failure = fetch(
+                    address,
+                    part,
+                    sha256=sha256,
+                    timeout=timeout,
+                    deadline=deadline,
+                    max_bytes=MAX_DOWNLOAD_BYTES if max_bytes is None else max_bytes,
+                    progress=progress,
+                )
+                if failure is None:
+                    return target  # leaving the block renames the verified file into place
+                failures.append(failure)
+                if len(failures) < len(urls):  # said now: a mirror serving a wrong file is news
+                    warnings.warn(
+                        DownloadWarning(
+                            tr(
+                                "{failure} Trying the next address: {url}",
+                                failure=failure,
+                                url=urls[len(failures)],
+                            )
+                        ),
+                        stacklevel=2,
+                    )
+            fix = tr(
+                "To fix it, connect to the internet and try again, or use a copy of "
+                "mnist.npz you already have: load_mnist(path='.../mnist.npz') or set the "
+                "{var} environment variable to its path; or list addresses of copies in "
+                "{mirrors_var} (load_mnist(mirrors=[...])).",
+                var=ENV_VAR,
+                mirrors_var=MIRRORS_ENV_VAR,
+            )
+            if len(failures) == 1:
+                raise DownloadError(f"{failures[0]} {fix}")
+            tried = tr(
+                "Could not download MNIST from any of the {count} addresses tried:", count=len(urls)
+            )
+            raise DownloadError("\n".join([tried, *failures, fix]))
+    except DownloadError:
+        raise
     except OSError as error:
         raise DownloadError(
             tr(
@@ -398,66 +387,17 @@ def download_mnist(
                 reason=error.strerror or error,
             )
         ) from None
-    failures = []
-    with writing:
-        for address in urls:
-            failure = fetch(
-                address,
-                part,
-                sha256=sha256,
-                timeout=timeout,
-                deadline=deadline,
-                max_bytes=MAX_DOWNLOAD_BYTES if max_bytes is None else max_bytes,
-                progress=progress,
-            )
-            if failure is None:
-                return target  # leaving the block renames the verified file into place
-            failures.append(failure)
-            if address != urls[-1]:
-                # said now, not only if all fail: a mirror that serves a wrong file is news
-                next_url = urls[len(failures)]
-                warnings.warn(
-                    DownloadWarning(
-                        tr(
-                            "{failure} Trying the next address: {url}",
-                            failure=failure,
-                            url=next_url,
-                        )
-                    ),
-                    stacklevel=2,
-                )
-        if len(failures) == 1:
-            raise DownloadError(f"{failures[0]} {_download_fix()}")
-        tried = tr(
-            "Could not download MNIST from any of the {count} addresses tried:", count=len(urls)
-        )
-        raise DownloadError("\n".join([tried, *failures, _download_fix()]))
-    raise AssertionError("not reached: the loop returns or raises")
 
 
 class DownloadWarning(UserWarning):
     """One download address failed (unreachable, cut short, wrong file); the next is tried."""
 
 
-def _download_fix() -> str:
-    return tr(
-        "To fix it, connect to the internet and try again, or use a copy of "
-        "mnist.npz you already have: load_mnist(path='.../mnist.npz') or set the "
-        "{var} environment variable to its path; or list addresses of copies in "
-        "{mirrors_var} (load_mnist(mirrors=[...])).",
-        var=ENV_VAR,
-        mirrors_var=MIRRORS_ENV_VAR,
-    )
-
-
-# --------------------------------------------------------------------------- checking
-
-
 def check_dataset(images: np.ndarray, labels: np.ndarray, source: str = "data") -> None:
     """Check that ``images`` and ``labels`` read from a file form a valid MNIST split.
 
-    The rules are :mod:`mnist_course.arrays`'s, plus what the files hold: uint8 pixels
-    shaped (n, 28, 28).
+    The rules of :mod:`.arrays`, plus what the files hold: uint8 pixels shaped (n, 28, 28)
+    and integer labels.
 
     Raises
     ------
@@ -473,7 +413,7 @@ def check_dataset(images: np.ndarray, labels: np.ndarray, source: str = "data") 
                     shape=images.shape,
                 )
             )
-        if labels.ndim == 1 and len(images) != len(labels):
+        if labels.ndim == 1 and len(images) != len(labels):  # said before the empty batch
             raise InputError(
                 tr(
                     "{images} images but {labels} labels; every image needs one label.",

@@ -1,2 +1,1 @@
-"""Training on several devices or several worker processes with TensorFlow's distribution
-strategies: ``multiworker`` is one worker, ``cluster`` starts and watches them."""
+"""Training on several worker processes: ``multiworker`` is one worker, ``cluster`` runs them."""

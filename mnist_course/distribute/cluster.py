@@ -1,14 +1,6 @@
-"""Train on several worker processes on this machine, as on several machines.
-
-:func:`train_on_workers` picks free ports on 127.0.0.1, starts one
-``python -m mnist_course.multiworker`` process per worker, each with its own ``TF_CONFIG``,
-and waits for them with a time limit. On real machines the same worker program runs once
-per machine, and a cluster manager (Kubernetes, Slurm, ...) sets ``TF_CONFIG`` with the
-machines' addresses (see :mod:`mnist_course.multiworker`).
-
-Whatever happens (a worker fails, the time runs out, Ctrl-C), no worker is left running:
-the others are stopped, and the error names the worker and shows the end of its output.
-"""
+"""Train on several worker processes on this machine, as on several machines: one
+``python -m mnist_course.distribute.multiworker`` per worker, on 127.0.0.1. Whatever happens
+(a failure, the time limit, Ctrl-C), no worker is left running."""
 
 from __future__ import annotations
 
@@ -31,8 +23,7 @@ from ..errors import InputError, MnistCourseError
 from ..files import shown_path
 from ..language import ENV_VAR as LANGUAGE_ENV_VAR
 from ..language import get_language, tr
-
-__all__ = ["WorkerError", "WorkerReport", "ClusterRun", "train_on_workers", "free_ports"]
+from .multiworker import MODELS_ON_WORKERS
 
 HOST = "127.0.0.1"
 POLL_SECONDS = 0.1
@@ -46,19 +37,8 @@ class WorkerError(MnistCourseError, RuntimeError):
 
 @dataclass(frozen=True)
 class WorkerReport:
-    """What one worker reported when it finished.
-
-    Attributes
-    ----------
-    index : int
-        Its place in ``TF_CONFIG`` (0 is the chief, which saves the model).
-    pid : int
-        Its process id.
-    checksum : str
-        sha256 of its final weights' bytes.
-    seconds : float
-        From its start to its report, TensorFlow's import included.
-    """
+    """One worker's report: its ``TF_CONFIG`` index (0 is the chief), process id, sha256
+    of its final weights, and seconds from its start (TensorFlow's import included)."""
 
     index: int
     pid: int
@@ -68,22 +48,9 @@ class WorkerReport:
 
 @dataclass
 class ClusterRun:
-    """The outcome of :func:`train_on_workers`.
-
-    Attributes
-    ----------
-    path : pathlib.Path
-        The model the chief saved: a plain ``.keras`` file.
-    history : dict of str to list of float
-        Per-epoch ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``, as
-        ``History.history`` (the validation images are the last ones of the training set).
-    workers : list of WorkerReport
-        One per worker, in index order.
-    max_weight_difference : float
-        The largest difference between any weight on any two workers (0.0: identical).
-    seconds : float
-        Wall-clock time from starting the workers to the saved file.
-    """
+    """The outcome of :func:`train_on_workers`: the ``.keras`` file the chief saved, its
+    per-epoch ``history``, each worker's report in index order, the largest difference
+    between any weight on any two workers (0.0: identical), and the wall-clock seconds."""
 
     path: Path
     history: dict[str, list[float]]
@@ -114,37 +81,21 @@ class ClusterRun:
 
 
 def free_ports(count: int, host: str = HOST) -> list[int]:
-    """``count`` different TCP ports free on ``host`` now (the system picks them).
-
-    All are held open until all are picked, so none is picked twice. Another program could
-    still take one before a worker binds it; the worker then fails with a clear error.
-    """
-    sockets = []
-    try:
-        for _ in range(count):
-            held = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sockets.append(held)
+    """``count`` different TCP ports free on ``host`` now, all held open until all are picked."""
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for held in sockets:
             held.bind((host, 0))
         return [held.getsockname()[1] for held in sockets]
-    finally:
-        for held in sockets:
-            held.close()
-
-
-def _tf_config(addresses: list[str], index: int) -> str:
-    return json.dumps(
-        {"cluster": {"worker": addresses}, "task": {"type": "worker", "index": index}}
-    )
 
 
 def _worker_env(addresses: list[str], index: int) -> dict[str, str]:
-    env = dict(os.environ, TF_CONFIG=_tf_config(addresses, index))
+    task = {"cluster": {"worker": addresses}, "task": {"type": "worker", "index": index}}
+    env = dict(os.environ, TF_CONFIG=json.dumps(task), **{LANGUAGE_ENV_VAR: get_language()})
     # The workers import this very package, wherever it was imported from.
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")) if p
     )
-    # The workers speak the language the learner chose (mc.set_language), not only $LANG's.
-    env[LANGUAGE_ENV_VAR] = get_language()
     # gRPC follows http_proxy; the workers talk to each other directly.
     for name in ("no_proxy", "NO_PROXY", "no_grpc_proxy"):
         env[name] = ",".join(p for p in (os.environ.get(name, ""), HOST, "localhost") if p)
@@ -153,19 +104,18 @@ def _worker_env(addresses: list[str], index: int) -> dict[str, str]:
 
 def _tail(path: Path, lines: int = 12) -> str:
     try:
-        text = path.read_text(errors="replace")
+        kept = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
     except OSError:
         return "(no output)"
-    kept = [line for line in text.splitlines() if line.strip()][-lines:]
-    return "\n".join(f"    {line}" for line in kept) or "    (no output)"
+    return "\n".join(f"    {line}" for line in kept[-lines:]) or "    (no output)"
 
 
 def _how_it_ended(code: int) -> str:
-    if code < 0:
-        with contextlib.suppress(ValueError):
-            return f"was killed by signal {signal.Signals(-code).name}"
-        return f"was killed by signal {-code}"
-    return f"exited with status {code}"
+    if code >= 0:
+        return f"exited with status {code}"
+    with contextlib.suppress(ValueError):
+        return f"was killed by signal {signal.Signals(-code).name}"
+    return f"was killed by signal {-code}"
 
 
 def _stop(processes: list[subprocess.Popen]) -> None:
@@ -184,9 +134,54 @@ def _stop(processes: list[subprocess.Popen]) -> None:
             process.wait()
 
 
-def _check(name, workers, epochs, limit, validation, timeout) -> None:
-    from .multiworker import MODELS_ON_WORKERS
+def train_on_workers(
+    name: str = "lenet",
+    *,
+    workers: int = 2,
+    epochs: int | None = None,
+    limit: int | None = None,
+    validation: int = 5000,
+    seed: int = 0,
+    data: str | os.PathLike[str] | None = None,
+    out: str | os.PathLike[str] | None = None,
+    precision: str | None = None,
+    timeout: float = 600.0,
+    print_fn: Callable[[str], None] | None = print,
+) -> ClusterRun:
+    """Train a course model on ``workers`` processes with ``MultiWorkerMirroredStrategy``.
 
+    Each worker is a Python process of its own, as on separate machines, talking to the
+    others over TCP on 127.0.0.1; each takes its share of every (global) batch.
+
+    Parameters
+    ----------
+    name : str
+        The recipe: ``"lenet"``, ``"mlp"``, ``"tiny-mlp"`` or ``"fast-cnn"``.
+    workers, epochs, limit : int
+        How many processes; epochs (default: the recipe's); train on only the first
+        ``limit`` training images (default: all).
+    validation, seed : int
+        How many last training images to evaluate every epoch (0: none); the seed.
+    data, out : path, optional
+        ``mnist.npz`` or an IDX folder (default: as ``mc.load_mnist``); where worker 0
+        saves the model (default: ``NAME-on-WORKERS-workers.keras`` in the model cache).
+    precision : str, optional
+        Overrides the recipe's: ``"float32"``, ``"mixed_bfloat16"`` or ``"auto"``.
+    timeout : float
+        Seconds the whole run may take, TensorFlow's start-up included.
+    print_fn : callable, optional
+        Receives worker 0's progress lines as they come (``None``: silence).
+
+    Returns
+    -------
+    ClusterRun
+
+    Raises
+    ------
+    WorkerError
+        A worker failed or was killed, or the time ran out; the message names the worker
+        and shows the end of its error output. The other workers have been stopped.
+    """
     if not isinstance(name, str) or name not in MODELS_ON_WORKERS:
         raise InputError(
             f"train_on_workers: model {name!r} is not one of {', '.join(MODELS_ON_WORKERS)} "
@@ -206,73 +201,6 @@ def _check(name, workers, epochs, limit, validation, timeout) -> None:
             )
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
         raise InputError(f"train_on_workers: timeout must be a number of seconds, got {timeout!r}.")
-
-
-def train_on_workers(
-    name: str = "lenet",
-    *,
-    workers: int = 2,
-    epochs: int | None = None,
-    limit: int | None = None,
-    validation: int = 5000,
-    seed: int = 0,
-    data: str | os.PathLike[str] | None = None,
-    out: str | os.PathLike[str] | None = None,
-    precision: str | None = None,
-    timeout: float = 600.0,
-    print_fn: Callable[[str], None] | None = print,
-) -> ClusterRun:
-    """Train a course model on ``workers`` processes with ``MultiWorkerMirroredStrategy``.
-
-    Each worker is a separate Python process with its own TensorFlow, as on separate
-    machines, talking to the others over TCP on 127.0.0.1. They train one model together:
-    each takes its share of every batch (the recipe's batch size is the global batch),
-    and the gradients are summed between them every step. Worker 0 saves the model.
-
-    Parameters
-    ----------
-    name : str
-        The recipe: ``"lenet"``, ``"mlp"``, ``"tiny-mlp"`` or ``"fast-cnn"``.
-    workers : int
-        How many worker processes.
-    epochs : int, optional
-        Default: the recipe's.
-    limit : int, optional
-        Train on only the first ``limit`` training images (after the validation images are
-        set aside).
-    validation : int
-        The last ``validation`` training images are held out and evaluated every epoch
-        (0: none are, and the history has no ``val_`` entries).
-    seed : int
-        Every worker starts from the same seed, and the batches follow it.
-    data : path, optional
-        ``mnist.npz`` or an IDX folder; default: as :func:`mnist_course.data.load_mnist`.
-    out : path, optional
-        Where worker 0 saves the model; default ``NAME-on-WORKERS-workers.keras`` in the
-        model cache (``MNIST_COURSE_MODELS``, or ``models/``).
-    precision : str, optional
-        Overrides the recipe's: ``"float32"``, ``"mixed_bfloat16"`` or ``"auto"``.
-    timeout : float
-        Seconds the whole run may take, TensorFlow's start-up included; past it, every
-        worker is stopped and :class:`WorkerError` raised.
-    print_fn : callable, optional
-        Receives worker 0's progress lines as they come (default :func:`print`; ``None``
-        for silence).
-
-    Returns
-    -------
-    ClusterRun
-        The saved model's path, worker 0's history, each worker's report and whether
-        their weights agree.
-
-    Raises
-    ------
-    WorkerError
-        A worker exited with an error or was killed, or the time ran out. The message
-        names the worker and shows the end of its error output; the other workers have
-        been stopped.
-    """
-    _check(name, workers, epochs, limit, validation, timeout)
     if out is None:
         from ..training.saving import model_cache_dir
 
@@ -282,117 +210,74 @@ def train_on_workers(
         raise InputError(f"train_on_workers: out {out} must end in .keras.")
     out.parent.mkdir(parents=True, exist_ok=True)
     threads = max(1, (os.cpu_count() or 1) // workers)  # the workers share this machine
-    options = ["--validation", str(validation), "--seed", str(seed), "--out", str(out)]
-    options += ["--threads", str(threads), "--deadline", str(timeout + 30)]
-    for flag, value in (("--epochs", epochs), ("--limit", limit), ("--data", data)):
+    command = [sys.executable, "-m", "mnist_course.distribute.multiworker", name]
+    command += ["--validation", str(validation), "--seed", str(seed), "--out", str(out)]
+    command += ["--threads", str(threads), "--deadline", str(timeout + 30)]
+    optional = {"--epochs": epochs, "--limit": limit, "--data": data, "--precision": precision}
+    for flag, value in optional.items():
         if value is not None:
-            options += [flag, str(value)]
-    if precision is not None:
-        options += ["--precision", precision]
+            command += [flag, str(value)]
     with tempfile.TemporaryDirectory(prefix="mnist_course-workers-") as folder:
-        return _run(name, options, workers, Path(folder), out, timeout, print_fn)
+        return _run([*command, "--report", folder], workers, Path(folder), out, timeout, print_fn)
 
 
-def _run(name, options, count, folder, out, timeout, print_fn) -> ClusterRun:
+def _run(command, count, folder, out, timeout, print_fn) -> ClusterRun:
     addresses = [f"{HOST}:{port}" for port in free_ports(count)]
     processes: list[subprocess.Popen] = []
-    start = time.monotonic()
+    start, shown = time.monotonic(), 0
     try:
         for index in range(count):
-            command = [sys.executable, "-m", "mnist_course.distribute.multiworker", name, *options]
-            command += ["--report", str(folder)]
-            with (
-                open(folder / f"worker-{index}.out", "wb") as stdout,
-                open(folder / f"worker-{index}.err", "wb") as stderr,
-            ):
+            log = folder / f"worker-{index}"
+            with open(f"{log}.out", "wb") as stdout, open(f"{log}.err", "wb") as stderr:
+                env = _worker_env(addresses, index)
                 processes.append(
                     subprocess.Popen(
-                        command,
-                        env=_worker_env(addresses, index),
-                        stdin=subprocess.DEVNULL,
-                        stdout=stdout,
-                        stderr=stderr,
+                        command, env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr
                     )
                 )
-        _wait(processes, folder, start, timeout, print_fn)
+        while True:
+            codes = [p.poll() for p in processes]
+            if print_fn is not None:  # after the poll: a finished worker's lines are all there
+                text = (folder / "worker-0.out").read_bytes()[shown:]  # a few kB at most
+                complete = text[: text.rfind(b"\n") + 1]  # pass on complete lines only
+                shown += len(complete)
+                for line in complete.decode(errors="replace").splitlines():
+                    print_fn(line)
+            failed = [i for i, code in enumerate(codes) if code not in (None, 0)]
+            if failed:
+                raise WorkerError(
+                    f"worker {failed[0]} of {count} (pid {processes[failed[0]].pid}) "
+                    f"{_how_it_ended(codes[failed[0]])} after {time.monotonic() - start:.1f} s; "
+                    f"the other worker(s) were stopped. The end of its error output:\n"
+                    + _tail(folder / f"worker-{failed[0]}.err")
+                )
+            if all(code == 0 for code in codes):
+                break
+            if time.monotonic() - start > timeout:
+                waiting = [i for i, code in enumerate(codes) if code is None]
+                raise WorkerError(
+                    f"the workers did not finish within {timeout:.0f} s (still running: "
+                    f"{', '.join(map(str, waiting))}); all were stopped. The end of worker "
+                    f"{waiting[0]}'s error output:\n" + _tail(folder / f"worker-{waiting[0]}.err")
+                )
+            time.sleep(POLL_SECONDS)
     finally:
         _stop(processes)  # after success a no-op; after anything else, no worker outlives us
-    return _collect(folder, out, [p.pid for p in processes], time.monotonic() - start)
-
-
-def _wait(processes, folder, start, timeout, print_fn) -> None:
-    shown = 0
-    chief_out = folder / "worker-0.out"
-    while True:
-        if print_fn is not None:
-            shown = _relay(chief_out, shown, print_fn)
-        codes = [p.poll() for p in processes]
-        failed = [i for i, code in enumerate(codes) if code not in (None, 0)]
-        if failed:
-            _stop(processes)
-            index = failed[0]
-            raise WorkerError(
-                f"worker {index} of {len(processes)} (pid {processes[index].pid}) "
-                f"{_how_it_ended(codes[index])} after {time.monotonic() - start:.1f} s; "
-                f"the other worker(s) were stopped. The end of its error output:\n"
-                + _tail(folder / f"worker-{index}.err")
-            )
-        if all(code == 0 for code in codes):
-            if print_fn is not None:
-                _relay(chief_out, shown, print_fn)
-            return
-        if time.monotonic() - start > timeout:
-            _stop(processes)
-            waiting = [i for i, code in enumerate(codes) if code is None]
-            raise WorkerError(
-                f"the workers did not finish within {timeout:.0f} s (still running: "
-                f"{', '.join(map(str, waiting))}); all were stopped. The end of worker "
-                f"{waiting[0]}'s error output:\n" + _tail(folder / f"worker-{waiting[0]}.err")
-            )
-        time.sleep(POLL_SECONDS)
-
-
-def _relay(path: Path, shown: int, print_fn: Callable[[str], None]) -> int:
-    """Pass on the complete lines of ``path`` after byte ``shown``; return the new offset."""
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(shown)
-            text = handle.read()
-    except OSError:
-        return shown
-    complete = text[: text.rfind(b"\n") + 1]
-    for line in complete.decode(errors="replace").splitlines():
-        print_fn(line)
-    return shown + len(complete)
-
-
-def _collect(folder: Path, out: Path, pids: list[int], seconds: float) -> ClusterRun:
-    reports = []
-    for index in range(len(pids)):
+    reports, weights = [], []
+    for index in range(count):
         path = folder / f"report-{index}.json"
         if not path.exists():
             raise WorkerError(f"worker {index} exited without its report ({path.name}).")
         reports.append(json.loads(path.read_text()))
-    weights = []
-    for index in range(len(pids)):
-        with np.load(folder / f"weights-{index}.npz") as saved:
-            weights.append([saved[key] for key in sorted(saved.files, key=_arr_number)])
-    difference = max(
-        (
-            float(np.max(np.abs(a - b))) if a.size else 0.0
-            for other in weights[1:]
-            for a, b in zip(weights[0], other, strict=True)
-        ),
-        default=0.0,
-    )
+        with np.load(folder / f"weights-{index}.npz") as saved:  # np.savez's arr_0, arr_1, ...
+            weights.append([saved[f"arr_{i}"] for i in range(len(saved.files))])
+    pairs = [(a, b) for other in weights[1:] for a, b in zip(weights[0], other, strict=True)]
     return ClusterRun(
         path=out,
         history=reports[0]["history"],
         workers=[WorkerReport(r["index"], r["pid"], r["checksum"], r["seconds"]) for r in reports],
-        max_weight_difference=difference,
-        seconds=seconds,
+        max_weight_difference=max(
+            (float(np.abs(a - b).max(initial=0)) for a, b in pairs), default=0.0
+        ),
+        seconds=time.monotonic() - start,
     )
-
-
-def _arr_number(key: str) -> int:
-    return int(key.split("_")[1])  # np.savez names positional arrays arr_0, arr_1, ...

@@ -1,25 +1,14 @@
 """One worker of a multi-machine run: ``python -m mnist_course.distribute.multiworker MODEL``.
 
-Every machine (or process) of the run starts this same program. The ``TF_CONFIG``
-environment variable tells each one the addresses of all workers and which one it is::
+Every worker runs it, ``TF_CONFIG`` naming all workers and this one::
 
     TF_CONFIG='{"cluster": {"worker": ["10.0.0.1:12345", "10.0.0.2:12345"]},
                 "task": {"type": "worker", "index": 0}}'
     python -m mnist_course.distribute.multiworker lenet --out lenet.keras
 
-``tf.distribute.MultiWorkerMirroredStrategy`` keeps a copy of the model on each worker.
-Every step, each worker computes the gradient on its share of the global batch, the
-gradients are summed over the network (an all-reduce), and every worker applies the same
-update, so the copies stay identical. Worker 0, the *chief*, saves the model, as a plain
-``.keras`` file. :func:`mnist_course.cluster.train_on_workers` starts such a run on this
-machine, with the workers on 127.0.0.1.
-
-Keras 3's ``model.fit`` does not run under this strategy yet (keras-team/keras#20585: it
-reduces each batch and each metric across workers the wrong way), so a worker trains with
-the loop ``fit`` would run, written out with TensorFlow's own pieces: a distributed
-dataset, ``strategy.run`` for each step, the Keras model and optimizer. It follows the
-course's recipe (:data:`mnist_course.recipes.RECIPES`) and takes the same global batches,
-in the same order, as one process training with ``mc.train_course_model(..., seed=seed)``.
+Worker 0, the chief, saves the model. Keras 3's ``model.fit`` does not run under
+``MultiWorkerMirroredStrategy`` yet (keras-team/keras#20585), so the loop ``fit`` would run is
+written out, on the batches of ``mc.train_course_model(..., seed=seed)``.
 """
 
 from __future__ import annotations
@@ -40,8 +29,6 @@ from ..errors import InputError, MnistCourseError
 from ..files import shown_path
 from ..language import tr
 
-__all__ = ["MODELS_ON_WORKERS", "weights_checksum", "train_worker", "main"]
-
 # The recipes a worker trains: cnn's random augmentation is not split between workers.
 MODELS_ON_WORKERS = ("tiny-mlp", "mlp", "lenet", "fast-cnn")
 EVAL_BATCH = 1000
@@ -56,63 +43,24 @@ def weights_checksum(weights: list[np.ndarray]) -> str:
 
 
 def _watch_parent(parent: int, deadline: float | None) -> None:
-    # A worker blocked in an all-reduce waits for its peers for ever; if whoever started it
-    # is gone (a notebook kernel killed hard), or the run is long past its time, it leaves
-    # rather than linger as an orphan.
+    # A worker blocked in an all-reduce waits for its peers for ever: it leaves rather
+    # than linger as an orphan (its starter killed hard) or run long past its time.
     start = time.monotonic()
     while True:
         time.sleep(0.5)
-        orphaned = parent > 1 and os.getppid() != parent
-        late = deadline is not None and time.monotonic() - start > deadline
-        if orphaned or late:
-            why = (
-                tr("its parent process is gone")
-                if orphaned
-                else tr("past its {deadline:.0f} s limit", deadline=deadline)
-            )
-            print(
-                tr("error: {message}", message=tr("worker stopped: {why}.", why=why)),
-                file=sys.stderr,
-                flush=True,
-            )
-            os._exit(3)
+        if parent > 1 and os.getppid() != parent:
+            why = tr("its parent process is gone")
+        elif deadline is not None and time.monotonic() - start > deadline:
+            why = tr("past its {deadline:.0f} s limit", deadline=deadline)
+        else:
+            continue
+        message = tr("worker stopped: {why}.", why=why)
+        print(tr("error: {message}", message=message), file=sys.stderr, flush=True)
+        os._exit(3)
 
 
-def _is_chief(resolver) -> bool:
-    kind, index = resolver.task_type, resolver.task_id
-    if kind == "chief":
-        return True
-    return kind in (None, "worker") and not index and "chief" not in resolver.cluster_spec().jobs
-
-
-def _distributed_batches(
-    strategy, images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int, dtype: str
-):
-    """The global batches one process would take (fitting's order), each split by replica.
-
-    Replica r of R gets rows r, r + R, r + 2R, ... of each global batch, so no worker
-    gathers images it never uses.
-
-    Parameters
-    ----------
-    strategy : tf.distribute.Strategy
-    images : numpy.ndarray
-        float32 model inputs scaled to [0, 1], (n, 784) or (n, 28, 28, 1).
-    labels : numpy.ndarray
-        float32 one-hot rows, (n, 10).
-    batch_size : int
-        The global batch, shared out between the replicas.
-    seed : int
-        Seeds the shuffling, as :func:`mnist_course.fitting.train` does.
-    dtype : str
-        How the images are held: ``"float32"``, or ``"bfloat16"`` for a model computing in it.
-
-    Returns
-    -------
-    tf.distribute.DistributedDataset
-        Per replica, each element is (images, labels, global batch size as an int32 scalar):
-        the loss is averaged over the global batch, so every replica needs its size.
-    """
+def _distributed_batches(strategy, images, labels, batch_size: int, seed: int, dtype: str):
+    """One process's global batches (fitting's order); replica r of R gets rows r, r + R, ..."""
     from ..backend import tf
 
     count = len(images)
@@ -165,26 +113,26 @@ def train_worker(
     name : str
         One of :data:`MODELS_ON_WORKERS`.
     images, labels : numpy.ndarray
-        The whole training set, uint8 (n, 28, 28) and digits (n,): every worker holds it
-        and takes its own share of each batch.
+        The whole training set, uint8 (n, 28, 28) and digits (n,).
     strategy : tf.distribute.MultiWorkerMirroredStrategy
     epochs, seed : int
     validation : (images, labels), optional
-        Evaluated by each worker on its own after every epoch (the weights are the same).
+        Evaluated after every epoch.
     precision : str, optional
-        Overrides the recipe's, as in ``mc.train_course_model``.
+        Overrides the recipe's.
     print_fn : callable
-        Receives one line per epoch, as :class:`~mnist_course.callbacks.EpochLog` prints.
+        Receives :class:`~mnist_course.callbacks.EpochLog`'s line for each epoch.
 
     Returns
     -------
     (model, history)
-        The trained model (its weights mirrored on this worker) and a dict of per-epoch
-        ``loss``, ``accuracy`` and, with validation, ``val_loss``, ``val_accuracy``.
+        The trained model and a dict of per-epoch ``loss``, ``accuracy`` and, with
+        validation, ``val_loss``, ``val_accuracy``.
     """
     from ..backend import keras, tf
     from ..data.arrays import one_hot
     from ..models.builders import build_model, resolve_precision
+    from ..training.callbacks import EpochLog
     from ..training.fitting import compile_model, input_dtype, reshape_for, set_seed
     from ..training.recipes import OPTIMIZERS, RECIPES, as_float_pixels
 
@@ -207,6 +155,9 @@ def train_worker(
     batches = _distributed_batches(
         strategy, x, one_hot(labels), recipe.batch_size, seed, input_dtype(model)
     )
+    if validation is not None:
+        x_val, y_val = validation
+        x_val = reshape_for(model, as_float_pixels(x_val), "train on workers (validation)")
     replicas = strategy.num_replicas_in_sync
 
     def replica_step(x, y, size):
@@ -230,52 +181,32 @@ def train_worker(
         sums = strategy.run(replica_step, args=(x, y, size))
         return [strategy.reduce("SUM", value, axis=None) for value in sums]
 
-    @tf.function(reduce_retracing=True)
-    def infer(x):
-        return model(x, training=False)
-
+    infer = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
     history: dict[str, list[float]] = {}
-    width = len(str(epochs))
+    log = EpochLog(print_fn)
+    log.set_params({"epochs": epochs})
+    log.on_train_begin()
     for epoch in range(epochs):
-        start = time.perf_counter()
+        log.on_epoch_begin(epoch)
         totals = np.zeros(3)
         for x_batch, y_batch, size in batches:
             totals += [float(t) for t in train_step(x_batch, y_batch, size)]
         logs = {"accuracy": totals[1] / totals[2], "loss": totals[0] / totals[2]}
         if validation is not None:
-            logs.update(_validate(model, infer, *validation))
+            chunks = range(0, len(x_val), EVAL_BATCH)
+            p = np.concatenate(
+                [np.asarray(infer(x_val[i : i + EVAL_BATCH]), np.float64) for i in chunks]
+            )
+            logs["val_accuracy"] = np.mean(p.argmax(1) == y_val)
+            logs["val_loss"] = -np.mean(np.log(np.clip(p[np.arange(len(y_val)), y_val], 1e-7, 1)))
         for key, value in logs.items():
             history.setdefault(key, []).append(float(value))
-        metrics = "  ".join(f"{k} {v:.4f}" for k, v in logs.items())
-        seconds = time.perf_counter() - start
-        print_fn(
-            tr(
-                "epoch {epoch}/{epochs}  {metrics}  ({seconds:.1f} s)",
-                epoch=str(epoch + 1).rjust(width),
-                epochs=epochs,
-                metrics=metrics,
-                seconds=seconds,
-            )
-        )
+        log.on_epoch_end(epoch, logs)
     return model, history
 
 
-def _validate(model, infer, images, labels) -> dict[str, float]:
-    from ..training.fitting import reshape_for
-    from ..training.recipes import as_float_pixels
-
-    x = reshape_for(model, as_float_pixels(images), "train on workers (validation)")
-    probabilities = np.concatenate(
-        [np.asarray(infer(x[i : i + EVAL_BATCH]), np.float64) for i in range(0, len(x), EVAL_BATCH)]
-    )
-    picked = probabilities[np.arange(len(labels)), labels]
-    return {
-        "val_accuracy": float(np.mean(probabilities.argmax(1) == labels)),
-        "val_loss": float(-np.mean(np.log(np.clip(picked, 1e-7, 1.0)))),
-    }
-
-
-def _parser() -> argparse.ArgumentParser:
+def main(argv: list[str] | None = None) -> int:
+    """Run one worker; return its exit status (1 with one ``error:`` line on stderr)."""
     parser = argparse.ArgumentParser(
         prog="python -m mnist_course.distribute.multiworker",
         description="One worker of a MultiWorkerMirroredStrategy run; TF_CONFIG says which.",
@@ -293,28 +224,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=int, help="TensorFlow threads (default: all cores)")
     parser.add_argument("--report", type=Path, help="folder for this worker's report")
     parser.add_argument("--deadline", type=float, help="give up after this many seconds")
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run one worker; return its exit status (1 with one ``error:`` line on stderr)."""
-    args = _parser().parse_args(argv)
+    args = parser.parse_args(argv)
     start = time.perf_counter()
     threading.Thread(target=_watch_parent, args=(os.getppid(), args.deadline), daemon=True).start()
     try:
-        report = _run(args, start)
+        _run(args, start)
     except MnistCourseError as error:
         print(tr("error: {message}", message=error), file=sys.stderr, flush=True)
         return 1
-    if args.report is not None:
-        index = report["index"]
-        temporary = args.report / f".report-{index}.json"
-        temporary.write_text(json.dumps(report))
-        temporary.replace(args.report / f"report-{index}.json")  # whole, or not at all
     return 0
 
 
-def _run(args: argparse.Namespace, start: float) -> dict:
+def _run(args: argparse.Namespace, start: float) -> None:
     if "TF_CONFIG" not in os.environ:
         raise MnistCourseError("TF_CONFIG is not set: it names the workers and this one's index.")
     from ..data.loading import load_mnist
@@ -324,25 +245,23 @@ def _run(args: argparse.Namespace, start: float) -> dict:
     held = args.validation
     if not 0 <= held < len(x):
         raise InputError(f"--validation {held}: hold out between 0 and {len(x) - 1} images.")
-    x_fit, y_fit = x[: len(x) - held], y[: len(x) - held]
-    validation = (x[len(x) - held :], y[len(x) - held :]) if held else None
-    if args.limit:
-        x_fit, y_fit = x_fit[: args.limit], y_fit[: args.limit]
+    end = min(len(x) - held, args.limit or len(x))
+    x_fit, y_fit = x[:end], y[:end]
     from ..backend import tf
+    from ..training.recipes import RECIPES
     from ..training.saving import save_model
 
-    if args.threads:
-        # Threads are fixed before TensorFlow runs anything, like the strategy.
+    if args.threads:  # fixed before TensorFlow runs anything
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     # The strategy before any TensorFlow op: it sets up the links to the other workers.
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
     resolver = strategy.cluster_resolver
-    chief = _is_chief(resolver)
-    from ..training.recipes import RECIPES
-
+    kind, index = resolver.task_type, resolver.task_id or 0
+    chief = kind == "chief" or (
+        kind in (None, "worker") and not index and "chief" not in resolver.cluster_spec().jobs
+    )
     epochs = args.epochs or RECIPES[args.model].epochs
-    workers = strategy.num_replicas_in_sync
     say = (lambda line: print(line, flush=True)) if chief else (lambda line: None)
     say(
         tr(
@@ -350,7 +269,7 @@ def _run(args: argparse.Namespace, start: float) -> dict:
             model=args.model,
             count=len(x_fit),
             epochs=epochs,
-            workers=workers,
+            workers=strategy.num_replicas_in_sync,
         )
     )
     model, history = train_worker(
@@ -360,26 +279,26 @@ def _run(args: argparse.Namespace, start: float) -> dict:
         strategy=strategy,
         epochs=epochs,
         seed=args.seed,
-        validation=validation,
+        validation=(x[len(x) - held :], y[len(x) - held :]) if held else None,
         precision=args.precision,
         print_fn=say,
     )
     weights = model.get_weights()
-    report = {
-        "index": resolver.task_id or 0,
-        "pid": os.getpid(),
-        "chief": chief,
-        "history": history,
-        "checksum": weights_checksum(weights),
-        "train_images": len(x_fit),
-    }
-    if args.report is not None:
-        np.savez(args.report / f"weights-{report['index']}.npz", *weights)
     if chief and args.out is not None:
         save_model(model, args.out)
         say(tr("Saved {path}", path=shown_path(args.out)))
-    report["seconds"] = time.perf_counter() - start
-    return report
+    if args.report is not None:
+        np.savez(args.report / f"weights-{index}.npz", *weights)
+        report = {
+            "index": index,
+            "pid": os.getpid(),
+            "history": history,
+            "checksum": weights_checksum(weights),
+            "seconds": time.perf_counter() - start,
+        }
+        temporary = args.report / f".report-{index}.json"
+        temporary.write_text(json.dumps(report))
+        temporary.replace(args.report / f"report-{index}.json")  # whole, or not at all
 
 
 if __name__ == "__main__":
@@ -392,6 +311,6 @@ if __name__ == "__main__":
         status = 1
     sys.stdout.flush()
     sys.stderr.flush()
-    # Leave at once: the report and the model are written, and TensorFlow's teardown of
-    # the connections between workers took about ten seconds at exit.
+    # Leave at once: the report and the model are written; TensorFlow's teardown of the
+    # connections between workers took about ten seconds at exit.
     os._exit(status)

@@ -1,3 +1,1 @@
-"""How good is a model, and where is it wrong: predictions with checked inputs, accuracy,
-confusion, mistakes and ensembles (``metrics``), and a look inside a trained model: feature
-maps, filters, weights (``inspection``)."""
+"""How good a model is and where it is wrong (``metrics``); a look inside it (``inspection``)."""

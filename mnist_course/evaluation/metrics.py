@@ -1,10 +1,5 @@
-"""How good is a trained model, and where is it wrong?
-
-Images and labels are checked by :mod:`mnist_course.arrays` and models by
-:func:`check_model`, at the boundary, so a learner who passes an RGB picture, a NaN, a
-file name instead of a model, or a batch where one image was expected gets a message that
-says what was expected, not a traceback from inside TensorFlow.
-"""
+"""How good is a trained model, and where is it wrong? Inputs are checked at the boundary,
+so a wrong one gets a message saying what was expected, not a traceback from TensorFlow."""
 
 from __future__ import annotations
 
@@ -26,39 +21,17 @@ from ..errors import InputError
 from ..language import tr
 from ..models.builders import check_model, weights_fingerprint
 
-__all__ = [
-    "predict",
-    "predict_digit",
-    "evaluate",
-    "evaluate_ensemble",
-    "check_ensemble",
-    "Evaluation",
-    "confusion_matrix",
-    "classification_report",
-    "ClassificationReport",
-    "most_confident_mistakes",
-    "most_confused_pairs",
-    "check_model",
-]
-
 # Large batches amortise the per-call overhead: measured 620k images/s for the MLP and 116k
 # for LeNet on 2 CPU cores, against 20k for model.predict's default batch of 32.
 PREDICT_BATCH = 8192
-# The traced pass is kept on the model itself, as Keras keeps model.predict_function: it
-# lives and dies with the model and reads its current weights at every call.
-_TRACED = "_mnist_course_forward"
 
 
-def _forward(model: keras.Model):
-    """The model's inference pass, traced once as a TensorFlow graph and kept on the model.
-
-    Takes float32 inputs in [0, 1] or raw uint8 pixels, which it scales inside the graph:
-    TensorFlow converts on every core, and a quarter of the bytes cross into it (measured
-    on the MLP: most of predict's time was NumPy converting to float32 on one core).
-    Also correct for models built under a distribution strategy, whose
-    ``predict_on_batch`` returns one copy of the output per replica in Keras 3.15.
-    """
-    forward = model.__dict__.get(_TRACED)
+def _probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
+    """The model's outputs for checked images, checked to be probabilities."""
+    # The traced pass is kept on the model, as Keras keeps model.predict_function. uint8
+    # pixels are scaled in the graph, on every core (NumPy's conversion on one core was most
+    # of predict's time). Unlike predict_on_batch, it gives one output under a strategy.
+    forward = model.__dict__.get("_mnist_course_forward")
     if forward is None:
 
         def run(x):
@@ -66,14 +39,12 @@ def _forward(model: keras.Model):
                 x = tf.cast(x, tf.float32) * (1 / 255)
             return tf.cast(model(x, training=False), tf.float32)
 
-        forward = tf.function(run, reduce_retracing=True)
-        setattr(model, _TRACED, forward)
-    return forward
-
-
-def _probabilities(model: keras.Model, x: np.ndarray) -> np.ndarray:
+        forward = model._mnist_course_forward = tf.function(run, reduce_retracing=True)
+    if images.dtype != np.uint8:  # other integer pixels are already checked to be 0-255
+        images = images.astype(np.float32 if images.dtype.kind == "f" else np.uint8)
+    x = images.reshape(len(images), *model.input_shape[1:])
     step = PREDICT_BATCH
-    out = np.concatenate([_forward(model)(x[i : i + step]).numpy() for i in range(0, len(x), step)])
+    out = np.concatenate([forward(x[i : i + step]).numpy() for i in range(0, len(x), step)])
     if not np.all(np.isfinite(out)):
         raise InputError(
             tr(
@@ -94,24 +65,8 @@ def _probabilities(model: keras.Model, x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _model_input(model: keras.Model, images: np.ndarray) -> np.ndarray:
-    if images.dtype != np.uint8:
-        images = (
-            images.astype(np.float32)
-            if np.issubdtype(images.dtype, np.floating)
-            else (
-                images.astype(np.uint8)  # other integer pixels, already checked to be 0-255
-            )
-        )
-    return images.reshape(len(images), *model.input_shape[1:])
-
-
 def predict(model: keras.Model, images: np.ndarray) -> np.ndarray:
-    """The model's probability for each digit, for a batch of images.
-
-    What ``model.predict(x)`` gives, from raw or scaled images in any accepted shape, and
-    many times faster: large batches through one traced TensorFlow function, without a
-    progress bar.
+    """The model's probability for each digit: ``model.predict(x)``, many times faster.
 
     Parameters
     ----------
@@ -126,8 +81,7 @@ def predict(model: keras.Model, images: np.ndarray) -> np.ndarray:
         float32 (n, 10); row i is the probability of each digit for image i.
     """
     check_model(model, "predict")
-    batch = check_images(images, name="predict", pixels="model")
-    return _probabilities(model, _model_input(model, batch))
+    return _probabilities(model, check_images(images, name="predict", pixels="model"))
 
 
 def predict_digit(model: keras.Model, image: np.ndarray) -> tuple[int, float, np.ndarray]:
@@ -141,38 +95,21 @@ def predict_digit(model: keras.Model, image: np.ndarray) -> tuple[int, float, np
 
     Returns
     -------
-    digit : int
-        The most probable digit.
-    probability : float
-        Its probability.
-    probabilities : numpy.ndarray
-        float32 (10,), all ten.
+    (int, float, numpy.ndarray)
+        The most probable digit, its probability, and all ten, float32 (10,).
     """
     check_model(model, "predict_digit")
     one = check_images(image, name="predict_digit", single=True, pixels="model")
-    probabilities = _probabilities(model, _model_input(model, one[None]))[0]
+    probabilities = _probabilities(model, one[None])[0]
     digit = int(probabilities.argmax())
     return digit, float(probabilities[digit]), probabilities
 
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Test-set results: loss, accuracy, and the predictions they came from.
-
-    Attributes
-    ----------
-    loss : float
-        Mean categorical cross-entropy over the images.
-    penalty : float
-        The model's weight penalties (L1/L2 regularisation), which ``model.evaluate``
-        adds to its loss; 0 for a model without them.
-    accuracy : float
-        Fraction of images whose most probable digit is the true one.
-    probabilities : numpy.ndarray
-        float32 (n, 10), the model's predictions.
-    labels : numpy.ndarray
-        int64 (n,), the true digits.
-    """
+    """Test-set results: ``loss`` (mean cross-entropy), ``penalty`` (the weight penalties
+    ``model.evaluate`` adds to it, 0 without any), ``accuracy``, and the ``probabilities``
+    float32 (n, 10) and true ``labels`` int64 (n,) they came from."""
 
     loss: float
     penalty: float
@@ -196,24 +133,21 @@ class Evaluation:
         return np.flatnonzero(self.predictions != self.labels)
 
     def __str__(self) -> str:
-        n, wrong = len(self.labels), len(self.mistakes)
-        penalty = (
-            tr(
+        penalty = ""
+        if self.penalty:
+            penalty = tr(
                 " (cross-entropy; with the weight penalty {penalty:.4f}, as model.evaluate "
                 "reports it: {total:.4f})",
                 penalty=self.penalty,
                 total=self.total_loss,
             )
-            if self.penalty
-            else ""
-        )
         return tr(
             "loss {loss:.4f}{penalty}  accuracy {accuracy:.2%}  ({wrong} of {count} wrong)",
             loss=self.loss,
             penalty=penalty,
             accuracy=self.accuracy,
-            wrong=wrong,
-            count=n,
+            wrong=len(self.mistakes),
+            count=len(self.labels),
         )
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
@@ -222,9 +156,6 @@ class Evaluation:
 
 def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> Evaluation:
     """Loss and accuracy over ``images``: ``model.evaluate``, keeping the predictions.
-
-    Every number the course reports about a model (notebooks, command line) comes from
-    here, so the same model always gets the same figures.
 
     Parameters
     ----------
@@ -237,9 +168,6 @@ def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> Eval
     Returns
     -------
     Evaluation
-        ``loss`` is the cross-entropy alone, ``penalty`` the regularisation that
-        ``model.evaluate`` adds (``total_loss`` is their sum); ``probabilities`` are kept
-        for further analysis.
     """
     probabilities = predict(model, images)
     penalty = float(sum(float(keras.ops.convert_to_numpy(term)) for term in model.losses))
@@ -251,39 +179,25 @@ def evaluate_ensemble(
 ) -> Evaluation:
     """Loss and accuracy of several models voting together: their probabilities averaged.
 
-    Models trained the same way from different seeds make partly different mistakes, so
-    the average of their ten probabilities is usually right more often than any one of
-    them: a small *ensemble*.
-
     Parameters
     ----------
     models : sequence of keras.Model
-        One or more models, each of any input shape :func:`predict` accepts.
+        One or more different models, each of any input shape :func:`predict` accepts.
     images, labels : numpy.ndarray
         As for :func:`evaluate`.
 
     Returns
     -------
     Evaluation
-        Of the averaged probabilities; ``penalty`` is 0 (an average is not trained).
+        Of the averaged probabilities; ``penalty`` is 0.
     """
-    members = check_ensemble(models)
-    probabilities = np.mean([predict(model, images) for model in members], axis=0)
+    probabilities = np.mean([predict(model, images) for model in check_ensemble(models)], axis=0)
     return _scored(probabilities.astype(np.float32), labels, 0.0, name="evaluate_ensemble")
 
 
 def check_ensemble(models: Sequence[keras.Model]) -> list[keras.Model]:
-    """The members of an ensemble, checked: one or more Keras models, no two the same.
-
-    Two members with identical weights (the same model given twice, or the same file loaded
-    twice) would count one model's answers twice and make the average mean less than it
-    says, so they are refused rather than silently counted.
-
-    Raises
-    ------
-    InputError
-        Not a list of models, or two members with the same architecture and weights.
-    """
+    """The members of an ensemble, checked: a list of one or more Keras models, no two the
+    same (identical weights would count one model's answers twice)."""
     members = list(models) if isinstance(models, list | tuple) else None
     if not members:
         raise InputError(
@@ -312,9 +226,8 @@ def check_ensemble(models: Sequence[keras.Model]) -> list[keras.Model]:
 def _scored(probabilities: np.ndarray, labels: np.ndarray, penalty: float, name: str) -> Evaluation:
     digits = check_labels(labels, name=name, count=len(probabilities))
     picked = np.clip(probabilities[np.arange(len(digits)), digits], 1e-7, 1.0)
-    loss = float(-np.log(picked).mean())
     accuracy = float((probabilities.argmax(axis=1) == digits).mean())
-    return Evaluation(loss, penalty, accuracy, probabilities, digits)
+    return Evaluation(float(-np.log(picked).mean()), penalty, accuracy, probabilities, digits)
 
 
 def confusion_matrix(labels: np.ndarray, predictions: np.ndarray) -> np.ndarray:
@@ -332,8 +245,6 @@ def confusion_matrix(labels: np.ndarray, predictions: np.ndarray) -> np.ndarray:
     """
     truth = check_labels(labels, name="confusion_matrix")
     guess = check_labels(predictions, name="confusion_matrix (predictions)", count=len(truth))
-    # tf.math.confusion_matrix does the same, but would send two small arrays through
-    # TensorFlow for a one-line NumPy count.
     matrix = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
     np.add.at(matrix, (truth, guess), 1)
     return matrix
@@ -349,32 +260,40 @@ class ClassificationReport:
     support: np.ndarray
 
     def __str__(self) -> str:
-        lines = [tr("digit  precision  recall     f1  support")]
-        for d in range(len(self.support)):
-            lines.append(
+        return "\n".join(
+            [tr("digit  precision  recall     f1  support")]
+            + [
                 f"{d:>5}  {self.precision[d]:>9.3f}  {self.recall[d]:>6.3f}  "
                 f"{self.f1[d]:>5.3f}  {self.support[d]:>7}"
-            )
-        return "\n".join(lines)
+                for d in range(len(self.support))
+            ]
+        )
 
     def _repr_pretty_(self, printer, cycle: bool) -> None:
         printer.text(str(self))
 
 
 def classification_report(labels: np.ndarray, predictions: np.ndarray) -> ClassificationReport:
-    """Precision, recall and F1 for each digit.
+    """Precision (of the images predicted d, the fraction that are d), recall (of the images
+    that are d, the fraction predicted d) and F1 (their harmonic mean) of each digit.
 
-    * precision of d: of the images predicted d, the fraction that are d;
-    * recall of d: of the images that are d, the fraction predicted d;
-    * F1: their harmonic mean. A digit never predicted has precision 0.
+    Parameters
+    ----------
+    labels, predictions : numpy.ndarray
+        As for :func:`confusion_matrix`.
+
+    Returns
+    -------
+    ClassificationReport
+        float64 (10,) arrays; a digit never predicted has precision 0.
     """
     matrix = confusion_matrix(labels, predictions)
     correct = np.diag(matrix).astype(np.float64)
     predicted, actual = matrix.sum(axis=0), matrix.sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        precision = np.where(predicted > 0, correct / predicted, 0.0)
-        recall = np.where(actual > 0, correct / actual, 0.0)
-        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    precision = np.divide(correct, predicted, out=np.zeros(NUM_CLASSES), where=predicted > 0)
+    recall = np.divide(correct, actual, out=np.zeros(NUM_CLASSES), where=actual > 0)
+    both = precision + recall
+    f1 = np.divide(2 * precision * recall, both, out=np.zeros(NUM_CLASSES), where=both > 0)
     return ClassificationReport(precision, recall, f1, actual)
 
 
@@ -387,8 +306,7 @@ def most_confident_mistakes(
     labels = check_labels(labels, name="most_confident_mistakes", count=len(probabilities))
     predicted = probabilities.argmax(axis=1)
     wrong = np.flatnonzero(predicted != labels)
-    confidence = probabilities[wrong, predicted[wrong]]
-    return wrong[np.argsort(-confidence, kind="stable")][:count]
+    return wrong[np.argsort(-probabilities[wrong, predicted[wrong]], kind="stable")][:count]
 
 
 def most_confused_pairs(matrix: np.ndarray, count: int = 5) -> list[tuple[int, int, int]]:
@@ -397,5 +315,5 @@ def most_confused_pairs(matrix: np.ndarray, count: int = 5) -> list[tuple[int, i
     matrix = check_matrix(matrix, name="most_confused_pairs").copy()
     np.fill_diagonal(matrix, 0)
     order = np.argsort(-matrix, axis=None, kind="stable")[:count]
-    pairs = [(int(i // matrix.shape[1]), int(i % matrix.shape[1])) for i in order]
-    return [(t, p, int(matrix[t, p])) for t, p in pairs if matrix[t, p] > 0]
+    pairs = [np.unravel_index(i, matrix.shape) for i in order]
+    return [(int(t), int(p), int(matrix[t, p])) for t, p in pairs if matrix[t, p] > 0]

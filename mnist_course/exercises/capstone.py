@@ -1,10 +1,7 @@
 """The course's final exercise: the tutorial's LeNet, written in plain Keras from an empty cell.
 
-:func:`check_capstone` inspects what the learner built and trained: the layers, the
-compile settings, the ``History`` that ``model.fit`` returned (a real one, whose model's
-optimizer took the steps it records), and the model's accuracy, measured here on the
-validation images and on images the exercise never hands out, so that a figure copied from
-elsewhere, or a model trained on its own validation images, does not pass.
+The model is measured on the validation images and on images the exercise never hands out,
+so that a copied figure, or a model trained on its validation images, does not pass.
 """
 
 from __future__ import annotations
@@ -22,29 +19,21 @@ from .feedback import (
     Feedback,
     TrainingRecord,
     Unreadable,
-    activation_name,
-    layer_activation,
+    folded_layers,
     never_raises,
     training_record,
+    verdict,
 )
 
 __all__ = ["check_capstone", "CAPSTONE_ACCURACY"]
 
 CAPSTONE_ACCURACY = 0.990
 NAME = N_("Capstone: the tutorial's LeNet")
-# (layer type, what it should be): the tutorial's LeNet, top to bottom
-LENET = [
-    ("Conv2D", 6),
-    ("AveragePooling2D", None),
-    ("Conv2D", 16),
-    ("AveragePooling2D", None),
-    ("Conv2D", 120),
-    ("Flatten", None),
-    ("Dense", 84),
-    ("Dense", 10),
-]
+LENET = (  # the tutorial's, as the layers are shown
+    "Conv2D 6, AveragePooling2D, Conv2D 16, AveragePooling2D, Conv2D 120, "
+    "Flatten, Dense 84, Dense 10"
+)
 LENET_PARAMETERS = 109_994
-ACTIVATION_LAYERS = (keras.layers.Activation, keras.layers.ReLU, keras.layers.Softmax)
 CANNOT_SEE = N_(
     "how the model was trained beyond its History and its optimizer's step "
     "count; a model trained on the held-back images themselves would pass"
@@ -52,60 +41,40 @@ CANNOT_SEE = N_(
 
 
 def _layers(model: keras.Model) -> tuple[list[str], list[str]]:
-    """What the model's layers are, and the problems with them."""
+    """What is right with the model's layers, and what is off."""
     good, problems = [], []
-    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
-    foreign = sorted(
-        {type(x).__name__ for x in layers if not type(x).__module__.startswith("keras")}
-    )
+    foreign = {type(x).__name__ for x in model.layers if not type(x).__module__.startswith("keras")}
     if foreign:
         problems.append(
             tr(
                 "layers {foreign} do not come from Keras: write every layer with "
                 "keras.layers (mc.lenet() is the course's version, not yours)",
-                foreign=foreign,
+                foreign=sorted(foreign),
             )
         )
-    # an activation written as a layer of its own (Conv2D(6, 3), ReLU()) is the one before's
-    folded: list[tuple[keras.layers.Layer, str]] = []
-    for layer in layers:
-        weighted = folded and isinstance(folded[-1][0], keras.layers.Conv2D | keras.layers.Dense)
-        if isinstance(layer, ACTIVATION_LAYERS) and weighted and folded[-1][1] == "linear":
-            folded[-1] = (folded[-1][0], layer_activation(layer))
-        else:
-            folded.append((layer, activation_name(getattr(layer, "activation", None))))
-    layers = [layer for layer, _ in folded]
-    kinds = [(type(x).__name__, getattr(x, "filters", getattr(x, "units", None))) for x in layers]
-    if kinds == LENET:
-        good.append(tr("Conv 6, pool, Conv 16, pool, Conv 120, Flatten, Dense 84, Dense 10"))
-    else:
-        shown = ", ".join(f"{kind} {size}" if size else kind for kind, size in kinds)
+    folded = folded_layers(model)
+    kinds = [(type(x).__name__, getattr(x, "filters", getattr(x, "units", 0))) for x, _ in folded]
+    shown = ", ".join(f"{kind} {size}" if size else kind for kind, size in kinds)
+    if shown != LENET:
         problems.append(tr("the layers are [{shown}]", shown=shown))
-        if any(kind == "MaxPooling2D" for kind, _ in kinds):
+        if ("MaxPooling2D", 0) in kinds:
             problems.append(
                 tr("the tutorial's LeNet averages (AveragePooling2D), it does not max-pool")
             )
         return good, problems
-    convs = [x for x in layers if isinstance(x, keras.layers.Conv2D)]
-    if any(tuple(x.kernel_size) != (3, 3) for x in convs):
-        problems.append(
-            tr(
-                "kernel sizes {sizes}; the tutorial's are 3x3",
-                sizes=[tuple(x.kernel_size) for x in convs],
-            )
-        )
-    weighted = keras.layers.Conv2D | keras.layers.Dense
-    activations = [name for layer, name in folded if isinstance(layer, weighted)]
-    if activations == ["relu"] * 4 + ["softmax"]:
+    good.append(tr("Conv 6, pool, Conv 16, pool, Conv 120, Flatten, Dense 84, Dense 10"))
+    sizes = [tuple(x.kernel_size) for x, _ in folded if isinstance(x, keras.layers.Conv2D)]
+    if any(size != (3, 3) for size in sizes):
+        problems.append(tr("kernel sizes {sizes}; the tutorial's are 3x3", sizes=sizes))
+    found = [f for x, f in folded if isinstance(x, keras.layers.Conv2D | keras.layers.Dense)]
+    if found == ["relu"] * 4 + ["softmax"]:
         good.append(tr("relu everywhere, softmax at the output"))
     else:
         problems.append(
-            tr("activations {found}; expected relu, then softmax at the output", found=activations)
+            tr("activations {found}; expected relu, then softmax at the output", found=found)
         )
-    if tuple(model.input_shape[1:]) != (28, 28, 1):
-        problems.append(
-            tr("input shape {shape}; expected (28, 28, 1)", shape=tuple(model.input_shape[1:]))
-        )
+    if (shape := tuple(model.input_shape[1:])) != (28, 28, 1):
+        problems.append(tr("input shape {shape}; expected (28, 28, 1)", shape=shape))
     if model.count_params() == LENET_PARAMETERS:
         good.append(tr("{count:,} parameters, as in notebook 02", count=LENET_PARAMETERS))
     elif not problems:  # padding, pool sizes, strides or biases differ from the tutorial's
@@ -120,29 +89,13 @@ def _layers(model: keras.Model) -> tuple[list[str], list[str]]:
     return good, problems
 
 
-def _unseen_gap(unseen: float, count: int, validated: int) -> float:
-    """How far validation accuracy may exceed accuracy on unseen images by chance alone.
-
-    2.5 standard errors of the difference of two accuracies (at least 0.4 points): an
-    honest model lands inside it about 994 times in 1,000.
-    """
-    p = min(max(unseen, 0.5), 0.999)
-    spread = math.sqrt(p * (1 - p) / max(validated, 1) + p * (1 - p) / max(count, 1))
-    return max(0.004, 2.5 * spread)
-
-
 def _recorded(record: TrainingRecord, accuracy: float, loss: float) -> bool:
-    """Whether the History recorded these validation figures for the weights the model has:
-    the last epoch's, or those of the epoch with the lowest validation loss (EarlyStopping's
-    restore_best_weights). Accuracy and loss must both agree: an edited figure stands alone.
-    """
-    accuracies = record.val_accuracy
-    losses = record.metrics.get("val_loss")
+    """Whether the History recorded this validation accuracy and loss, both, for the last
+    epoch or for the one of lowest loss (EarlyStopping's restore_best_weights)."""
+    accuracies, losses = record.val_accuracy, record.metrics.get("val_loss")
     if not (isinstance(losses, list) and len(losses) == len(accuracies)):
         losses = [None] * len(accuracies)
-    epochs = {len(accuracies) - 1}
-    if None not in losses:
-        epochs.add(int(np.argmin(losses)))
+    epochs = {len(accuracies) - 1, *([] if None in losses else [int(np.argmin(losses))])}
     return any(
         abs(accuracies[i] - accuracy) <= 2e-3
         and (losses[i] is None or abs(losses[i] - loss) <= 1e-3 + 0.01 * abs(losses[i]))
@@ -164,46 +117,33 @@ def check_capstone(
     Parameters
     ----------
     model : keras.Model
-        The learner's LeNet (``keras.Sequential`` or functional), trained; a copy reloaded
-        from its own ``.keras`` file is the same model.
+        The learner's trained LeNet (or a copy reloaded from its ``.keras`` file).
     history : keras.callbacks.History
-        What ``model.fit`` returned (with ``validation_data``); a look-alike object, or the
-        history of another model, is refused.
+        What ``model.fit`` returned, with ``validation_data``.
     validation_images, validation_labels : numpy.ndarray
-        The validation set used in ``model.fit``: images (n, 28, 28) or (n, 28, 28, 1),
-        digits (n,) or one-hot (n, 10).
+        The validation set of ``model.fit``: (n, 28, 28) or (n, 28, 28, 1); (n,) or (n, 10).
     held_back : (images, labels), optional
-        Images the exercise never hands out for training, on which the model is measured
-        too; default MNIST's test set, loaded with :func:`~mnist_course.data.load_mnist`.
+        Images never handed out for training (default: MNIST's test set), on which the model
+        must score as well as chance allows.
     validation_size : int
-        The fewest validation images accepted: the exercise's 5,000 (a smaller, chosen
-        subset would let a weaker model reach the goal).
+        The fewest validation images accepted.
 
     Returns
     -------
     Feedback
-        Correct when the layers are the tutorial's, the history is the model's own, it
-        reaches ``CAPSTONE_ACCURACY`` (99.0%) on the validation set, and it scores as well
-        on the held-back images as chance allows.
-
-    Notes
-    -----
-    What it cannot see: how the model was trained beyond what the ``History`` and the
-    optimizer's step count record. A model trained on the held-back images themselves would
-    score well on both sets; the held-back check only catches a model that learnt its
-    validation images.
+        Correct when the layers, the history and ``CAPSTONE_ACCURACY`` (99.0%) all check out.
     """
     if model is None:
         return Feedback(NAME, "not attempted")
     if not isinstance(model, keras.Model):
-        problems = [tr("expected a Keras model, got {kind}", kind=type(model).__name__)]
-        return Feedback(NAME, "not yet", [], problems, "model = keras.Sequential([...])")
+        kind = tr("expected a Keras model, got {kind}", kind=type(model).__name__)
+        return verdict(NAME, [], [kind], "model = keras.Sequential([...])")
     try:
         model.input_shape  # noqa: B018 (a subclassed model has none to read)
     except (AttributeError, ValueError):
-        problems = [tr("the model has no input shape to check: a subclassed model, or not built")]
+        problem = tr("the model has no input shape to check: a subclassed model, or not built")
         hint = tr("build it with keras.Sequential([keras.Input(shape=(28, 28, 1)), ...]).")
-        return Feedback(NAME, "not yet", [], problems, hint)
+        return verdict(NAME, [], [problem], hint)
     good, problems = _layers(model)
     hint = None
     if problems:
@@ -214,26 +154,26 @@ def check_capstone(
     try:
         record = training_record(history, model)
     except Unreadable as error:
-        problems.append(error.args[0])
         hint = hint or "history = model.fit(x, y, ..., validation_data=(x_val, y_val))"
-        return Feedback(NAME, "not yet", good, problems, hint)
-    good.append(tr("trained with model.fit for {epochs} epochs", epochs=record.epochs))
-    if record.extra_steps:
-        good.append(tr("(and {steps} optimizer steps before this fit)", steps=record.extra_steps))
-    if len(validation_labels) < validation_size:
+        return verdict(NAME, good, [*problems, error.args[0]], hint)
+    epochs, extra = len(record.val_accuracy), record.extra_steps
+    good.append(tr("trained with model.fit for {epochs} epochs", epochs=epochs))
+    if extra:
+        good.append(tr("(and {steps} optimizer steps before this fit)", steps=extra))
+    if (count := len(validation_labels)) < validation_size:
         problems.append(
             tr(
                 "{count:,} validation images; the exercise validates on all {size:,} "
                 "(x_val, y_val)",
-                count=len(validation_labels),
+                count=count,
                 size=validation_size,
             )
         )
-        return Feedback(NAME, "not yet", good, problems, "validation_data=(x_val, y_val)")
+        return verdict(NAME, good, problems, "validation_data=(x_val, y_val)")
     measured = evaluate(model, validation_images, validation_labels)
     accuracy = measured.accuracy
-    # the same images give the figure the history recorded for the weights the model has;
-    # anything else was validated on other images, or the history was edited
+    # the same images give the figure recorded for the weights the model has; anything else
+    # was validated on other images, or the history was edited
     if not _recorded(record, accuracy, measured.total_loss):
         problems.append(
             tr(
@@ -243,12 +183,18 @@ def check_capstone(
                 accuracy=accuracy,
             )
         )
-        return Feedback(NAME, "not yet", good, problems, hint)
+        return verdict(NAME, good, problems, hint)
     if held_back is not None and not (isinstance(held_back, tuple | list) and len(held_back) == 2):
         raise InputError(tr("check_capstone: held_back must be a pair (images, labels)."))
     images, labels = held_back if held_back is not None else load_mnist()[1]
     unseen = evaluate(model, images, labels).accuracy
-    if accuracy - unseen > _unseen_gap(unseen, len(labels), len(validation_labels)):
+    # 2.5 standard errors of the difference of two accuracies, at least 0.4 points: an
+    # honest model lands inside it about 994 times in 1,000
+    p = min(max(unseen, 0.5), 0.999)
+    gap = max(
+        0.004, 2.5 * math.sqrt(p * (1 - p) / max(count, 1) + p * (1 - p) / max(len(labels), 1))
+    )
+    if accuracy - unseen > gap:
         problems.append(
             tr(
                 "{accuracy:.2%} on the validation images but {unseen:.2%} on {count:,} "
@@ -261,20 +207,18 @@ def check_capstone(
         )
         hint = hint or tr("train on x_fit only; validation_data is for measuring, never for fit.")
     elif accuracy >= CAPSTONE_ACCURACY:
-        good.append(
+        good += [
             tr(
                 "{accuracy:.2%} on the validation set: at least {goal:.1%}",
                 accuracy=accuracy,
                 goal=CAPSTONE_ACCURACY,
-            )
-        )
-        good.append(
+            ),
             tr(
                 "{unseen:.2%} on {count:,} images held back: it generalises",
                 unseen=unseen,
                 count=len(labels),
-            )
-        )
+            ),
+        ]
     else:
         problems.append(
             tr(
@@ -283,10 +227,8 @@ def check_capstone(
                 goal=CAPSTONE_ACCURACY,
             )
         )
-        hint = hint or (
-            tr(
-                "scaled pixels, then a learning rate that falls over training (notebook "
-                "03: start at 0.002, cosine decay) usually gets there in 10 epochs."
-            )
+        hint = hint or tr(
+            "scaled pixels, then a learning rate that falls over training (notebook "
+            "03: start at 0.002, cosine decay) usually gets there in 10 epochs."
         )
-    return Feedback(NAME, "not yet" if problems else "correct", good, problems, hint)
+    return verdict(NAME, good, problems, hint)

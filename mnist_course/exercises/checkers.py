@@ -1,37 +1,29 @@
-"""Checkers for the notebooks' exercises: specific feedback, not just right or wrong.
+"""The notebooks' exercise checkers: what is right, what is off, and a hint toward the fix.
 
-Each ``check_*`` function takes the learner's answer (``None`` while the exercise is not
-attempted yet) and returns a :class:`Feedback`: what is right, what is off, a hint toward
-the fix, and with a pass what the checker could not see. Whatever the answer (a ragged
-list, text, ``inf``, a forged object), a checker never raises (:mod:`.feedback`).
+Each ``check_*`` takes the learner's ``answer`` (``None`` while not attempted) and returns
+a :class:`~.feedback.Feedback`, never an exception, whatever the answer.
 """
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ..backend import keras
-from ..data.arrays import check_labels, check_probabilities
+from ..data.arrays import check_images, check_labels, check_probabilities
+from ..errors import InputError
 from ..evaluation.metrics import confusion_matrix, most_confused_pairs
 from ..language import N_, tr
 from .feedback import (
-    ACCURACY_METRICS,
-    CROSS_ENTROPY,
     Feedback,
     Unreadable,
     as_array,
     as_fraction,
     as_whole_number,
-    compiled_names,
-    count_verdict,
-    dense_stack,
     describe,
-    given_images,
-    given_labels,
-    given_threshold,
-    is_count,
+    folded_layers,
     never_raises,
-    not_attempted,
     training_record,
     verdict,
 )
@@ -49,58 +41,53 @@ __all__ = [
     "check_most_confused_pair",
     "check_confident_accuracy",
 ]
-
-# --------------------------------------------------------------------------- 01 dataset
+# What Keras reads as categorical accuracy; keras.metrics.Accuracy() is not: it counts exact
+# equality of probabilities and labels, nearly always 0.
+ACCURACY_METRICS = {"accuracy", "acc", "categorical_accuracy", "CategoricalAccuracy"}
+CROSS_ENTROPY = {"categorical_crossentropy", "CategoricalCrossentropy"}
 
 
 @never_raises(N_("Flatten and scale"), cannot_see=N_("how the array was computed"))
 def check_flatten_and_scale(answer: object, images: np.ndarray) -> Feedback:
-    """Exercise: turn ``images`` (n, 28, 28) uint8 into (n, 784) float32 in [0, 1].
-
-    Checks the answer's shape, dtype and every value against ``images``.
-    """
+    """Check ``images`` (n, 28, 28) uint8 as (n, 784) float32 in [0, 1], value by value."""
     name = tr("Flatten and scale")
     if answer is None:
-        return not_attempted(name)
-    images = given_images(images)
+        return Feedback(name, "not attempted")
+    images = check_images(images, name=tr("the checker's images"))
     expected = images.reshape(len(images), 784).astype(np.float32) / 255
     answer = as_array(answer, tr("an array of pixels"))
+    shape, dtype, wanted = answer.shape, answer.dtype, expected.shape
     good, problems, hint = [], [], None
-    if answer.shape == expected.shape:
-        good.append(tr("shape {shape}: one row of 784 pixels per image", shape=answer.shape))
+    if shape == wanted:
+        good.append(tr("shape {shape}: one row of 784 pixels per image", shape=shape))
     else:
-        problems.append(
-            tr("shape is {shape}, expected {expected}", shape=answer.shape, expected=expected.shape)
-        )
+        problems.append(tr("shape is {shape}, expected {expected}", shape=shape, expected=wanted))
         hint = tr("images.reshape(len(images), 28 * 28) lays each image's rows end to end.")
-    if answer.dtype == np.float32:
+    if dtype == np.float32:
         good.append(tr("dtype float32, the type Keras computes with"))
-    elif np.issubdtype(answer.dtype, np.floating):
-        problems.append(tr("dtype is {dtype}; the task asks for float32", dtype=answer.dtype))
-        hint = hint or (
-            tr(
-                "dividing a uint8 array by 255 gives float64, twice the memory; convert "
-                "with .astype('float32') first, then divide."
-            )
+    elif dtype.kind == "f":
+        problems.append(tr("dtype is {dtype}; the task asks for float32", dtype=dtype))
+        hint = hint or tr(
+            "dividing a uint8 array by 255 gives float64, twice the memory; convert "
+            "with .astype('float32') first, then divide."
         )
     else:
         problems.append(
-            tr("dtype is {dtype}; integers cannot hold values between 0 and 1", dtype=answer.dtype)
+            tr("dtype is {dtype}; integers cannot hold values between 0 and 1", dtype=dtype)
         )
         hint = hint or tr("convert with .astype('float32') before dividing.")
-    if answer.size:
-        low, high = float(answer.min()), float(answer.max())
-        if low >= 0 and high <= 1.0 + 1e-6:
-            good.append(tr("values are in [0, 1]"))
-        else:
-            problems.append(
-                tr(
-                    "values go from {low:g} to {high:g}; scaled pixels go from 0 to 1",
-                    low=low,
-                    high=high,
-                )
+    low, high = (float(answer.min()), float(answer.max())) if answer.size else (0, 1)
+    if not (low >= 0 and high <= 1.0 + 1e-6):
+        problems.append(
+            tr(
+                "values go from {low:g} to {high:g}; scaled pixels go from 0 to 1",
+                low=low,
+                high=high,
             )
-            hint = hint or tr("divide by 255, the largest raw pixel value.")
+        )
+        hint = hint or tr("divide by 255, the largest raw pixel value.")
+    elif answer.size:
+        good.append(tr("values are in [0, 1]"))
     if not problems and not np.allclose(answer, expected, rtol=0, atol=1e-6):
         problems.append(tr("the values are in the right range but not the right places"))
         hint = tr("reshape keeps the pixel order; transposing or sorting would not.")
@@ -109,29 +96,23 @@ def check_flatten_and_scale(answer: object, images: np.ndarray) -> Feedback:
 
 @never_raises(N_("One-hot labels"), cannot_see=N_("how the rows were made"))
 def check_one_hot(answer: object, labels: np.ndarray) -> Feedback:
-    """Exercise: one-hot encode ``labels`` (n,) as (n, 10): each row nine 0s and one 1.
-
-    Rows that only look one-hot (label smoothing, 0.99 for the 1) are not accepted.
-    """
+    """Check ``labels`` (n,) one-hot encoded as (n, 10): exactly nine 0s and one 1 per row."""
     name = tr("One-hot labels")
     if answer is None:
-        return not_attempted(name)
-    labels = given_labels(labels)
+        return Feedback(name, "not attempted")
+    labels = check_labels(labels, name=tr("the checker's labels"))
     answer = as_array(answer, tr("an array of one-hot rows"))
-    expected = np.eye(10)[labels]
-    good, problems, hint = [], [], None
-    if answer.shape != expected.shape:
-        problems.append(
-            tr(
-                "shape is {shape}, expected {expected}: one row of 10 per label",
-                shape=answer.shape,
-                expected=expected.shape,
-            )
+    shape, wanted = answer.shape, (len(labels), 10)
+    if shape != wanted:
+        problem = tr(
+            "shape is {shape}, expected {expected}: one row of 10 per label",
+            shape=shape,
+            expected=wanted,
         )
         hint = tr("np.eye(10) has one one-hot row per digit; index it with the labels.")
-        return verdict(name, good, problems, hint)
-    good.append(tr("shape {shape}", shape=answer.shape))
-    if not np.isin(answer, (0, 1)).all():
+        return verdict(name, [], [problem], hint)
+    good, problems, hint = [tr("shape {shape}", shape=shape)], [], None
+    if not np.isin(answer, (0, 1)).all():  # label smoothing, 0.99 for the 1: not one-hot
         problems.append(tr("some values are neither 0 nor 1: one-hot rows hold only 0s and one 1"))
         hint = tr("np.eye(10)[labels] gives exact 0s and 1s; no smoothing, no rounding.")
     elif (answer.sum(axis=1) == 1).all():
@@ -148,20 +129,14 @@ def check_one_hot(answer: object, labels: np.ndarray) -> Feedback:
 def check_mean_image(
     answer: object, images: np.ndarray, labels: np.ndarray, digit: int
 ) -> Feedback:
-    """Exercise: the average image of ``digit``, shape (28, 28), from ``images`` (n, 28, 28).
-
-    Accepts the average of raw pixels (0-255) or of scaled ones (0-1).
-    """
+    """Check the (28, 28) average of ``digit`` in ``images`` (n, 28, 28), raw or scaled."""
     name = tr("The average {digit}", digit=digit)
     if answer is None:
-        return not_attempted(name)
-    images = given_images(images).astype(np.float64)
-    labels = given_labels(labels, count=len(images))
+        return Feedback(name, "not attempted")
+    images = check_images(images, name=tr("the checker's images")).astype(np.float64)
+    labels = check_labels(labels, name=tr("the checker's labels"), count=len(images))
     expected = images[labels == digit].mean(axis=0)
-    try:
-        answer = as_array(answer, tr("an image")).astype(np.float64)
-    except Unreadable as error:
-        return verdict(name, [], [error.args[0]], None)
+    answer = as_array(answer, tr("an image")).astype(np.float64)
     select = tr("images[labels == {digit}] keeps the {digit}s", digit=digit)
     if answer.shape != (28, 28):
         hint = tr(
@@ -169,75 +144,55 @@ def check_mean_image(
         )
         if answer.shape == ():
             hint = tr("that is one number for all pixels: {hint}", hint=hint)
-        return verdict(
-            name,
-            [],
-            [tr("shape is {shape}, expected {expected}", shape=answer.shape, expected="(28, 28)")],
-            hint,
-        )
+        shape = tr("shape is {shape}, expected {expected}", shape=answer.shape, expected="(28, 28)")
+        return verdict(name, [], [shape], hint)
     good = [tr("shape (28, 28): one average per pixel")]
     if answer.max() <= 1 and expected.max() > 1:
         answer = answer * 255  # averaged scaled images: the same picture, on the 0-1 scale
     if np.allclose(answer, expected, atol=1e-3):
-        return verdict(
-            name,
-            [*good, tr("the average of {count} images", count=int(np.sum(labels == digit)))],
-            [],
-            None,
-        )
+        good.append(tr("the average of {count} images", count=int(np.sum(labels == digit))))
+        return verdict(name, good, [], None)
     if np.allclose(answer, images.mean(axis=0), atol=1e-3):
-        return verdict(
-            name,
-            good,
-            [tr("that is the average of every digit")],
-            tr("images[labels == {digit}] keeps the {digit}s.", digit=digit),
-        )
-    return verdict(
-        name, good, [tr("the values are not the average of the {digit}s", digit=digit)], select
-    )
-
-
-# --------------------------------------------------------------------------- 02 build
+        hint = tr("images[labels == {digit}] keeps the {digit}s.", digit=digit)
+        return verdict(name, good, [tr("that is the average of every digit")], hint)
+    problem = tr("the values are not the average of the {digit}s", digit=digit)
+    return verdict(name, good, [problem], select)
 
 
 @never_raises(N_("Build the MLP"), cannot_see=N_("how well the model will train"))
 def check_mlp(answer: object, hidden_units: tuple[int, ...] = (15,)) -> Feedback:
-    """Exercise: build an MLP by hand: 784 inputs, Dense ``hidden_units`` relu, Dense 10 softmax.
-
-    Accepts ``keras.Sequential`` and functional models, and activations written as layers of
-    their own; any other layer (Dropout, BatchNormalization...) is more than was asked.
-    """
-    units_wanted = [*hidden_units, 10]
-    name = tr("Build the MLP {units}", units="-".join(str(u) for u in units_wanted))
+    """Check a Keras MLP: 784 inputs, Dense ``hidden_units`` relu, Dense 10 softmax, no more."""
+    want = [*hidden_units, 10]
+    name = tr("Build the MLP {units}", units="-".join(str(u) for u in want))
     if answer is None:
-        return not_attempted(name)
+        return Feedback(name, "not attempted")
     if not isinstance(answer, keras.Model):
         hint = "keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(...), ...])"
-        return verdict(
-            name, [], [tr("expected a Keras model, got {kind}", kind=type(answer).__name__)], hint
-        )
-    good, problems, hint = [], [], None
+        kind = tr("expected a Keras model, got {kind}", kind=type(answer).__name__)
+        return verdict(name, [], [kind], hint)
     try:
         input_shape = tuple(answer.input_shape[1:])
     except (AttributeError, ValueError):
         hint = tr("start the list of layers with keras.Input(shape=(784,)).")
         return verdict(name, [], [tr("the model has no input shape yet")], hint)
+    good, problems, hint = [], [], None
     if input_shape == (784,):
         good.append(tr("input of 784 pixels"))
     else:
         problems.append(tr("input shape is {shape}, expected (784,)", shape=input_shape))
         hint = tr("keras.Input(shape=(784,)) for flattened images.")
-    dense, extra = dense_stack(answer)
-    units = [size for size, _ in dense]
-    if units == units_wanted:
+    layers = folded_layers(answer)
+    units = [int(x.units) for x, _ in layers if isinstance(x, keras.layers.Dense)]
+    activations = [f for x, f in layers if isinstance(x, keras.layers.Dense)]
+    extra = [type(x).__name__ for x, _ in layers if not isinstance(x, keras.layers.Dense)]
+    for layer in answer.layers:
+        if len(getattr(layer, "_inbound_nodes", ())) > 1:
+            extra.append(tr("{type} applied more than once", type=type(layer).__name__))
+    if units == want:
         good.append(tr("Dense layers of {units} units", units=units))
     else:
         problems.append(
-            tr(
-                "Dense layers have {units} units, expected {wanted}",
-                units=units,
-                wanted=units_wanted,
-            )
+            tr("Dense layers have {units} units, expected {wanted}", units=units, wanted=want)
         )
         hint = hint or tr(
             "one Dense layer per number, in order; the last has 10 units, one per digit."
@@ -247,7 +202,6 @@ def check_mlp(answer: object, hidden_units: tuple[int, ...] = (15,)) -> Feedback
             tr("layers the exercise does not ask for: {layers}", layers=", ".join(extra))
         )
         hint = hint or tr("only Dense layers: keras.Input, then one Dense layer per number.")
-    activations = [activation for _, activation in dense]
     wanted = ["relu"] * len(hidden_units) + ["softmax"]
     if activations == wanted:
         good.append(tr("relu in the hidden layers, softmax at the output"))
@@ -256,48 +210,52 @@ def check_mlp(answer: object, hidden_units: tuple[int, ...] = (15,)) -> Feedback
             tr("activations are {found}, expected {wanted}", found=activations, wanted=wanted)
         )
         hint = hint or tr("softmax turns the 10 outputs into probabilities that sum to 1.")
-    sizes = [784, *units_wanted]
+    sizes = [784, *want]
     expected = sum(a * b + b for a, b in zip(sizes, sizes[1:], strict=False))
-    if not problems and answer.count_params() == expected:
+    count = answer.count_params()
+    if not problems and count == expected:
         good.append(tr("{count:,} parameters", count=expected))
     elif not problems:
         problems.append(
-            tr(
-                "{count:,} parameters, expected {expected:,}",
-                count=answer.count_params(),
-                expected=expected,
-            )
+            tr("{count:,} parameters, expected {expected:,}", count=count, expected=expected)
         )
         hint = tr("use_bias=False or shared layers change the count; write plain Dense layers.")
     return verdict(name, good, problems, hint)
 
 
+def _count(
+    name: str, answer: object, expected: int, slip: int, hint: str, slip_hint: str
+) -> Feedback:
+    """A count's feedback; the hint for the answer ``slip`` is ``slip_hint``."""
+    if answer is None:
+        return Feedback(name, "not attempted")
+    try:
+        value = as_whole_number(answer)
+    except Unreadable as error:
+        return verdict(name, [], [error.args[0]], hint)
+    if value == expected:
+        return verdict(name, [tr("{count:,} parameters", count=expected)], [], None)
+    problem = tr("{value:,} is not it", value=value)
+    return verdict(name, [], [problem], slip_hint if value == slip else hint)
+
+
 @never_raises(N_("Dense parameters"), cannot_see=N_("how you counted"))
 def check_dense_parameters(answer: object, inputs: int, units: int) -> Feedback:
-    """Exercise: parameters of a Dense layer with ``inputs`` inputs and ``units`` units.
-
-    A whole number is expected (7850, or 7850.0 from a division); 7850.9 is not one.
-    """
-    expected = inputs * units + units
-    hint = tr("each unit has one weight per input, plus one bias.")
-    if is_count(answer, inputs * units):
-        hint = tr("you counted the weights; each of the units also has a bias.")
-    return count_verdict(
-        tr("Dense({units}) on {inputs} inputs", units=units, inputs=inputs), answer, expected, hint
+    """Check the parameter count of a Dense layer: a whole number (7850 or 7850.0)."""
+    return _count(
+        tr("Dense({units}) on {inputs} inputs", units=units, inputs=inputs),
+        answer,
+        inputs * units + units,
+        inputs * units,
+        tr("each unit has one weight per input, plus one bias."),
+        tr("you counted the weights; each of the units also has a bias."),
     )
 
 
 @never_raises(N_("Convolution parameters"), cannot_see=N_("how you counted"))
 def check_conv_parameters(answer: object, kernel: int, channels: int, filters: int) -> Feedback:
-    """Exercise: parameters of a ``kernel`` x ``kernel`` convolution (a whole number)."""
-    expected = (kernel * kernel * channels + 1) * filters
-    hint = tr(
-        "each filter has kernel x kernel weights for every input channel, plus "
-        "one bias; multiply by the number of filters."
-    )
-    if is_count(answer, (kernel * kernel + 1) * filters):
-        hint = tr("a filter spans all {channels} input channels, not just one.", channels=channels)
-    return count_verdict(
+    """Check the parameter count of a ``kernel`` x ``kernel`` Conv2D: a whole number."""
+    return _count(
         tr(
             "Conv2D({filters}, {kernel}x{kernel}) on {channels} channels",
             filters=filters,
@@ -305,35 +263,46 @@ def check_conv_parameters(answer: object, kernel: int, channels: int, filters: i
             channels=channels,
         ),
         answer,
-        expected,
-        hint,
+        (kernel * kernel * channels + 1) * filters,
+        (kernel * kernel + 1) * filters,
+        tr(
+            "each filter has kernel x kernel weights for every input channel, plus "
+            "one bias; multiply by the number of filters."
+        ),
+        tr("a filter spans all {channels} input channels, not just one.", channels=channels),
     )
 
 
-# --------------------------------------------------------------------------- 03 train
+def _names(config: object) -> list[str]:
+    """The metric or loss names in a compile config: strings, or serialized objects."""
+    if isinstance(config, str):
+        return [config]
+    if isinstance(config, dict) and "class_name" in config:
+        # a plain function is serialized as its name
+        function = config["class_name"] == "function"
+        return [str(config.get("config") if function else config["class_name"])]
+    if isinstance(config, dict | list | tuple):
+        values = config.values() if isinstance(config, dict) else config
+        return [name for value in values for name in _names(value)]
+    return [] if config is None else [type(config).__name__]
 
 
 @never_raises(N_("Compile the model"), cannot_see=N_("the optimizer's settings"))
 def check_compiled(answer: object) -> Feedback:
-    """Exercise: compile a model for 10-digit classification with one-hot labels.
-
-    Reads the compile settings, so it cannot tell whether the model was trained after.
-    """
+    """Check a Keras model compiled for one-hot labels of 10 digits, reporting accuracy."""
     name = tr("Compile the model")
     if answer is None:
-        return not_attempted(name)
+        return Feedback(name, "not attempted")
     if not isinstance(answer, keras.Model):
-        return verdict(
-            name, [], [tr("expected a Keras model, got {kind}", kind=type(answer).__name__)], None
-        )
+        kind = tr("expected a Keras model, got {kind}", kind=type(answer).__name__)
+        return verdict(name, [], [kind], None)
     if not answer.compiled:
         hint = "model.compile(optimizer=..., loss=..., metrics=[...])"
         return verdict(name, [], [tr("the model is not compiled yet")], hint)
     good, problems, hint = [], [], None
     config = answer.get_compile_config() or {}
-    losses = compiled_names(config.get("loss"))
-    loss_settings = config.get("loss")
-    settings = loss_settings.get("config") if isinstance(loss_settings, dict) else None
+    loss, losses = config.get("loss"), _names(config.get("loss"))
+    settings = loss.get("config") if isinstance(loss, dict) else None
     settings = settings if isinstance(settings, dict) else {}
     if settings.get("from_logits"):
         problems.append(tr("from_logits=True, but the model's softmax already gives probabilities"))
@@ -348,16 +317,12 @@ def check_compiled(answer: object) -> Feedback:
     else:
         problems.append(tr("the loss is {loss}", loss=", ".join(losses) or tr("not set")))
         hint = tr("with one-hot labels use loss='categorical_crossentropy'.")
-    metrics = compiled_names(config.get("metrics"))
+    metrics = _names(config.get("metrics"))
     if set(metrics) & ACCURACY_METRICS:
         good.append(tr("reports accuracy"))
     else:
-        problems.append(
-            tr(
-                "accuracy is not among the metrics ({metrics})",
-                metrics=", ".join(metrics) or tr("none"),
-            )
-        )
+        shown = ", ".join(metrics) or tr("none")
+        problems.append(tr("accuracy is not among the metrics ({metrics})", metrics=shown))
         hint = hint or "metrics=['accuracy']"
     return verdict(name, good, problems, hint)
 
@@ -368,16 +333,10 @@ def check_compiled(answer: object) -> Feedback:
 def check_optimizer_comparison(
     answer: object, baseline: object, optimizer: str = "Adam", min_epochs: int = 3
 ) -> Feedback:
-    """Exercise: train with ``optimizer`` and compare with ``baseline``, epoch by epoch.
-
-    Both are the ``History`` objects ``model.fit`` returns (with validation); only a real
-    one counts, and its model's optimizer must have taken the steps it records. Runs of
-    different lengths are compared over the epochs both ran, never last epoch to last. It
-    cannot see the learning rate or the data each run used.
-    """
+    """Check a ``History`` of ``optimizer`` against ``baseline``'s over the epochs both ran."""
     name, optimizer = tr("Compare optimizers"), str(optimizer)
     if answer is None:
-        return not_attempted(name)
+        return Feedback(name, "not attempted")
     try:
         ours = training_record(answer)
     except Unreadable as error:
@@ -391,17 +350,13 @@ def check_optimizer_comparison(
     except Unreadable as error:
         return verdict(name, [], [tr("the baseline: {problem}", problem=error.args[0])], None)
     good, problems, hint = [], [], None
-    used = type(ours.model.optimizer).__name__ if ours.model.optimizer else None
-    base_name = type(theirs.model.optimizer).__name__ if theirs.model.optimizer else None
-    if used is not None and used.lower() == optimizer.lower():
+    # training_record checked that both models have an optimizer
+    used, base_name = type(ours.model.optimizer).__name__, type(theirs.model.optimizer).__name__
+    if used.lower() == optimizer.lower():
         good.append(tr("trained with {optimizer}", optimizer=used))
     else:
         problems.append(
-            tr(
-                "the model was trained with {used}, not {optimizer}",
-                used=used or tr("an unknown optimizer"),
-                optimizer=optimizer,
-            )
+            tr("the model was trained with {used}, not {optimizer}", used=used, optimizer=optimizer)
         )
         hint = tr(
             "compile a new model with optimizer=keras.optimizers.{optimizer}(learning_rate=0.001).",
@@ -409,7 +364,7 @@ def check_optimizer_comparison(
         )
     if ours.model is theirs.model:
         problems.append(tr("both histories come from the same model: train a new one"))
-    elif used is not None and used == base_name:
+    elif used == base_name:
         problems.append(
             tr("the baseline was trained with {used} too: that compares nothing", used=used)
         )
@@ -441,26 +396,20 @@ def check_optimizer_comparison(
             first_base=base[0],
             last=mine[both - 1],
             last_base=base[both - 1],
-            base=base_name or tr("the baseline"),
+            base=base_name,
         )
     )
     return verdict(name, good, problems, hint)
-
-
-# --------------------------------------------------------------------------- 04 evaluate
 
 
 @never_raises(N_("Most confused pair"), cannot_see=N_("how you found it"))
 def check_most_confused_pair(
     answer: object, labels: np.ndarray, predictions: np.ndarray
 ) -> Feedback:
-    """Exercise: the (true digit, predicted digit) pair the model confuses most.
-
-    Any of the pairs tied for the most mistakes is correct.
-    """
+    """Check the (true, predicted) pair of digits most often confused; any tied pair is right."""
     name = tr("Most confused pair")
     if answer is None:
-        return not_attempted(name)
+        return Feedback(name, "not attempted")
     matrix = confusion_matrix(labels, predictions)
     top = most_confused_pairs(matrix, count=10)
     how = tr("zero the diagonal of the confusion matrix, then find its largest cell.")
@@ -472,59 +421,53 @@ def check_most_confused_pair(
         wanted = tr("expected a pair (true, predicted), got {answer}", answer=describe(answer))
         return verdict(name, [], [wanted], how)
     try:
-        pair = (as_whole_number(items[0]), as_whole_number(items[1]))
+        true, predicted = as_whole_number(items[0]), as_whole_number(items[1])
     except Unreadable as error:
-        return verdict(
-            name, [], [tr("each digit of the pair: {problem}", problem=error.args[0])], how
-        )
+        problem = tr("each digit of the pair: {problem}", problem=error.args[0])
+        return verdict(name, [], [problem], how)
     if not top:
         return verdict(name, [tr("the model makes no mistakes at all here")], [], None)
     best = top[0][2]
     winners = {(t, p) for t, p, n in top if n == best}
-    if pair in winners:
-        return verdict(
-            name,
-            [
-                tr(
-                    "true {true} read as {predicted}: {count} times, the most",
-                    true=pair[0],
-                    predicted=pair[1],
-                    count=best,
-                )
-            ],
-            [],
-            None,
+    if (true, predicted) in winners:
+        most = tr(
+            "true {true} read as {predicted}: {count} times, the most",
+            true=true,
+            predicted=predicted,
+            count=best,
         )
-    if not all(0 <= d < 10 for d in pair):
-        return verdict(name, [], [tr("{pair} is not a pair of digits 0-9", pair=pair)], how)
-    problems = [
-        tr(
-            "true {true} read as {predicted} happened {count} times; another pair "
-            "happened {best} times",
-            true=pair[0],
-            predicted=pair[1],
-            count=int(matrix[pair]),
-            best=best,
-        )
-    ]
+        return verdict(name, [most], [], None)
+    if not (0 <= true < 10 and 0 <= predicted < 10):
+        pair = tr("{pair} is not a pair of digits 0-9", pair=(true, predicted))
+        return verdict(name, [], [pair], how)
+    problem = tr(
+        "true {true} read as {predicted} happened {count} times; another pair "
+        "happened {best} times",
+        true=true,
+        predicted=predicted,
+        count=int(matrix[true, predicted]),
+        best=best,
+    )
     hint = tr("rows are true digits, columns predicted; ignore the diagonal (correct answers).")
-    if (pair[1], pair[0]) in winners:
+    if (predicted, true) in winners:
         hint = tr("close: you have the pair the wrong way round (true digit first).")
-    return verdict(name, [], problems, hint)
+    return verdict(name, [], [problem], hint)
 
 
 @never_raises(N_("Accuracy when sure"), cannot_see=N_("how you computed it"))
 def check_confident_accuracy(
     answer: object, probabilities: np.ndarray, labels: np.ndarray, threshold: float = 0.99
 ) -> Feedback:
-    """Exercise: accuracy on the images whose top probability is at least ``threshold``.
-
-    The answer is a fraction between 0 and 1, to within 1e-6.
-    """
-    threshold = given_threshold(threshold)
+    """Check the accuracy on images whose top probability (n, 10) is at least ``threshold``."""
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
+        kind = describe(threshold)
+        raise InputError(tr("threshold must be a number between 0 and 1, got {kind}.", kind=kind))
+    if not 0 < float(threshold) <= 1:
+        raise InputError(tr("threshold must be a number above 0 and at most 1."))
+    threshold = float(threshold)
     name = tr("Accuracy when at least {threshold:.0%} sure", threshold=threshold)
     if answer is None:
-        return not_attempted(name)
+        return Feedback(name, "not attempted")
     probabilities = check_probabilities(probabilities, name="check_confident_accuracy")
     labels = check_labels(labels, name="check_confident_accuracy", count=len(probabilities))
     sure = probabilities.max(axis=1) >= threshold
@@ -535,45 +478,29 @@ def check_confident_accuracy(
         threshold=threshold,
     )
     if not sure.any():
-        return verdict(
-            name,
-            [],
-            [
-                tr(
-                    "no image reaches {threshold:.0%}: there is nothing to score at this threshold",
-                    threshold=threshold,
-                )
-            ],
-            tr("lower the threshold, e.g. threshold=0.9."),
+        problem = tr(
+            "no image reaches {threshold:.0%}: there is nothing to score at this threshold",
+            threshold=threshold,
         )
+        return verdict(name, [], [problem], tr("lower the threshold, e.g. threshold=0.9."))
     expected = float(right[sure].mean())
-    try:
-        value = as_fraction(answer)
-    except Unreadable as error:
-        return verdict(name, [], [error.args[0]], None)
+    value = as_fraction(answer)
     if abs(value - expected) < 1e-6:
-        good = [
-            tr(
-                "{accuracy:.2%} right on the {count:,} images ({share:.0%}) it is that "
-                "sure of, against {overall:.2%} on all of them",
-                accuracy=expected,
-                count=int(sure.sum()),
-                share=share,
-                overall=overall,
-            )
-        ]
-        return verdict(name, good, [], None)
-    if abs(value / 100 - expected) < 1e-6:
-        return verdict(
-            name, [], [tr("that is a percentage")], tr("give a fraction between 0 and 1.")
+        good = tr(
+            "{accuracy:.2%} right on the {count:,} images ({share:.0%}) it is that "
+            "sure of, against {overall:.2%} on all of them",
+            accuracy=expected,
+            count=int(sure.sum()),
+            share=share,
+            overall=overall,
         )
+        return verdict(name, [good], [], None)
+    if abs(value / 100 - expected) < 1e-6:
+        hint = tr("give a fraction between 0 and 1.")
+        return verdict(name, [], [tr("that is a percentage")], hint)
     if abs(value - overall) < 1e-6:
         return verdict(name, [], [tr("that is the accuracy on every image")], hint)
     if abs(value - share) < 1e-6:
-        return verdict(
-            name,
-            [],
-            [tr("that is the share of images it is sure of")],
-            tr("now score those images."),
-        )
+        problem = tr("that is the share of images it is sure of")
+        return verdict(name, [], [problem], tr("now score those images."))
     return verdict(name, [], [tr("{value:.4f} is not it", value=value)], hint)

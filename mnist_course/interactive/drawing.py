@@ -1,7 +1,5 @@
 """A drawing pad: draw a digit with the mouse or a finger and see what the model reads."""
 
-from __future__ import annotations
-
 import ipywidgets as widgets
 import numpy as np
 
@@ -10,24 +8,20 @@ from ..data.images import NoDigitError, render_strokes, to_mnist_image
 from ..evaluation.metrics import check_model, predict_digit
 from ..language import tr
 from ..plots import plot_prediction
-from .widgets import figure_to_png
+from .widgets import CourseWidget, figure_to_png
 
 __all__ = ["DrawingPad"]
 
 
-class DrawingPad:
+class DrawingPad(CourseWidget):
     """Draw a digit with the mouse or a finger, and see what the model reads.
 
-    The canvas only reports pointer events; the strokes are kept here in Python and drawn
-    with :func:`mnist_course.images.render_strokes`, then prepared like any image
-    (:func:`mnist_course.images.to_mnist_image`) before the model sees them. So the pad
-    can be driven and tested without a browser: call :meth:`add_stroke` and
-    :meth:`predict`.
+    The strokes are kept here and drawn with ``render_strokes``, so :meth:`add_stroke` and
+    :meth:`predict` drive the pad without a browser.
 
     Parameters
     ----------
     model : keras.Model
-        A trained course model.
     size : int
         Canvas width and height in pixels.
     """
@@ -37,18 +31,11 @@ class DrawingPad:
 
         self.model, self.size = check_model(model, "DrawingPad"), size
         self.pen_width = size / 12  # about as thick, relative to the digit, as MNIST's strokes
-        self.strokes: list[list[tuple[float, float]]] = []
-        self._drawing = False
-        self.last_input: np.ndarray | None = None
-        self.canvas = Canvas(
-            width=size,
-            height=size,
-            layout=widgets.Layout(width=f"{size}px", height=f"{size}px", border="2px solid #888"),
-        )
+        box = widgets.Layout(width=f"{size}px", height=f"{size}px", border="2px solid #888")
+        self.canvas = Canvas(width=size, height=size, layout=box)
         self.predict_button = widgets.Button(description=tr("Predict"), button_style="primary")
         self.clear_button = widgets.Button(description=tr("Clear"))
-        self.message = widgets.HTML()
-        self.result = widgets.Image(format="png", width=480)
+        self.message, self.result = widgets.HTML(), widgets.Image(format="png", width=480)
         self.canvas.on_mouse_down(self._pen_down)
         self.canvas.on_mouse_move(self._pen_move)
         self.canvas.on_mouse_up(self._pen_up)
@@ -58,23 +45,11 @@ class DrawingPad:
         self.canvas.on_touch_end(lambda touches: self._pen_up())
         self.predict_button.on_click(lambda _button: self.predict())
         self.clear_button.on_click(lambda _button: self.clear())
+        buttons = widgets.HBox([self.predict_button, self.clear_button])
         self.widget = widgets.HBox(
-            [
-                widgets.VBox([self.canvas, widgets.HBox([self.predict_button, self.clear_button])]),
-                widgets.VBox([self.message, self.result]),
-            ]
+            [widgets.VBox([self.canvas, buttons]), widgets.VBox([self.message, self.result])]
         )
         self.clear()
-
-    def _paper(self) -> None:
-        self.canvas.clear()
-        self.canvas.fill_style = "white"
-        self.canvas.fill_rect(0, 0, self.size, self.size)
-        self.canvas.stroke_style = "black"
-        self.canvas.fill_style = "black"
-        self.canvas.line_width = self.pen_width
-        self.canvas.line_cap = "round"
-        self.canvas.line_join = "round"
 
     def _pen_down(self, x: float, y: float) -> None:
         self._drawing = True
@@ -82,28 +57,32 @@ class DrawingPad:
         self.canvas.fill_circle(x, y, self.pen_width / 2)
 
     def _pen_move(self, x: float, y: float) -> None:
-        if not self._drawing:
-            return
-        (x0, y0) = self.strokes[-1][-1]
-        self.strokes[-1].append((x, y))
-        self.canvas.stroke_line(x0, y0, x, y)
+        if self._drawing:
+            self.canvas.stroke_line(*self.strokes[-1][-1], x, y)
+            self.strokes[-1].append((x, y))
 
     def _pen_up(self, x: float | None = None, y: float | None = None) -> None:
         self._drawing = False
 
     def add_stroke(self, points: list[tuple[float, float]]) -> None:
         """Draw one stroke through ``points`` (canvas pixels), as if with the mouse."""
-        if not points:
-            return
-        self._pen_down(*points[0])
-        for point in points[1:]:
-            self._pen_move(*point)
-        self._pen_up()
+        if points:
+            self._pen_down(*points[0])
+            for point in points[1:]:
+                self._pen_move(*point)
+            self._pen_up()
 
     def clear(self) -> None:
         """Wipe the canvas and the last prediction."""
-        self.strokes, self._drawing, self.last_input = [], False, None
-        self._paper()
+        self.strokes: list[list[tuple[float, float]]] = []
+        self._drawing, self.last_input = False, None
+        canvas = self.canvas
+        canvas.clear()
+        canvas.fill_style = "white"
+        canvas.fill_rect(0, 0, self.size, self.size)
+        canvas.stroke_style = canvas.fill_style = "black"
+        canvas.line_width = self.pen_width
+        canvas.line_cap = canvas.line_join = "round"
         self.message.value = tr("Draw a digit in the box, then press <b>Predict</b>.")
         self.result.value = b""
 
@@ -127,8 +106,3 @@ class DrawingPad:
         )
         self.result.value = figure_to_png(plot_prediction(image, probabilities))
         return digit, probability, probabilities
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)

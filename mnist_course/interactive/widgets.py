@@ -1,18 +1,11 @@
-"""Widgets to browse MNIST and a model's answers (ipywidgets): thin layers over plots.
-
-Each widget keeps its state in ordinary attributes and ipywidgets controls, so a test can
-set a control's ``value`` and check what is shown, without a browser. The drawing pad is
-in :mod:`mnist_course.drawing`, the training playground in :mod:`mnist_course.playground`.
-Labels and captions are in the course's language when the widget is made
-(:func:`mnist_course.set_language`).
-"""
-
-from __future__ import annotations
+"""Widgets to browse MNIST and a model's answers: ipywidgets controls over plots, so a test
+can set a control's ``value`` and read what is shown, without a browser."""
 
 import io
 
 import ipywidgets as widgets
 import numpy as np
+from IPython.display import display
 from matplotlib.figure import Figure
 
 from ..backend import keras
@@ -23,13 +16,10 @@ from ..plots import draw_digit, plot_prediction
 
 __all__ = ["ALL_DIGITS", "ANY_DIGIT", "DatasetBrowser", "PredictionExplorer", "figure_to_png"]
 
-# The value of the "every digit" option of a digit dropdown. Not None: ipywidgets 8 shows a
-# dropdown whose value is None as an empty box, so the learner would never see the label.
+# The "every digit" option's value. Not None: ipywidgets 8 shows a dropdown whose value is
+# None as an empty box, so the learner would never see the label.
 ALL_DIGITS = "all"
 ANY_DIGIT = "any"
-# Room for each control's whole label; the dropdowns are given a width no larger than they
-# need, since three default 300-pixel controls in a row are wider than a notebook.
-_LABELS = {"description_width": "initial"}
 
 
 def figure_to_png(fig: Figure, dpi: int = 80) -> bytes:
@@ -39,60 +29,75 @@ def figure_to_png(fig: Figure, dpi: int = 80) -> bytes:
     return buffer.getvalue()
 
 
-def _show(picture: widgets.Image, png: bytes) -> None:
-    """Show `png` in `picture`; hide the picture when there is none (a browser would draw
-    an empty image as a broken-image icon)."""
-    picture.value = png
-    picture.layout.display = None if png else "none"
+def _digits(description: str, every: tuple[str, str], width: str) -> widgets.Dropdown:
+    """A dropdown of the digits, with an "every digit" option first and chosen."""
+    return widgets.Dropdown(
+        options=[every, *((str(d), d) for d in range(10))],
+        value=every[1],
+        description=description,
+        style={"description_width": "initial"},  # room for the whole label
+        layout=widgets.Layout(width=width),  # three 300-pixel controls overflow a notebook
+    )
 
 
-class DatasetBrowser:
-    """Step through MNIST images one at a time, optionally only one digit.
+class CourseWidget:
+    """A course widget: a notebook cell whose value it is shows its ``widget``."""
+
+    widget: widgets.Widget
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+
+class _Browser(CourseWidget):
+    """A position among the images that pass the filters, a caption and a picture."""
+
+    def _setup(self, filters: list[widgets.Widget], description: str, **picture: int) -> None:
+        self.position = widgets.IntSlider(description=description, continuous_update=False)
+        self.caption = widgets.HTML()
+        self.picture = widgets.Image(format="png", **picture)
+        for control in filters:
+            control.observe(self._on_filter, names="value")
+        self.position.observe(self._redraw, names="value")
+
+    @property
+    def index(self) -> int:
+        """Index (into ``images``) of the image shown now; -1 when none passes the filters."""
+        matching = self.indices
+        return int(matching[min(self.position.value, len(matching) - 1)]) if len(matching) else -1
+
+    def _on_filter(self, _change: object = None) -> None:
+        self.position.value = 0  # first, so it stays inside the new range
+        self.position.max = max(len(self.indices) - 1, 0)
+        self._redraw()
+
+    def _redraw(self, _change: object = None) -> None:
+        self.caption.value, fig = self._describe(self.index)
+        self.picture.value = figure_to_png(fig) if fig else b""
+        # no picture: hidden, or a browser would draw a broken-image icon
+        self.picture.layout.display = None if fig else "none"
+
+
+class DatasetBrowser(_Browser):
+    """Step through MNIST images (``position``), all or one ``digit`` (``"all"`` or 0-9).
 
     Parameters
     ----------
     images : numpy.ndarray
-        uint8 images, shape (n, 28, 28).
+        uint8 images, (n, 28, 28).
     labels : numpy.ndarray
-        Their labels 0-9, shape (n,).
-
-    Attributes
-    ----------
-    digit : ipywidgets.Dropdown
-        Which digit to show: 0-9, or ``"all"`` (:data:`ALL_DIGITS`, labelled "all digits").
-    position : ipywidgets.IntSlider
-        Position among the images of that digit.
-    caption : ipywidgets.HTML
-        Says which image is shown and its label.
-    picture : ipywidgets.Image
-        The image, drawn with matplotlib.
+        Their labels 0-9, (n,).
     """
 
     def __init__(self, images: np.ndarray, labels: np.ndarray) -> None:
         self.images = check_images(images, name="DatasetBrowser")
         self.labels = check_labels(labels, name="DatasetBrowser", count=len(self.images))
-        self.digit = widgets.Dropdown(
-            options=[(tr("all digits"), ALL_DIGITS)] + [(str(d), d) for d in range(10)],
-            value=ALL_DIGITS,
-            description=tr("Show"),
-            style=_LABELS,
-            layout=widgets.Layout(width="160px"),
-        )
-        self.position = widgets.IntSlider(
-            value=0,
-            min=0,
-            max=len(images) - 1,
-            description=tr("Image"),
-            continuous_update=False,
-        )
-        self.caption = widgets.HTML()
-        self.picture = widgets.Image(format="png", width=220, height=220)
-        self.digit.observe(self._on_digit, names="value")
-        self.position.observe(self._redraw, names="value")
+        self.digit = _digits(tr("Show"), (tr("all digits"), ALL_DIGITS), "160px")
+        self._setup([self.digit], tr("Image"), width=220, height=220)
         self.widget = widgets.VBox(
             [widgets.HBox([self.digit, self.position]), self.caption, self.picture]
         )
-        self._redraw()
+        self._on_filter()
 
     @property
     def indices(self) -> np.ndarray:
@@ -101,74 +106,36 @@ class DatasetBrowser:
             return np.arange(len(self.labels))
         return np.flatnonzero(self.labels == self.digit.value)
 
-    @property
-    def index(self) -> int:
-        """Index (into ``images``) of the image shown now; -1 when none matches."""
-        matching = self.indices
-        return int(matching[self.position.value]) if len(matching) else -1
-
-    def _on_digit(self, _change: object = None) -> None:
-        count = len(self.indices)
-        # Order matters: moving value first keeps it inside the new range.
-        self.position.value = 0
-        self.position.max = max(count - 1, 0)
-        self._redraw()
-
-    def _redraw(self, _change: object = None) -> None:
-        index, count = self.index, len(self.indices)
+    def _describe(self, index: int) -> tuple[str, Figure | None]:
         if index < 0:
-            self.caption.value = tr(
-                "No image of digit {digit} in this set.", digit=self.digit.value
-            )
-            _show(self.picture, b"")
-            return
+            return tr("No image of digit {digit} in this set.", digit=self.digit.value), None
         label = int(self.labels[index])
-        self.caption.value = tr(
+        caption = tr(
             "<b>label {label}</b> &nbsp; image {n} of {count} (index {index} in the set)",
             label=label,
             n=self.position.value + 1,
-            count=count,
+            count=len(self.indices),
             index=index,
         )
         fig = Figure(figsize=(2.8, 2.8), layout="constrained")
-        ax = fig.subplots()
-        draw_digit(ax, self.images[index])
-        ax.set_title(tr_plot("x[{index}]  label {label}", index=index, label=label))
-        ax.set_axis_off()
-        _show(self.picture, figure_to_png(fig))
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
+        title = tr_plot("x[{index}]  label {label}", index=index, label=label)
+        draw_digit(fig.subplots(), self.images[index], title)
+        return caption, fig
 
 
-class PredictionExplorer:
-    """Browse a test set with a model's verdict on each image.
-
-    Filters: only the mistakes, a true digit, a predicted digit. Shows the image beside
-    the model's ten probabilities. Predictions are computed once, when it is created.
+class PredictionExplorer(_Browser):
+    """Browse a test set, each image beside the model's ten probabilities; filters:
+    ``only_mistakes``, ``true_digit`` and ``predicted_digit`` (``"any"`` or 0-9).
 
     Parameters
     ----------
     model : keras.Model
-        A trained course model.
     images : numpy.ndarray
         (n, 28, 28) uint8 images (or float in [0, 1]).
     labels : numpy.ndarray
         Their true digits, (n,).
     probabilities : numpy.ndarray, optional
-        The model's (n, 10) predictions, if already computed (saves predicting again).
-
-    Attributes
-    ----------
-    only_mistakes : ipywidgets.Checkbox
-    true_digit, predicted_digit : ipywidgets.Dropdown
-        A digit 0-9, or ``"any"`` (:data:`ANY_DIGIT`).
-    position : ipywidgets.IntSlider
-        Position among the images that pass the filters.
-    caption : ipywidgets.HTML
-    picture : ipywidgets.Image
+        The model's (n, 10) predictions, if already computed (else predicted here, once).
     """
 
     def __init__(
@@ -179,51 +146,23 @@ class PredictionExplorer:
         probabilities: np.ndarray | None = None,
     ) -> None:
         self.images = check_images(images, name="PredictionExplorer", pixels="model")
-        self.labels = check_labels(labels, name="PredictionExplorer", count=len(self.images))
+        count = len(self.images)
+        self.labels = check_labels(labels, name="PredictionExplorer", count=count)
         self.probabilities = (
             predict(model, self.images)
             if probabilities is None
-            else check_probabilities(
-                probabilities, name="PredictionExplorer", count=len(self.images)
-            )
+            else check_probabilities(probabilities, name="PredictionExplorer", count=count)
         )
         self.predictions = self.probabilities.argmax(axis=1)
-        digits = [(tr("any"), ANY_DIGIT)] + [(str(d), d) for d in range(10)]
         self.only_mistakes = widgets.Checkbox(
-            value=False,
-            description=tr("only mistakes"),
-            indent=False,
-            layout=widgets.Layout(width="auto"),
+            description=tr("only mistakes"), indent=False, layout=widgets.Layout(width="auto")
         )
-        self.true_digit, self.predicted_digit = (
-            widgets.Dropdown(
-                options=digits,
-                value=ANY_DIGIT,
-                description=name,
-                style=_LABELS,
-                layout=widgets.Layout(width="150px"),
-            )
-            for name in (tr("true"), tr("predicted"))
-        )
-        self.position = widgets.IntSlider(
-            value=0,
-            min=0,
-            max=len(self.images) - 1,
-            description=tr("image"),
-            continuous_update=False,
-        )
-        self.caption = widgets.HTML()
-        self.picture = widgets.Image(format="png")
-        for control in (self.only_mistakes, self.true_digit, self.predicted_digit):
-            control.observe(self._on_filter, names="value")
-        self.position.observe(self._redraw, names="value")
+        self.true_digit = _digits(tr("true"), (tr("any"), ANY_DIGIT), "150px")
+        self.predicted_digit = _digits(tr("predicted"), (tr("any"), ANY_DIGIT), "150px")
+        filters = [self.true_digit, self.predicted_digit, self.only_mistakes]
+        self._setup(filters, tr("image"))
         self.widget = widgets.VBox(
-            [
-                widgets.HBox([self.true_digit, self.predicted_digit, self.only_mistakes]),
-                self.position,
-                self.caption,
-                self.picture,
-            ]
+            [widgets.HBox(filters), self.position, self.caption, self.picture]
         )
         self._on_filter()
 
@@ -239,40 +178,20 @@ class PredictionExplorer:
             keep &= self.predictions == self.predicted_digit.value
         return np.flatnonzero(keep)
 
-    @property
-    def index(self) -> int:
-        """Index of the image shown now; -1 when no image passes the filters."""
-        matching = self.indices
-        return int(matching[min(self.position.value, len(matching) - 1)]) if len(matching) else -1
-
-    def _on_filter(self, _change: object = None) -> None:
-        self.position.value = 0
-        self.position.max = max(len(self.indices) - 1, 0)
-        self._redraw()
-
-    def _redraw(self, _change: object = None) -> None:
-        index, count = self.index, len(self.indices)
+    def _describe(self, index: int) -> tuple[str, Figure | None]:
         if index < 0:
-            self.caption.value = tr("No image matches these filters.")
-            _show(self.picture, b"")
-            return
+            return tr("No image matches these filters."), None
         true, predicted = int(self.labels[index]), int(self.predictions[index])
         verdict = tr("right") if true == predicted else tr("<b style='color:crimson'>wrong</b>")
-        self.caption.value = tr(
+        caption = tr(
             "image {n} of {count} (test index {index}): true <b>{true}</b>, predicted "
             "<b>{predicted}</b> ({probability:.1%}), {verdict}",
             n=self.position.value + 1,
-            count=count,
+            count=len(self.indices),
             index=index,
             true=true,
             predicted=predicted,
             probability=self.probabilities[index, predicted],
             verdict=verdict,
         )
-        fig = plot_prediction(self.images[index], self.probabilities[index], label=true)
-        _show(self.picture, figure_to_png(fig))
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
+        return caption, plot_prediction(self.images[index], self.probabilities[index], label=true)

@@ -1,2 +1,1 @@
-"""The course's models, built from Keras's own layers: the tutorial's tiny MLP, its MLP with
-L1 and Dropout, its LeNet, and a stronger CNN (``builders``)."""
+"""The course's models, built from Keras's own layers (``builders``)."""

@@ -1,9 +1,5 @@
-"""The setup check's look at MNIST: where load_mnist will take it from, and will it work.
-
-Cheap checks only (it never downloads; it may ask the download servers for headers): the
-path given, ``$MNIST_COURSE_DATA``, the Keras cache (checksum verified), or the download
-(from ``$MNIST_COURSE_MIRRORS`` first, then the Keras address).
-"""
+"""Where load_mnist will take MNIST from, and will it work: the path given,
+``$MNIST_COURSE_DATA``, the Keras cache, or the download. It never downloads."""
 
 from __future__ import annotations
 
@@ -16,124 +12,96 @@ import zipfile
 from pathlib import Path
 
 from ..data import loading as data
-from ..data.loading import ENV_VAR, IDX_FILES, MIRRORS_ENV_VAR, keras_cache_folder, sha256_of
+from ..data.loading import ENV_VAR, IDX_FILES, MIRRORS_ENV_VAR, NPZ_KEYS
 from ..errors import DataFileError, InputError
 from ..files import open_regular_file, shown_path
 from ..language import tr
 from .report import OK, PROBLEM, WARNING, Finding, Probe
 
-__all__ = ["check_data", "probe"]
-
-# The four arrays of a Keras-layout mnist.npz, as stored in the zip archive.
-_NPZ_MEMBERS = ("x_train.npy", "y_train.npy", "x_test.npy", "y_test.npy")
+NAME = "MNIST data"
 
 
 def check_data(path: str | os.PathLike[str] | None, timeout: float, probe: Probe) -> Finding:
-    name = "MNIST data"
-    if path is not None:
-        return _check_data_path(Path(path).expanduser(), tr("the path you gave"))
+    """The "MNIST data" finding: from ``path``, else as :func:`load_mnist` would find it."""
     env = os.environ.get(ENV_VAR, "").strip()
-    if env:
-        return _check_data_path(Path(env).expanduser(), f"${ENV_VAR}")
-    cache = keras_cache_folder() / "mnist.npz"
-    shown = shown_path(cache)
+    if path is not None or env:
+        origin = tr("the path you gave") if path is not None else f"${ENV_VAR}"
+        return _check_data_path(Path(path if path is not None else env).expanduser(), origin)
+    cache = data.keras_cache_folder() / "mnist.npz"
+    shown, folder = shown_path(cache), shown_path(cache.parent)
+    damaged = ""
     if cache.is_file():
         try:
-            intact = sha256_of(cache) == data.MNIST_SHA256  # read now: tests point it at their file
+            intact = (
+                data.sha256_of(cache) == data.MNIST_SHA256
+            )  # read now: tests point it at theirs
         except OSError as error:
-            return Finding(
-                name,
-                PROBLEM,
-                tr(
-                    "the Keras cache {shown} cannot be read ({error})",
-                    shown=shown,
-                    error=error.strerror or error,
-                ),
-                tr("check its permissions, or delete it so that it is downloaded again"),
-            )
+            why = error.strerror or error
+            found = tr("the Keras cache {shown} cannot be read ({error})", shown=shown, error=why)
+            fix = tr("check its permissions, or delete it so that it is downloaded again")
+            return Finding(NAME, PROBLEM, found, fix)
         if intact:
-            return Finding(
-                name, OK, tr("from the Keras cache: {shown} (checksum verified)", shown=shown)
-            )
+            found = tr("from the Keras cache: {shown} (checksum verified)", shown=shown)
+            return Finding(NAME, OK, found)
         damaged = tr(
             "the Keras cache {shown} is damaged (wrong checksum): it will be downloaded again",
             shown=shown,
         )
-    else:
-        damaged = ""
     try:
         urls = data.mirror_urls()  # $MNIST_COURSE_MIRRORS first, then the Keras address
     except InputError as error:
-        return Finding(
-            name,
-            PROBLEM,
-            str(error),
-            tr("correct or unset {mirrors_env_var}", mirrors_env_var=MIRRORS_ENV_VAR),
-        )
-    url, reasons = None, []
-    for candidate in urls:  # the first that answers is the one load_mnist would use
-        reason = probe(candidate, timeout)
+        fix = tr("correct or unset {mirrors_env_var}", mirrors_env_var=MIRRORS_ENV_VAR)
+        return Finding(NAME, PROBLEM, str(error), fix)
+    reasons = []
+    for url in urls:  # the first that answers is the one load_mnist would use
+        reason = probe(url, timeout)
         if reason is None:
-            url = candidate
             break
-        reasons.append(reason if len(urls) == 1 else f"{candidate}: {reason}")
-    if url is None:
-        return Finding(
-            name,
-            PROBLEM,
-            (
-                damaged + "; but "
-                if damaged
-                else tr("no copy in the Keras cache ({shown}), and ", shown=shown)
-            )
-            + (
-                tr("the download server cannot be reached: ")
-                if len(urls) == 1
-                else tr("no download address can be reached: ")
-            )
-            + "; ".join(reasons),
-            tr(
-                "connect to the internet and run this check again; or copy mnist.npz "
-                "from a machine that has it and set {env_var}=/path/to/mnist.npz (before "
-                "starting JupyterLab, e.g. `MNIST_COURSE_DATA=/path/to/mnist.npz make "
-                "lab`); or list addresses of copies you can reach in {mirrors_env_var}",
-                env_var=ENV_VAR,
-                mirrors_env_var=MIRRORS_ENV_VAR,
-            ),
+        reasons.append(reason if len(urls) == 1 else f"{url}: {reason}")
+    else:
+        nothing = tr("no copy in the Keras cache ({shown}), and ", shown=shown)
+        found = damaged + "; but " if damaged else nothing
+        if len(urls) == 1:
+            found += tr("the download server cannot be reached: ")
+        else:
+            found += tr("no download address can be reached: ")
+        fix = tr(
+            "connect to the internet and run this check again; or copy mnist.npz "
+            "from a machine that has it and set {env_var}=/path/to/mnist.npz (before "
+            "starting JupyterLab, e.g. `MNIST_COURSE_DATA=/path/to/mnist.npz make "
+            "lab`); or list addresses of copies you can reach in {mirrors_env_var}",
+            env_var=ENV_VAR,
+            mirrors_env_var=MIRRORS_ENV_VAR,
         )
-    folder = _writable_folder(cache.parent)
-    if folder is not None:
-        return Finding(
-            name,
-            PROBLEM,
-            tr(
-                "MNIST would be downloaded into {folder}, but {target} is not writable",
-                folder=shown_path(cache.parent),
-                target=shown_path(folder),
-            ),
-            tr(
-                "set KERAS_HOME to a writable folder (MNIST goes in its datasets/ "
-                "folder), or set {env_var} to a copy of mnist.npz",
-                env_var=ENV_VAR,
-            ),
+        return Finding(NAME, PROBLEM, found + "; ".join(reasons), fix)
+    target = cache.parent  # the folder in the way: the first that exists, if not writable
+    while not target.exists() and target.parent != target:
+        target = target.parent
+    if not (target.is_dir() and os.access(target, os.W_OK | os.X_OK)):
+        found = tr(
+            "MNIST would be downloaded into {folder}, but {target} is not writable",
+            folder=folder,
+            target=shown_path(target),
         )
+        fix = tr(
+            "set KERAS_HOME to a writable folder (MNIST goes in its datasets/ "
+            "folder), or set {env_var} to a copy of mnist.npz",
+            env_var=ENV_VAR,
+        )
+        return Finding(NAME, PROBLEM, found, fix)
     if damaged:
-        return Finding(name, WARNING, damaged + tr(" from {url} (11 MB, reachable)", url=url))
-    return Finding(
-        name,
-        OK,
-        tr(
-            "not downloaded yet: the first load_mnist() downloads it (11 MB) from "
-            "{url} (reachable) into {folder}",
-            url=url,
-            folder=shown_path(cache.parent),
-        ),
+        return Finding(NAME, WARNING, damaged + tr(" from {url} (11 MB, reachable)", url=url))
+    found = tr(
+        "not downloaded yet: the first load_mnist() downloads it (11 MB) from "
+        "{url} (reachable) into {folder}",
+        url=url,
+        folder=folder,
     )
+    return Finding(NAME, OK, found)
 
 
 def _check_data_path(path: Path, origin: str) -> Finding:
-    """Check that ``path`` looks like MNIST: cheap checks only; load_mnist checks the data."""
-    name = "MNIST data"
+    """Cheap checks that ``path`` looks like MNIST; load_mnist checks the data."""
     where = f"{origin}: {shown_path(path)}"
     if origin.startswith("$"):
         fix = tr(
@@ -145,7 +113,7 @@ def _check_data_path(path: Path, origin: str) -> Finding:
     else:
         fix = tr("give the path of a Keras-layout mnist.npz or of a folder with the four IDX files")
     if not path.exists():
-        return Finding(name, PROBLEM, tr("{where}, which does not exist", where=where), fix)
+        return Finding(NAME, PROBLEM, tr("{where}, which does not exist", where=where), fix)
     if path.is_dir():
         missing = [
             stem
@@ -157,57 +125,34 @@ def _check_data_path(path: Path, origin: str) -> Finding:
             )
         ]
         if missing:
-            return Finding(
-                name,
-                PROBLEM,
-                tr("{where}: a folder without {missing}", where=where, missing=", ".join(missing)),
-                fix,
+            found = tr(
+                "{where}: a folder without {missing}", where=where, missing=", ".join(missing)
             )
-        return Finding(name, OK, tr("{where} (a folder with the four IDX files)", where=where))
+            return Finding(NAME, PROBLEM, found, fix)
+        return Finding(NAME, OK, tr("{where} (a folder with the four IDX files)", where=where))
     try:
         # never waits on a pipe or reads a device: says what the path is instead
         with open_regular_file(path, what=tr("an .npz file"), error=DataFileError) as file:
             members = set(zipfile.ZipFile(file).namelist())
     except DataFileError as error:
-        return Finding(name, PROBLEM, str(error), fix)
+        return Finding(NAME, PROBLEM, str(error), fix)
     except (OSError, zipfile.BadZipFile) as error:
-        return Finding(
-            name,
-            PROBLEM,
-            tr("{where}, which is not an .npz archive ({error})", where=where, error=error),
-            tr("download it again; or {fix}", fix=fix),
-        )
-    missing = [m[:-4] for m in _NPZ_MEMBERS if m not in members]
+        found = tr("{where}, which is not an .npz archive ({error})", where=where, error=error)
+        return Finding(NAME, PROBLEM, found, tr("download it again; or {fix}", fix=fix))
+    missing = [key for key in NPZ_KEYS if f"{key}.npy" not in members]
     if missing:
-        return Finding(
-            name,
-            PROBLEM,
-            tr(
-                "{where}: an .npz without the arrays {missing}",
-                where=where,
-                missing=", ".join(missing),
-            ),
-            fix,
+        found = tr(
+            "{where}: an .npz without the arrays {missing}", where=where, missing=", ".join(missing)
         )
-    size = path.stat().st_size / 1e6
-    return Finding(name, OK, f"{where} ({size:.0f} MB)")
-
-
-def _writable_folder(folder: Path) -> Path | None:
-    """None if ``folder`` exists and is writable or could be created; else the culprit."""
-    probe = folder
-    while not probe.exists() and probe.parent != probe:
-        probe = probe.parent
-    if probe.is_dir() and os.access(probe, os.W_OK | os.X_OK):
-        return None
-    return probe
+        return Finding(NAME, PROBLEM, found, fix)
+    return Finding(NAME, OK, f"{where} ({path.stat().st_size / 1e6:.0f} MB)")
 
 
 def probe(url: str, timeout: float) -> str | None:
-    """Ask ``url`` for its headers (HEAD): None if it answers, else why not.
+    """Ask ``url`` for its headers (HEAD): None if it answers below HTTP 400, else why not.
 
-    Runs in a daemon thread joined for ``timeout`` seconds, so that a name lookup, which
-    has no timeout of its own, cannot hold the check up either.
+    The request runs in a daemon thread joined for ``timeout`` seconds, so that a name lookup,
+    which has no timeout of its own, cannot hold the check up either.
     """
     outcome: list[str | None] = []
 
@@ -228,9 +173,6 @@ def probe(url: str, timeout: float) -> str | None:
     thread.start()
     thread.join(timeout + 0.5)
     if not outcome:
-        return tr(
-            "no answer from {host} in {timeout:g} s",
-            host=urllib.parse.urlparse(url).hostname,
-            timeout=timeout,
-        )
+        host = urllib.parse.urlparse(url).hostname
+        return tr("no answer from {host} in {timeout:g} s", host=host, timeout=timeout)
     return outcome[0]

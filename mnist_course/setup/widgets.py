@@ -1,13 +1,6 @@
-"""The setup check's look at the notebook widgets: ipywidgets and ipycanvas, and their
-JupyterLab extensions.
-
-Each package is imported (a broken install fails here, not in notebook 05), and each lab
-extension is looked for as JupyterLab looks for it: the first ``NAME/package.json`` in the
-``labextensions`` folders of ``jupyter_core.paths.jupyter_path``, which must be readable JSON
-naming the extension, its version and the script it loads; and not disabled in a
-``page_config.json``. Nothing here runs at ``import mnist_course``: the setup check is
-imported when it is called.
-"""
+"""ipywidgets and ipycanvas, imported, and their JupyterLab extensions, looked for as
+JupyterLab looks: the first ``NAME/package.json`` in the ``labextensions`` folders, sound
+and naming its script, and not disabled in a ``page_config.json``."""
 
 from __future__ import annotations
 
@@ -20,13 +13,11 @@ from ..language import tr
 from . import report as installed
 from .report import INSTALL, OK, PROBLEM, WARNING, Finding, first_line
 
-__all__ = ["check_widgets"]
-
 MANAGER = "@jupyter-widgets/jupyterlab-manager"
 
 
 def _labextension_dirs() -> list[Path]:
-    """The folders JupyterLab loads prebuilt extensions from, the one it prefers first."""
+    """The folders JupyterLab loads prebuilt extensions from, the preferred first."""
     try:
         from jupyter_core.paths import jupyter_path
 
@@ -36,7 +27,7 @@ def _labextension_dirs() -> list[Path]:
 
 
 def _labconfig_dirs() -> list[Path]:
-    """The folders JupyterLab reads ``page_config.json`` from, the one that wins first."""
+    """The folders JupyterLab reads ``page_config.json`` from, the preferred first."""
     try:
         from jupyter_core.paths import jupyter_config_path
 
@@ -46,14 +37,10 @@ def _labconfig_dirs() -> list[Path]:
 
 
 def _labextension(name: str) -> str | None:
-    """Why JupyterLab would not load the extension ``name``, in words that follow its name;
-    None if it would load it."""
-    # JupyterLab reads the first package.json it meets, in the folders' order: the first
-    # copy wins even when it is damaged and a later one is sound
+    """Why JupyterLab would not load the extension ``name`` (words after its name), or None."""
+    # JupyterLab reads the first package.json in the folders' order, even a damaged one
     dirs = _labextension_dirs()
-    package = next(
-        (d / name / "package.json" for d in dirs if (d / name / "package.json").exists()), None
-    )
+    package = next((p for d in dirs if (p := d / name / "package.json").exists()), None)
     if package is None:
         where = ", ".join(shown_path(d) for d in dirs)
         return tr("is in none of the folders JupyterLab reads ({where})", where=where)
@@ -63,16 +50,16 @@ def _labextension(name: str) -> str | None:
     except OSError as error:
         return tr("cannot be read: {shown} ({error})", shown=shown, error=first_line(error))
     except ValueError as error:  # bad JSON, or bytes that are not UTF-8
-        return tr(
-            "is damaged: {shown} is not valid JSON ({error})", shown=shown, error=first_line(error)
-        )
+        why = first_line(error)
+        return tr("is damaged: {shown} is not valid JSON ({error})", shown=shown, error=why)
     if not isinstance(meta, dict) or meta.get("name") != name:
         return tr("is damaged: {shown} does not name {name}", shown=shown, name=name)
     if not isinstance(meta.get("version"), str):
         return tr("is damaged: {shown} gives no version", shown=shown)
-    build = meta.get("jupyterlab")
-    build = build.get("_build") if isinstance(build, dict) else None
-    script = build.get("load") if isinstance(build, dict) else None
+    try:
+        script = meta["jupyterlab"]["_build"]["load"]
+    except (KeyError, TypeError):
+        script = None
     if not isinstance(script, str):
         return tr(
             "is damaged: {shown} names no script to load (jupyterlab._build.load)", shown=shown
@@ -89,10 +76,9 @@ def _labextension(name: str) -> str | None:
 def _disabled(name: str) -> bool:
     """Whether a ``page_config.json`` turns the extension ``name`` off."""
     merged: dict[str, object] = {}
-    # as JupyterLab merges them: the least preferred first, so that the preferred one wins
-    for folder in reversed(_labconfig_dirs()):
-        files = [*sorted((folder / "page_config.d").glob("*.json")), folder / "page_config.json"]
-        for path in files:
+    for folder in reversed(_labconfig_dirs()):  # as JupyterLab merges: the preferred one wins
+        paths = sorted((folder / "page_config.d").glob("*.json")) + [folder / "page_config.json"]
+        for path in paths:
             try:
                 config = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
@@ -105,30 +91,23 @@ def _disabled(name: str) -> bool:
     return bool(merged.get(name))
 
 
-def _extension_problem(
-    name: str, subject: str, extension: str, lab: str | None, breaks: str, fix: str
-) -> Finding | None:
-    """The problem with ``subject``, a lab extension, or None when JupyterLab will load it."""
+def _extension_finding(
+    name: str, found: str, lab: bool, extension: str, subject: str, breaks: str, fix: str
+) -> Finding:
+    """``found`` when JupyterLab will load ``extension`` (named ``subject``), else the problem."""
     # without JupyterLab here, the extension is where that JupyterLab is: not to be judged
     missing = _labextension(extension) if lab else None
     if missing:
-        return Finding(
-            name,
-            PROBLEM,
-            tr("{subject} {missing}: {breaks}", subject=subject, missing=missing, breaks=breaks),
-            fix,
-        )
+        found = tr("{subject} {missing}: {breaks}", subject=subject, missing=missing, breaks=breaks)
+        return Finding(name, PROBLEM, found, fix)
     if _disabled(extension):
-        return Finding(
-            name,
-            PROBLEM,
-            tr("{subject} is disabled: {breaks}", subject=subject, breaks=breaks),
-            tr(
-                "`jupyter labextension enable {extension}`, then restart JupyterLab",
-                extension=extension,
-            ),
+        found = tr("{subject} is disabled: {breaks}", subject=subject, breaks=breaks)
+        fix = tr(
+            "`jupyter labextension enable {extension}`, then restart JupyterLab",
+            extension=extension,
         )
-    return None
+        return Finding(name, PROBLEM, found, fix)
+    return Finding(name, OK if lab else WARNING, found)
 
 
 def check_widgets() -> list[Finding]:
@@ -137,105 +116,71 @@ def check_widgets() -> list[Finding]:
     Returns
     -------
     list of Finding
-        "Widgets", then "Drawing pad": ok when the package imports and (when JupyterLab is
-        installed here) JupyterLab would load its extension; a warning when JupyterLab is not
-        installed here, since the extensions must then be where JupyterLab runs.
+        "Widgets" and "Drawing pad"; a warning, not ok, when JupyterLab is not installed here
+        (the extensions must then be where JupyterLab runs).
     """
     # JupyterLab runs in its own process, perhaps from another environment: what matters is
     # whether it is here (then its extensions must be too), not whether it imports here
-    lab = installed.installed_version("jupyterlab") if installed.importable("jupyterlab") else None
-    note = (
-        ""
-        if lab
-        else tr(
+    lab = installed.importable("jupyterlab") and bool(installed.installed_version("jupyterlab"))
+    note = ""
+    if not lab:
+        note = tr(
             " (JupyterLab is not installed here: if you run it from another environment, "
             "install the widget packages there too)"
         )
-    )
-    status = OK if lab else WARNING
-    return [_check_ipywidgets(lab, note, status), _check_ipycanvas(lab, note, status)]
+    return [_check_ipywidgets(lab, note), _check_ipycanvas(lab, note)]
 
 
-def _check_ipywidgets(lab: str | None, note: str, status: str) -> Finding:
-    """ipywidgets 8, imported, and its front end, jupyterlab_widgets's lab extension."""
-    name = "Widgets"
+def _check_ipywidgets(lab: bool, note: str) -> Finding:
+    name, loses = "Widgets", tr("no sliders or browsers in the notebooks")
     version = installed.import_check(
-        name,
-        "ipywidgets",
-        "ipywidgets",
-        loses=tr("no sliders or browsers in the notebooks"),
-        install=tr(INSTALL),
-        note=note,
+        name, "ipywidgets", "ipywidgets", loses=loses, install=tr(INSTALL), note=note
     )
     if isinstance(version, Finding):
         return version
     if not version.startswith("8."):
-        return Finding(
-            name,
-            PROBLEM,
-            tr("ipywidgets {version}: the course needs ipywidgets 8", version=version),
-            tr(INSTALL),
-        )
+        found = tr("ipywidgets {version}: the course needs ipywidgets 8", version=version)
+        return Finding(name, PROBLEM, found, tr(INSTALL))
     front = installed.installed_version("jupyterlab_widgets")
     if front is None:
-        return Finding(
-            name,
-            PROBLEM,
-            tr(
-                "ipywidgets {version} is installed but not its JupyterLab front end "
-                "(jupyterlab_widgets): widgets would show as text such as "
-                "'HBox(children=...)'",
-                version=version,
-            )
-            + note,
-            tr(INSTALL),
+        found = tr(
+            "ipywidgets {version} is installed but not its JupyterLab front end "
+            "(jupyterlab_widgets): widgets would show as text such as "
+            "'HBox(children=...)'",
+            version=version,
         )
-    problem = _extension_problem(
-        name,
-        tr(
-            "ipywidgets {version} is installed but its JupyterLab front end, the "
-            "extension {manager} of jupyterlab_widgets {front},",
-            version=version,
-            manager=MANAGER,
-            front=front,
-        ),
-        MANAGER,
-        lab,
-        breaks=tr("widgets would show as text such as 'HBox(children=...)'"),
-        fix=installed.reinstall("jupyterlab_widgets", front),
+        return Finding(name, PROBLEM, found + note, tr(INSTALL))
+    found = tr(
+        "ipywidgets {version}, JupyterLab front end jupyterlab_widgets {front}{note}",
+        version=version,
+        front=front,
+        note=note,
     )
-    return problem or Finding(
-        name,
-        status,
-        tr(
-            "ipywidgets {version}, JupyterLab front end jupyterlab_widgets {front}{note}",
-            version=version,
-            front=front,
-            note=note,
-        ),
+    subject = tr(
+        "ipywidgets {version} is installed but its JupyterLab front end, the "
+        "extension {manager} of jupyterlab_widgets {front},",
+        version=version,
+        manager=MANAGER,
+        front=front,
     )
+    breaks = tr("widgets would show as text such as 'HBox(children=...)'")
+    fix = installed.reinstall("jupyterlab_widgets", front)
+    return _extension_finding(name, found, lab, MANAGER, subject, breaks, fix)
 
 
-def _check_ipycanvas(lab: str | None, note: str, status: str) -> Finding:
-    """ipycanvas, imported, and its lab extension."""
-    name = "Drawing pad"
-    loses = tr("notebook 05's drawing pad will not work")
+def _check_ipycanvas(lab: bool, note: str) -> Finding:
+    name, loses = "Drawing pad", tr("notebook 05's drawing pad will not work")
     version = installed.import_check(
         name, "ipycanvas", "ipycanvas", loses=loses, install=tr(INSTALL), note=note
     )
     if isinstance(version, Finding):
         return version
-    problem = _extension_problem(
-        name,
-        tr(
-            "ipycanvas {version} is installed but its JupyterLab extension ipycanvas",
-            version=version,
-        ),
-        "ipycanvas",
-        lab,
-        breaks=loses,
-        fix=installed.reinstall("ipycanvas", version),
-    )
     # the extension's folder is this machine's: the doctor's report is shared and committed
     where = tr(", JupyterLab extension ipycanvas installed") if lab else note
-    return problem or Finding(name, status, f"ipycanvas {version}{where}")
+    subject = tr(
+        "ipycanvas {version} is installed but its JupyterLab extension ipycanvas", version=version
+    )
+    fix = installed.reinstall("ipycanvas", version)
+    return _extension_finding(
+        name, f"ipycanvas {version}{where}", lab, "ipycanvas", subject, loses, fix
+    )

@@ -1,10 +1,5 @@
-"""How the course trains each of its models: named recipes, learning-rate schedules.
-
-A :class:`Recipe` is data: which model, how many epochs, batch size, optimizer, peak
-learning rate, warm-up, augmentation and precision. :func:`train_course_model` builds the
-model and trains it with its recipe; :data:`RECIPES` holds the course's, measured on a
-2-core CPU (README, Performance).
-"""
+"""How the course trains each of its models: a :class:`Recipe` each in :data:`RECIPES`,
+learning-rate schedules, augmentation, and :func:`train_course_model`."""
 
 from __future__ import annotations
 
@@ -15,36 +10,21 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..backend import keras, tf
-from ..data.arrays import check_images, check_labels, one_hot, refuse_scaled
+from ..data.arrays import check_count, check_images, check_labels, one_hot, refuse_scaled
 from ..errors import InputError, MnistCourseError
-from ..language import tr
-from ..models.builders import MODELS, PRECISIONS, build_model, resolve_precision
+from ..models.builders import MODELS, PRECISIONS, build_model, check_choice
 from .fitting import BATCH_SIZE, LEARNING_RATE, compile_model, fit_checked, reshape_for
 
-__all__ = [
-    "DEFAULT_EPOCHS",
-    "RECIPES",
-    "Recipe",
-    "train_course_model",
-    "augmentation",
-    "cosine_decay",
-    "one_cycle",
-    "use_logical_cpus",
-]
-
 OPTIMIZERS = {"rmsprop": keras.optimizers.RMSprop, "adam": keras.optimizers.Adam}
+Schedule = keras.optimizers.schedules.LearningRateSchedule
 
 
-def cosine_decay(
-    total_steps: int, start: float = LEARNING_RATE
-) -> keras.optimizers.schedules.LearningRateSchedule:
+def cosine_decay(total_steps: int, start: float = LEARNING_RATE) -> Schedule:
     """Learning rate that starts at ``start`` and falls to zero along a cosine."""
     return keras.optimizers.schedules.CosineDecay(start, decay_steps=max(1, total_steps))
 
 
-def one_cycle(
-    total_steps: int, peak: float = 3e-3, warmup: float = 0.2
-) -> keras.optimizers.schedules.LearningRateSchedule:
+def one_cycle(total_steps: int, peak: float = 3e-3, warmup: float = 0.2) -> Schedule:
     """Learning rate that rises linearly to ``peak`` then falls to zero along a cosine."""
     warmup_steps = max(1, int(total_steps * warmup))
     return keras.optimizers.schedules.CosineDecay(
@@ -86,24 +66,16 @@ class Recipe:
 
     Attributes
     ----------
-    model : str
-        Which of :data:`mnist_course.models.MODELS` to build.
-    epochs : int
-        Passes over the training set.
-    batch_size : int
-        Images per gradient step.
-    optimizer : str
-        ``"rmsprop"`` (the tutorial's) or ``"adam"``.
-    learning_rate : float
-        The highest learning rate; it then falls to zero along a cosine.
-    warmup : float
-        Fraction of training during which the rate climbs to ``learning_rate`` from a
-        25th of it (0: start at the top). Large batches and batch norm need a warm-up.
+    model, optimizer, precision : str
+        One of :data:`~mnist_course.models.MODELS`; ``"rmsprop"`` or ``"adam"``;
+        ``"float32"`` or ``"auto"`` (:func:`~mnist_course.models.resolve_precision`).
+    epochs, batch_size : int
+        Passes over the training set; images per gradient step.
+    learning_rate, warmup : float
+        The peak rate, which then falls to zero along a cosine; the fraction of training
+        spent climbing to it from a 25th of it.
     augment : bool
         Train on randomly shifted and rotated digits (:func:`augmentation`).
-    precision : str
-        ``"float32"`` or ``"auto"``: bfloat16 where the CPU computes it natively (see
-        :func:`mnist_course.models.resolve_precision`).
     options : dict
         Passed to the model's function, e.g. ``{"filters": (16, 32)}``.
     """
@@ -119,30 +91,30 @@ class Recipe:
     options: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        # A recipe is data a learner may write; a typo must not silently train something else.
+        # A learner may write a recipe; a typo must not silently train something else.
         problems = []
-        whole = (int, np.integer)
-        if not isinstance(self.model, str) or self.model not in MODELS:
-            problems.append(f"model {self.model!r} is not one of {', '.join(MODELS)}")
-        if not isinstance(self.optimizer, str) or self.optimizer not in OPTIMIZERS:
-            problems.append(f"optimizer {self.optimizer!r} is not one of {', '.join(OPTIMIZERS)}")
+        for what, value, choices in (
+            ("model", self.model, MODELS),
+            ("optimizer", self.optimizer, OPTIMIZERS),
+            ("precision", self.precision, PRECISIONS),
+        ):
+            if not isinstance(value, str) or value not in choices:
+                problems.append(f"{what} {value!r} is not one of {', '.join(choices)}")
         counts = (self.epochs, self.batch_size)
-        if any(isinstance(n, bool) or not isinstance(n, whole) or n < 1 for n in counts):
+        if any(isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1 for n in counts):
             problems.append("epochs and batch_size must be at least 1 (whole numbers)")
         number = (int, float, np.integer, np.floating)
         rate = self.learning_rate
         if isinstance(rate, bool) or not isinstance(rate, number) or not 0 < rate < 10:
-            problems.append(f"learning_rate must be above 0, got {self.learning_rate!r}")
+            problems.append(f"learning_rate must be above 0, got {rate!r}")
         if not isinstance(self.warmup, number) or not 0 <= self.warmup < 1:
             problems.append(
                 f"warmup is a fraction of training, from 0 to below 1, got {self.warmup}"
             )
-        if not isinstance(self.precision, str) or self.precision not in PRECISIONS:
-            problems.append(f"precision {self.precision!r} is not one of {', '.join(PRECISIONS)}")
         if problems:
             raise InputError("Recipe: " + "; ".join(problems) + ".")
 
-    def schedule(self, steps: int) -> keras.optimizers.schedules.LearningRateSchedule:
+    def schedule(self, steps: int) -> Schedule:
         """The learning rate over ``steps`` gradient steps."""
         if self.warmup:
             return one_cycle(steps, peak=self.learning_rate, warmup=self.warmup)
@@ -150,42 +122,33 @@ class Recipe:
 
 
 # Measured on 2 CPU cores, full MNIST, means over 3 seeds (README, Performance):
-# - MLPs: the tutorial's optimizer and batch, with the rate falling along a cosine instead of
-#   held constant: 98.1% for the MLP 128-32-10 instead of 97.1-97.9%. They stay float32:
-#   Dense layers this small gain nothing from bfloat16.
-# - LeNet: batches of 1024 with the rate scaled up to match (0.008 after a one-epoch
-#   warm-up) take about 1.1 s an epoch in bfloat16 instead of 2.9 s for batches of 128 in
-#   float32, and end at
-#   99.1% against the tutorial recipe's 98.8%.
-# - CNN: Adam with a one-cycle rate and augmentation; 99.56% in under two minutes.
-# - fast-cnn: the same CNN at half the width, one epoch without augmentation: 99.1% in
-#   under 5 s, the quickest way to 99% found.
+# - MLPs: the tutorial's settings with a cosine decay: 98.1% for the MLP instead of
+#   97.1-97.9%. Dense layers this small gain nothing from bfloat16.
+# - LeNet: batches of 1024 at 0.008 after a warm-up, in bfloat16: 1.1 s an epoch instead of
+#   2.9 s for the tutorial's recipe, and 99.1% instead of 98.8%.
+# - CNN: Adam, one-cycle rate, augmentation: 99.56% in under two minutes.
+# - fast-cnn: the CNN at half width, one epoch: 99.1% in under 5 s.
+# Both CNNs train with Adam, in bfloat16 where the CPU has it.
+_CNN = {"optimizer": "adam", "precision": "auto"}
 RECIPES: dict[str, Recipe] = {
     "tiny-mlp": Recipe("tiny-mlp", epochs=20),
     "mlp": Recipe("mlp", epochs=20),
     "lenet": Recipe(
         "lenet", epochs=10, batch_size=1024, learning_rate=0.008, warmup=0.1, precision="auto"
     ),
-    "cnn": Recipe(
-        "cnn",
-        epochs=15,
-        optimizer="adam",
-        learning_rate=3e-3,
-        warmup=0.2,
-        augment=True,
-        precision="auto",
-    ),
+    "cnn": Recipe("cnn", epochs=15, learning_rate=3e-3, warmup=0.2, augment=True, **_CNN),
     "fast-cnn": Recipe(
-        "cnn",
-        epochs=1,
-        optimizer="adam",
-        learning_rate=8e-3,
-        warmup=0.25,
-        precision="auto",
-        options={"filters": (16, 32)},
+        "cnn", epochs=1, learning_rate=8e-3, warmup=0.25, options={"filters": (16, 32)}, **_CNN
     ),
 }
 DEFAULT_EPOCHS = {name: recipe.epochs for name, recipe in RECIPES.items()}
+
+
+def _raw(images: object, labels: object, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Checked raw (0-255) images and their digits."""
+    raw = check_images(images, name=name)
+    refuse_scaled(raw, name)
+    return raw, check_labels(labels, name=name, count=len(raw))
 
 
 def train_course_model(
@@ -201,16 +164,7 @@ def train_course_model(
     callbacks: list[keras.callbacks.Callback] | tuple = (),
     precision: str | None = None,
 ) -> tuple[keras.Model, keras.callbacks.History]:
-    """Build and train a course model by name with its recipe, from raw MNIST arrays.
-
-    Each model has a :class:`Recipe` in :data:`RECIPES`. All of them let the learning
-    rate fall to zero along a cosine, which lets the weights settle instead of jittering
-    at the end. The MLPs otherwise keep the tutorial's settings. LeNet trains on batches
-    of 1024 with a higher rate after a short warm-up, over twice as fast per epoch and more
-    accurate than the tutorial's recipe. ``"cnn"`` uses Adam with a one-cycle learning
-    rate, and random shifts and rotations; ``"fast-cnn"`` is a narrower CNN trained for one
-    epoch, the quickest way to 99%. LeNet and the CNNs compute in bfloat16 on CPUs that
-    have it natively.
+    """Build and train a course model by name with its :class:`Recipe`, from raw MNIST.
 
     Parameters
     ----------
@@ -219,109 +173,75 @@ def train_course_model(
     images, labels : numpy.ndarray
         Raw training images (n, 28, 28) uint8 and their digits (n,).
     epochs : int, optional
-        Default: the recipe's. The learning-rate schedule stretches to fit.
+        Default: the recipe's; the learning-rate schedule stretches to fit.
     seed : int, optional
-        Seeds the order of the batches and the augmentation's random shifts. The starting
-        weights come from Keras's global random state: to repeat a run exactly, call
-        ``keras.utils.set_random_seed`` (or :func:`~mnist_course.training.fitting.set_seed`)
-        yourself first. This function changes nothing outside the model it returns.
-    progress : keras.callbacks.Callback, optional
-        As in :func:`~mnist_course.fitting.train`.
+        Seeds the batch order and augmentation, not the weights (see :func:`~.fitting.set_seed`).
+    progress, callbacks
+        As in :func:`~.fitting.train`.
+    precision : str, optional
+        Overrides the recipe's: ``"float32"``, ``"mixed_bfloat16"`` or ``"auto"``.
     validation : (images, labels), optional
         Raw validation images and digits, evaluated after each epoch.
     strategy : tf.distribute.Strategy, optional
-        Train on several devices, e.g. ``tf.distribute.MirroredStrategy()``: each batch is
-        split between the devices, and their gradients are averaged.
-    callbacks : list of keras.callbacks.Callback
-        Any further Keras callbacks.
-    precision : str, optional
-        Overrides the recipe's: ``"float32"``, ``"mixed_bfloat16"`` or ``"auto"``.
+        Train on several devices, e.g. ``tf.distribute.MirroredStrategy()``.
 
     Returns
     -------
-    (model, history)
+    (keras.Model, keras.callbacks.History)
     """
-    if not isinstance(name, str) or name not in RECIPES:
-        raise InputError(
-            tr(
-                "unknown model {name!r}; choose one of {names}.",
-                name=name,
-                names=", ".join(RECIPES),
-            )
-        )
-    recipe = RECIPES[name]
-    epochs = recipe.epochs if epochs is None else epochs
-    if isinstance(epochs, bool) or not isinstance(epochs, int | np.integer) or epochs < 1:
-        raise InputError(
-            tr(
-                "{name}: {what} must be a whole number of at least 1, got {value!r}.",
-                name="train_course_model",
-                what="epochs",
-                value=epochs,
-            )
-        )
-    raw = check_images(images, name="train_course_model")
-    refuse_scaled(raw, "train_course_model")
-    digits = check_labels(labels, name="train_course_model", count=len(raw))
-    steps = int(epochs) * math.ceil(len(raw) / recipe.batch_size)
-    augment = augmentation(seed=seed) if recipe.augment else None
-    # Under a strategy, variables must be created inside its scope: the model's weights
-    # and the optimizer's slots are then mirrored on every device.
-    with strategy.scope() if strategy is not None else contextlib.nullcontext():
-        model = build_model(
-            recipe.model,
-            precision=resolve_precision(precision or recipe.precision),
-            **recipe.options,
-        )
-        optimizer = OPTIMIZERS[recipe.optimizer](recipe.schedule(steps))
-        compile_model(model, optimizer=optimizer)
-    # checked once, above: only scaled and shaped here
-    x, y = reshape_for(model, as_float_pixels(raw), "train_course_model"), one_hot(digits)
-    val = None
+    recipe = RECIPES[check_choice(name, RECIPES)]
+    epochs = check_count(
+        recipe.epochs if epochs is None else epochs, name="train_course_model", what="epochs"
+    )
+    raw, digits = _raw(images, labels, "train_course_model")
+    val_name = "train_course_model (validation)"
     if validation is not None:
-        name = "train_course_model (validation)"
         if not isinstance(validation, tuple | list) or len(validation) != 2:
-            raise InputError(f"{name}: validation must be a pair (images, labels).")
-        val_images = check_images(validation[0], name=name)
-        refuse_scaled(val_images, name)
-        val_digits = check_labels(validation[1], name=name, count=len(val_images))
-        val = reshape_for(model, as_float_pixels(val_images), name), one_hot(val_digits)
+            raise InputError(f"{val_name}: validation must be a pair (images, labels).")
+        validation = _raw(*validation, val_name)
+    steps = epochs * math.ceil(len(raw) / recipe.batch_size)
+    # Under a strategy, variables (weights, optimizer slots) must be made inside its scope.
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+        model = build_model(recipe.model, precision=precision or recipe.precision, **recipe.options)
+        compile_model(model, optimizer=OPTIMIZERS[recipe.optimizer](recipe.schedule(steps)))
+
+    def shaped(pair: tuple[np.ndarray, np.ndarray], name: str) -> tuple[np.ndarray, np.ndarray]:
+        return reshape_for(model, as_float_pixels(pair[0]), name), one_hot(pair[1])
+
     history = fit_checked(
         model,
-        x,
-        y,
-        epochs=int(epochs),
+        *shaped((raw, digits), "train_course_model"),
+        epochs=epochs,
         batch_size=recipe.batch_size,
-        validation=val,
+        validation=validation and shaped(validation, val_name),
         seed=seed,
         progress=progress,
-        augment=augment,
         callbacks=callbacks,
+        augment=augmentation(seed=seed) if recipe.augment else None,
     )
     return model, history
 
 
 def as_float_pixels(images: np.ndarray) -> np.ndarray:
-    """uint8 pixels 0-255 as float32 in [0, 1], as the recipes train on."""
-    return images.astype(np.float32) / np.float32(255)  # the recipes train on [0, 1]
+    """Pixels 0-255 as float32 in [0, 1], as the recipes train on."""
+    return images.astype(np.float32) / np.float32(255)
 
 
 def use_logical_cpus(count: int = 2) -> list[str]:
-    """Split the CPU into ``count`` logical devices, to try multi-device training anywhere.
+    """Split the CPU into ``count`` logical devices, to try ``MirroredStrategy`` anywhere.
 
-    TensorFlow then sees ``count`` CPUs, so ``tf.distribute.MirroredStrategy`` can run a
-    replica of the model on each, exactly as it would on several GPUs. They share the same
-    cores, so this shows how distribution works, not a speed-up.
+    They share the same cores: no speed-up. Call it before TensorFlow runs anything.
 
-    Must run before TensorFlow executes anything (first cell of a notebook).
+    Parameters
+    ----------
+    count : int
 
     Returns
     -------
     list of str
         The logical device names, e.g. ``["/device:CPU:0", "/device:CPU:1"]``.
     """
-    if count < 1:
-        raise InputError(f"use_logical_cpus: count must be at least 1, got {count}.")
+    check_count(count, name="use_logical_cpus")
     cpu = tf.config.list_physical_devices("CPU")[0]
     try:
         tf.config.set_logical_device_configuration(

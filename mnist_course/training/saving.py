@@ -1,14 +1,9 @@
-"""Save and load models as plain Keras files, and keep trained models between notebooks.
-
-Every ``.keras`` file the course writes loads with ``keras.saving.load_model(path)`` in a
-Python that has never heard of ``mnist_course``: standard Keras layers only, a float32
-dtype policy, and the compile settings a learner would write (optimizer, loss,
-accuracy). The speed tricks of the training path (LeNet's faster pooling gradient,
-bfloat16, several steps per call) are left behind by :func:`plain_model`.
-"""
+"""Save models as plain Keras files (they load without ``mnist_course``), load them safely,
+and keep trained models between notebooks."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import warnings
@@ -20,63 +15,38 @@ from ..data.loading import load_mnist
 from ..errors import InputError, ModelFileError
 from ..files import COURSE_ROOT, atomic_path
 from ..language import tr
+from ..models.builders import check_choice, check_keras_model
 from .recipes import RECIPES, train_course_model
 
-__all__ = [
-    "plain_model",
-    "save_model",
-    "load_model",
-    "model_cache_dir",
-    "cached_model_path",
-    "cache_model",
-    "trained_model",
-]
-
 CACHE_ENV_VAR = "MNIST_COURSE_MODELS"
-
-
-def _plain_layer(layer: keras.layers.Layer) -> keras.layers.Layer:
-    config = layer.get_config()
-    # float32 everywhere: bfloat16 is only fast on some CPUs, and weights are float32 anyway.
-    config["dtype"] = "float32"
-    return type(layer).from_config(config)
 
 
 def plain_model(model: keras.Model) -> keras.Model:
     """A copy of ``model`` that plain Keras can load: what :func:`save_model` writes.
 
-    The same Keras layers computing in float32, the same weights, and when ``model`` is
-    compiled, the same optimizer settings, loss and metrics with Keras's default one step
-    per call. Predictions agree with ``model``'s
-    exactly for a float32 model, and to bfloat16 rounding (about 1e-2 on a probability)
-    for a model trained in bfloat16.
+    Returns
+    -------
+    keras.Model
+        The same layers and weights in float32 (predictions agree to about 1e-2 for a
+        bfloat16 model), compiled like ``model`` if it is, one step per call.
     """
-    if not isinstance(model, keras.Model):
-        raise InputError(
-            tr(
-                "{name}: expected a Keras model, got {kind}.",
-                name="save_model",
-                kind=type(model).__name__,
-            )
-        )
-    copy = keras.models.clone_model(model, clone_function=_plain_layer)
+
+    def float32(layer):  # bfloat16 is only fast on some CPUs; weights are float32 anyway
+        return type(layer).from_config({**layer.get_config(), "dtype": "float32"})
+
+    check_keras_model(model, "save_model")
+    copy = keras.models.clone_model(model, clone_function=float32)
     copy.set_weights(model.get_weights())
     if model.compiled and model.optimizer is not None:
         optimizer = type(model.optimizer).from_config(model.optimizer.get_config())
         copy.compile(optimizer=optimizer, loss="categorical_crossentropy", metrics=["accuracy"])
-        # Built now, its slots are saved too: Keras builds the optimizer when it loads the
-        # file, and would otherwise warn "Skipping variable loading for optimizer".
+        # Built now, its slots are saved too; else loading warns "Skipping variable loading".
         optimizer.build(copy.trainable_variables)
     return copy
 
 
 def save_model(model: keras.Model, path: str | os.PathLike[str]) -> Path:
-    """Save ``model`` as a plain ``.keras`` file, without ever leaving a broken file.
-
-    What is written is :func:`plain_model`: it loads with ``keras.saving.load_model``
-    anywhere Keras 3 runs, without this package. The file is written under a temporary
-    name in the same folder and renamed over ``path`` only when complete, so a save
-    killed half way leaves the previous file intact.
+    """Save :func:`plain_model` as a ``.keras`` file, never leaving a broken file behind.
 
     Parameters
     ----------
@@ -119,10 +89,11 @@ def save_model(model: keras.Model, path: str | os.PathLike[str]) -> Path:
 
 
 def load_model(path: str | os.PathLike[str]) -> keras.Model:
-    """Load a ``.keras`` model with Keras's safe mode on.
+    """Load a ``.keras`` model with Keras's safe mode on (no code in the file runs).
 
-    Safe mode refuses files that would run arbitrary Python code when loaded (a ``Lambda``
-    layer holds such code), so a model file from the internet cannot take over the machine.
+    Parameters
+    ----------
+    path : str or path-like
 
     Raises
     ------
@@ -149,8 +120,7 @@ def load_model(path: str | os.PathLike[str]) -> keras.Model:
         )
     try:
         with warnings.catch_warnings():
-            # A model saved before training has no optimizer state yet; that is fine for
-            # predicting, and Keras's warning about it only alarms learners.
+            # A model saved untrained has no optimizer state: harmless, and alarming.
             warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
             return keras.saving.load_model(path, safe_mode=True)
     except Exception as error:  # Keras raises many types here; the message is what matters
@@ -169,17 +139,11 @@ def load_model(path: str | os.PathLike[str]) -> keras.Model:
 
 
 def model_cache_dir() -> Path:
-    """Folder of trained models shared between notebooks.
-
-    ``$MNIST_COURSE_MODELS`` if set; else ``models/`` at the top of the course repository
-    (git-ignored); else ``~/.cache/mnist_course/models`` for an installed package.
-    """
-    env = os.environ.get(CACHE_ENV_VAR, "").strip()
-    if env:
+    """Folder of trained models: ``$MNIST_COURSE_MODELS``, else the repository's ``models/``,
+    else ``~/.cache/mnist_course/models``."""
+    if env := os.environ.get(CACHE_ENV_VAR, "").strip():
         return Path(env).expanduser()
-    if COURSE_ROOT is not None:
-        return COURSE_ROOT / "models"
-    return Path.home() / ".cache" / "mnist_course" / "models"
+    return (COURSE_ROOT or Path.home() / ".cache" / "mnist_course") / "models"
 
 
 def cached_model_path(name: str) -> Path:
@@ -205,50 +169,34 @@ def cache_model(model: keras.Model, name: str) -> Path:
     return save_model(model, path)
 
 
-# Notebooks 03 to 05 validate on the last 5,000 training images (and the test set stays for
-# the end): a model trained here must have seen neither.
+# Notebooks 03 to 05 validate on the last 5,000 training images: trained_model never sees them.
 VALIDATION_IMAGES = 5_000
 
 
 def trained_model(
-    name: str,
-    *,
-    retrain: bool = False,
-    progress: keras.callbacks.Callback | None = None,
+    name: str, *, retrain: bool = False, progress: keras.callbacks.Callback | None = None
 ) -> keras.Model:
-    """A trained course model: from the cache if there, else trained now and cached.
-
-    Trains with the model's recipe in :data:`~mnist_course.recipes.RECIPES` (see
-    :func:`~mnist_course.recipes.train_course_model`), so later notebooks can run on their
-    own, on the training images less the last 5,000 (:data:`VALIDATION_IMAGES`, the
-    notebooks' validation set), as notebook 03 does. What comes back is what the cache
-    holds: a plain float32 Keras model. It changes no random state: to train the same model
-    each time, call ``keras.utils.set_random_seed`` first.
+    """A trained course model: from the cache, else trained with its recipe (on the training
+    images less the notebooks' 5,000 validation ones) and cached.
 
     Parameters
     ----------
     name : str
-        A recipe in :data:`~mnist_course.recipes.RECIPES`: "tiny-mlp", "mlp", "lenet",
-        "cnn" or "fast-cnn".
+        A recipe in :data:`~.recipes.RECIPES`: "tiny-mlp", "mlp", "lenet", "cnn", "fast-cnn".
     retrain : bool
         Ignore the cached file and train again.
     progress : keras.callbacks.Callback, optional
-        As in :func:`~mnist_course.fitting.train`.
+        As in :func:`~.fitting.train`.
+
+    Returns
+    -------
+    keras.Model
+        A plain float32 Keras model, as the cache holds it.
     """
-    if name not in RECIPES:
-        raise InputError(
-            tr(
-                "unknown model {name!r}; choose one of {names}.",
-                name=name,
-                names=", ".join(RECIPES),
-            )
-        )
-    path = cached_model_path(name)
+    path = cached_model_path(check_choice(name, RECIPES))
     if path.is_file() and not retrain:
-        try:
+        with contextlib.suppress(ModelFileError):  # a damaged entry is retrained and replaced
             return load_model(path)
-        except ModelFileError:
-            pass  # a damaged cache entry is simply retrained and replaced
     (x_train, y_train), _ = load_mnist()
     fit = len(x_train) - min(VALIDATION_IMAGES, len(x_train) // 12)
     model, _ = train_course_model(name, x_train[:fit], y_train[:fit], progress=progress)
