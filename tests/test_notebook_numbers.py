@@ -65,6 +65,7 @@ RECORDED: dict[str, dict[str, str]] = {
         "98.9%": "an earlier run of the tutorial's LeNet, as the prose says",
         "10,000": "the test set's size, printed in notebook 01",
         "0.002": "the folded solution's learning rate",
+        "0.001": "the tutorial's learning rate (RMSprop(learning_rate=0.001), notebook 03)",
         "99.1%": "LeNet with the falling rate, 10 epochs (bench/bench.py benchmark 1)",
         "99.5%": "the cnn recipe (bench/bench.py benchmark 3)",
     },

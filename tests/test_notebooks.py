@@ -142,3 +142,16 @@ def test_hints_come_before_folded_solutions_below_the_attempt_cell() -> None:
     assert hint["source"].startswith("<details><summary>Hint</summary>")
     assert solution["source"].startswith("<details><summary>Solution</summary>")
     assert "</details>" in solution["source"]
+
+
+def test_the_capstones_code_appears_only_inside_a_fold() -> None:
+    """The capstone's answer (LeNet's layers) never stands unfolded in notebook 05."""
+    folds = re.compile(r"<details>.*?</details>", re.S)
+    learn = cells("05_draw")
+    for cell in learn:
+        if cell["type"] == "markdown":
+            assert "layers.Conv2D(6, 3" not in folds.sub("", cell["source"]), cell["id"]
+    at = [c["id"] for c in learn].index("capstone")
+    hints, solution = learn[at + 1]["source"], learn[at + 2]["source"]
+    assert hints.startswith("<details><summary><b>Hints</b>")
+    assert solution.startswith("<details><summary><b>Show a solution</b>")
