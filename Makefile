@@ -50,7 +50,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 about-test:
-	@echo "==> Running the unit tests, then re-running the six notebooks and their Chinese editions"
+	@echo "==> Running the unit tests, then re-running the seven notebooks and their Chinese editions"
 	@echo "    and comparing their outputs with the committed ones (nbval); the English ones run twice"
 	@echo "    more, with other TensorFlow kernels. The notebooks alone take about 20 minutes on a"
 	@echo "    2-core CPU, most of it training in notebooks 03 and 06."

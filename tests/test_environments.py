@@ -299,8 +299,8 @@ def compile_command(path: Path) -> list[str]:
     return shlex.split(header.removeprefix("#    "))
 
 
-def test_readme_gives_the_commands_that_compile_the_lock_and_binder() -> None:
-    readme = (ROOT / "README.md").read_text()
+def test_the_maintainers_guide_gives_the_commands_that_compile_the_lock_and_binder() -> None:
+    readme = (ROOT / "docs" / "maintainers.md").read_text()
     for path in (LOCK, BINDER / "requirements.txt"):
         command = shlex.join(compile_command(path))
         assert command in readme, command

@@ -175,5 +175,5 @@ def test_the_first_install_says_what_it_does_and_shows_pips_progress(tmp_path):
 def test_make_test_says_what_it_is_about_to_do(installed_venv):
     result = make("-n", "test", f"VENV={installed_venv}")
     assert result.returncode == 0, result.stderr
-    assert "six notebooks" in result.stdout and "minutes" in result.stdout
-    assert result.stdout.index("six notebooks") < result.stdout.index("pytest --nbval")
+    assert "seven notebooks" in result.stdout and "minutes" in result.stdout
+    assert result.stdout.index("seven notebooks") < result.stdout.index("pytest --nbval")

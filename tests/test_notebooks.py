@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-STAGES = ["01_dataset", "02_build", "03_train", "04_evaluate", "05_draw"]
+STAGES = ["01_dataset", "02_build", "03_learn", "03_train", "04_evaluate", "05_draw"]
 
 
 def cells(name: str) -> list[dict]:
@@ -87,6 +87,17 @@ DEMOS = {
     ("02_build", "pool-demo"): "layers.AveragePooling2D(2)",
     ("02_build", "81a92267"): "layers.Dropout(0.5)",
     ("02_build", "l1-demo"): "mlp.losses",
+    ("03_learn", "slope-nudge"): "(loss(w + h, b) - loss(w - h, b)) / (2 * h)",
+    ("03_learn", "slope-tape"): "tf.GradientTape()",
+    ("03_learn", "descent"): "w - learning_rate * slope_w",
+    ("03_learn", "rates"): "descend(rate)",
+    ("03_learn", "steps"): "math.ceil(len(x) / batch_size)",
+    ("03_learn", "by-hand"): "weight.assign_sub(learning_rate * slope)",
+    ("03_learn", "with-fit"): "keras.optimizers.SGD(learning_rate=learning_rate)",
+    ("03_learn", "backprop"): "d_w1 = d_a * x_one",
+    ("03_learn", "rmsprop"): "optimizer.apply_gradients(",
+    ("03_learn", "fit"): "verbose=2",
+    ("03_learn", "history"): 'history.history["loss"]',
     ("03_train", "xent-demo"): "keras.losses.categorical_crossentropy",
     ("04_evaluate", "nol1-count"): "np.abs(weights) < 0.001",
     ("04_evaluate", "5b9aaf12"): "mc.to_mnist_image",
@@ -104,3 +115,43 @@ def test_each_idea_has_its_demo(where: tuple[str, str], needle: str) -> None:
 def test_the_capstone_is_an_empty_cell_and_a_checker() -> None:
     cell = next(c for c in cells("05_draw") if c["id"] == "capstone")
     assert "my_lenet = None" in cell["source"] and "mc.check_capstone(" in cell["source"]
+
+
+def test_gradient_descent_by_hand_comes_before_fit_and_matches_it() -> None:
+    """Notebook 03_learn: the loop by hand and model.fit end with the same model."""
+    ids = [c["id"] for c in cells("03_learn")]
+    assert ids.index("by-hand") < ids.index("with-fit") < ids.index("fit")
+    notebook = json.loads((NOTEBOOKS / "03_learn.ipynb").read_text())
+    outputs = {
+        c["id"]: "".join("".join(o.get("text", "")) for o in c.get("outputs", []))
+        for c in notebook["cells"]
+        if c["cell_type"] == "code"
+    }
+    by_hand, fit = re.search(r"by hand ([\d.]+), fit ([\d.]+)", outputs["with-fit"]).groups()
+    assert by_hand == fit
+    assert "the same 7,850 weights at the end: True" in outputs["with-fit"]
+    chain, tape = re.findall(r"w1 = (-?[\d.]+), along w2 = (-?[\d.]+)", outputs["backprop"])
+    assert chain == tape
+
+
+def test_hints_come_before_folded_solutions_below_the_attempt_cell() -> None:
+    learn = cells("03_learn")
+    at = [c["id"] for c in learn].index("exercise")
+    attempt, hint, solution = learn[at], learn[at + 1], learn[at + 2]
+    assert attempt["type"] == "code" and "descend(" not in attempt["source"]
+    assert hint["source"].startswith("<details><summary>Hint</summary>")
+    assert solution["source"].startswith("<details><summary>Solution</summary>")
+    assert "</details>" in solution["source"]
+
+
+def test_the_capstones_code_appears_only_inside_a_fold() -> None:
+    """The capstone's answer (LeNet's layers) never stands unfolded in notebook 05."""
+    folds = re.compile(r"<details>.*?</details>", re.S)
+    learn = cells("05_draw")
+    for cell in learn:
+        if cell["type"] == "markdown":
+            assert "layers.Conv2D(6, 3" not in folds.sub("", cell["source"]), cell["id"]
+    at = [c["id"] for c in learn].index("capstone")
+    hints, solution = learn[at + 1]["source"], learn[at + 2]["source"]
+    assert hints.startswith("<details><summary><b>Hints</b>")
+    assert solution.startswith("<details><summary><b>Show a solution</b>")

@@ -315,14 +315,14 @@ def test_each_glossary_term_is_linked_where_it_first_appears(catalogue) -> None:
 
 # README.md's sections and their names in README.zh-CN.md, in the same order.
 README_SECTIONS = {
+    "What you need": "你需要什么",
+    "What you will be able to do": "学完你能做什么",
+    "The notebooks": "笔记本",
     "Run the course": "运行课程",
     "Run the tests": "运行测试",
-    "Train from the command line": "在命令行里训练",
-    "Where the data comes from": "数据从哪里来",
     "Performance": "性能",
     "Troubleshooting": "常见问题",
-    "Layout": "目录结构",
-    "For maintainers": "维护者须知",
+    "More": "更多",
 }
 
 

@@ -1,0 +1,165 @@
+"""Every number the notebooks' prose quotes comes from a run.
+
+A quoted figure (an accuracy, a loss, a count: ``97.0%``, ``0.5776``, ``11,935``) must stand
+in the notebook's own executed outputs or code, or be listed in :data:`RECORDED` with where
+it was measured. So a sentence cannot drift from the figures: re-run a notebook, and a
+number its prose still quotes but its outputs no longer print fails here.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+# A figure: a decimal (0.5776, 99.1), or a count with thousands separators (11,935), with
+# its percent sign; not part of a version, an address or a longer number.
+NUMBER = re.compile(r"(?<![\w.,/-])(\d{1,3}(?:,\d{3})+|\d+\.\d+)%?(?![\w/]|\.\d|,\d)")
+# What is not a quoted figure: code, exercise numbers, section numbers in headings.
+NOT_PROSE = re.compile(r"```[\s\S]*?```|`[^`\n]*`|[Ee]xercises? \d+\.\d+|^#+ [^\n]*$", re.M)
+
+# Figures measured outside the notebook, each with where it comes from.
+EARLIER_RUN = "an earlier run, as the prose says (the cell varies by CPU: not compared by nbval)"
+RECORDED: dict[str, dict[str, str]] = {
+    "02_build": {
+        "2.5": "5 / 2, the arithmetic of the pooling sentence",
+        "18,340": "60 + 880 + 17,400: the three Conv2D rows of LeNet's summary, added",
+        "55,050": "the folded solution's arithmetic (784 x 64 + 64 + 64 x 64 + 64 + 64 x 10 + 10)",
+    },
+    "03_learn": {
+        "11,935": "tiny MLP parameters, printed in notebook 02",
+        "109,994": "LeNet parameters, printed in notebook 02",
+        "219,988": "2 x 109,994: two passes per weight",
+        "5,000": "notebook 03's validation split (x_train[55_000:])",
+        "55,000": "notebook 03's training split",
+        "54,000": "90% of 60,000: validation_split=0.1",
+        "0.082": "the folded solution's output (run 2026-12-06)",
+        "0.35": "the folded solution's output (run 2026-12-06)",
+        "0.086": "the folded solution's output (run 2026-12-06)",
+        "0.36": "the folded solution's output (run 2026-12-06)",
+        "0.230": "the folded solution's output (run 2026-12-06)",
+        "3.626": "the folded solution's output (run 2026-12-06)",
+        "0.371": "2 / the largest eigenvalue of the loss's Hessian, 5.389 (run 2026-12-06)",
+    },
+    "03_train": {
+        "10,000": "the test set's size, printed in notebook 01",
+        "98.2%": EARLIER_RUN,
+        "0.004": EARLIER_RUN,
+        "98.8%": EARLIER_RUN,
+        "99.1%": "LeNet, 10 epochs (bench/bench.py benchmark 1)",
+        "1.2%": EARLIER_RUN,
+        "0.8%": "LeNet, 10 epochs: 99.20% in docs/performance.md, benchmark 7",
+        "99.5%": "the cnn recipe (bench/bench.py benchmark 3)",
+    },
+    "05_draw": {
+        "0.5": "a playground setting to try",
+        "0.1": "a playground setting to try",
+        "1,000": "a playground setting to try",
+        "99.0%": "the capstone's target, checked by mc.check_capstone",
+        "98.9%": "an earlier run of the tutorial's LeNet, as the prose says",
+        "10,000": "the test set's size, printed in notebook 01",
+        "0.002": "the folded solution's learning rate",
+        "0.001": "the tutorial's learning rate (RMSprop(learning_rate=0.001), notebook 03)",
+        "99.1%": "LeNet with the falling rate, 10 epochs (bench/bench.py benchmark 1)",
+        "99.5%": "the cnn recipe (bench/bench.py benchmark 3)",
+    },
+    "06_going_further": {
+        "0.6": "bench/bench.py benchmark 7 (0.56 and 0.64)",
+        "60,000": "the training set's size, printed in notebook 01",
+        "99.2%": "python -m mnist_course train lenet (bench/bench.py benchmark 7)",
+        "3.15": "the Keras version pinned in requirements.txt",
+        "99.5%": "the cnn recipe (bench/bench.py benchmark 3)",
+        "99.52%": "cnn seeds 0-2 on the CI machine (issue 33's runs: 99.52, 99.57, 99.59%)",
+        "99.57%": "cnn seed 1 (idem)",
+        "99.59%": "cnn seed 2 (idem)",
+        "99.58%": "their ensemble in the same runs (python -m mnist_course evaluate ...)",
+        "6.1": "minutes of training per cnn seed on the CI machine (issue 33's runs)",
+        "6.3": "idem",
+        "99.60": "an earlier cnn run (docs/performance.md, benchmark 3)",
+        "99.52": "idem",
+        "0.0116": "the ensemble's test loss in the same runs",
+        "0.0138": "a cnn member's test loss in the same runs",
+        "0.0151": "a cnn member's test loss in the same runs",
+        "99.5": "the cnn recipe (bench/bench.py benchmark 3)",
+        "99.7%": "published ensembles (Deotte's Kaggle study), cited",
+        "99.77%": "published ensembles, cited",
+        "99.79%": "published ensembles, cited",
+    },
+}
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def text_of(value: str | list[str]) -> str:
+    return "".join(value) if isinstance(value, list) else value
+
+
+def printed(notebook: dict) -> str:
+    """Everything the code cells say: their source and every text output."""
+    parts = []
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        parts.append(text_of(cell["source"]))
+        for output in cell.get("outputs", []):
+            parts.append(text_of(output.get("text", "")))
+            data = output.get("data", {})
+            parts += [text_of(data.get(kind, "")) for kind in ("text/plain", "text/html")]
+    return "\n".join(parts)
+
+
+def quoted(notebook: dict) -> list[tuple[str, str]]:
+    """(cell id, figure) for each figure the markdown quotes."""
+    found = []
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "markdown":
+            prose = NOT_PROSE.sub(" ", text_of(cell["source"]))
+            found += [(cell.get("id"), match.group()) for match in NUMBER.finditer(prose)]
+    return found
+
+
+def unbacked(notebook: dict, recorded: dict[str, str]) -> list[tuple[str, str]]:
+    """The quoted figures that neither the outputs nor the record back."""
+    said = printed(notebook)
+
+    def backed(figure: str) -> bool:
+        digits = figure.rstrip("%")
+        forms = {digits, digits.replace(",", ""), digits.replace(",", "_")}
+        return figure in recorded or digits in recorded or any(f in said for f in forms)
+
+    return [(cell, figure) for cell, figure in quoted(notebook) if not backed(figure)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_quoted_number_comes_from_a_run(path: Path) -> None:
+    missing = unbacked(load(path), RECORDED.get(path.stem, {}))
+    assert missing == [], (
+        "the prose quotes figures that no output prints: re-run, and quote what it prints "
+        f"(or record where each was measured in RECORDED): {missing}"
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_recorded_number_is_still_quoted(path: Path) -> None:
+    figures = {figure for _, figure in quoted(load(path))}
+    figures |= {figure.rstrip("%") for figure in figures}
+    stale = sorted(set(RECORDED.get(path.stem, {})) - figures)
+    assert stale == [], f"RECORDED lists figures the prose no longer quotes: {stale}"
+
+
+def test_a_changed_number_is_caught() -> None:
+    notebook = load(ROOT / "notebooks" / "03_learn.ipynb")
+    assert unbacked(notebook, RECORDED["03_learn"]) == []
+    changed = copy.deepcopy(notebook)
+    for cell in changed["cells"]:
+        if cell["cell_type"] == "markdown" and "469 steps" in text_of(cell["source"]):
+            cell["source"] = text_of(cell["source"]).replace("60,000", "61,000")
+    assert ("learned", "61,000") in unbacked(changed, RECORDED["03_learn"])
