@@ -87,7 +87,7 @@ DEMOS = {
     ("02_build", "pool-demo"): "layers.AveragePooling2D(2)",
     ("02_build", "81a92267"): "layers.Dropout(0.5)",
     ("02_build", "l1-demo"): "mlp.losses",
-    ("03_learn", "slope-nudge"): "(loss(w + h, b) - loss(w - h, b)) / (2 * h)",
+    ("03_learn", "slope-nudge"): "(loss(w + nudge, b) - loss(w - nudge, b)) / (2 * nudge)",
     ("03_learn", "slope-tape"): "tf.GradientTape()",
     ("03_learn", "descent"): "w - learning_rate * slope_w",
     ("03_learn", "rates"): "descend(rate)",
@@ -139,7 +139,7 @@ def test_hints_come_before_folded_solutions_below_the_attempt_cell() -> None:
     at = [c["id"] for c in learn].index("exercise")
     attempt, hint, solution = learn[at], learn[at + 1], learn[at + 2]
     assert attempt["type"] == "code" and "descend(" not in attempt["source"]
-    assert hint["source"].startswith("<details><summary>Hint</summary>")
+    assert hint["source"].startswith("<details><summary>Hint 1</summary>")
     assert solution["source"].startswith("<details><summary>Solution</summary>")
     assert "</details>" in solution["source"]
 
