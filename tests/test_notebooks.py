@@ -155,3 +155,14 @@ def test_the_capstones_code_appears_only_inside_a_fold() -> None:
     hints, solution = learn[at + 1]["source"], learn[at + 2]["source"]
     assert hints.startswith("<details><summary><b>Hints</b>")
     assert solution.startswith("<details><summary><b>Show a solution</b>")
+
+
+@pytest.mark.parametrize("name", [*STAGES, "06_going_further"])
+def test_every_solution_is_folded_below_the_attempt_and_a_folded_hint(name: str) -> None:
+    learn = cells(name)
+    for at, cell in enumerate(learn):
+        if cell["type"] == "markdown" and "<summary><b>Show a solution</b>" in cell["source"]:
+            hint, attempt = learn[at - 1], learn[at - 2]
+            assert cell["source"].startswith("<details>"), cell["id"]
+            assert hint["source"].startswith("<details><summary><b>Hint"), cell["id"]
+            assert attempt["type"] == "code", cell["id"]
