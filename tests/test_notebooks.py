@@ -81,6 +81,7 @@ def test_the_playground_is_given_validation_data_not_the_test_set() -> None:
 
 # Point 2 of the rework: each idea has a small demo a learner can run and change.
 DEMOS = {
+    ("01_dataset", "load-mnist"): "keras.datasets.mnist.load_data()",
     ("02_build", "sm-demo"): "keras.activations.softmax",
     ("02_build", "conv-compare"): "layers.Conv2D(1, 3",
     ("02_build", "conv-hand"): "for row in range(26)",
