@@ -8,6 +8,7 @@ its baseline with the ratio. Accuracies are means over seeds.
     python bench/bench.py --quick          # smoke check, a few minutes
     python bench/bench.py --sections 7     # only benchmark 7 (combine with --quick)
     python bench/bench.py --sections 8     # the quick tests against the tutorial's script
+    python bench/bench.py --sections 9     # each notebook's nbval run against the script
 
 Needs the full MNIST: MNIST_COURSE_DATA or the Keras cache (see README).
 """
@@ -351,6 +352,37 @@ def report_quick_tests(quick: bool) -> None:
     print("   target: ratio <= 4\n", flush=True)
 
 
+def report_notebooks(quick: bool) -> None:
+    """Each notebook's `pytest --nbval` run against the tutorial's LeNet script, both from
+    start to end, one after the other on this machine (the budget: 3 times the script)."""
+    import tempfile
+
+    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    notebooks += sorted((ROOT / "notebooks" / "zh").glob("[0-9][0-9]_*.ipynb"))
+    if quick:
+        notebooks = notebooks[:1]
+    with tempfile.TemporaryDirectory(prefix="bench-notebooks-") as folder:
+        epochs, limit = ("1", "6000") if quick else ("10", "60000")
+        tutorial, _ = _whole_process(
+            [sys.executable, "-c", TUTORIAL_SCRIPT, epochs, limit, "0"]
+            + [str(Path(folder) / "tutorial.keras"), str(_mnist_file())],
+            dict(os.environ),
+        )
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval"]
+        times = {}
+        for notebook in notebooks:
+            start = time.perf_counter()
+            result = subprocess.run([*command, str(notebook)], cwd=ROOT, capture_output=True)
+            seconds = time.perf_counter() - start
+            verdict = "" if result.returncode == 0 else "  (FAILED)"
+            times[notebook.relative_to(ROOT / "notebooks")] = (seconds, verdict)
+    print("9. Each notebook under nbval against the tutorial's LeNet script (start to end)")
+    print(f"   tutorial's script, start to saved file  {tutorial:8.1f}s  1.00")
+    for name, (seconds, verdict) in times.items():
+        print(f"   {str(name):38}{seconds:8.1f}s  {seconds / tutorial:.2f}{verdict}")
+    print("   target: each notebook <= 3\n", flush=True)
+
+
 # --------------------------------------------------------------------------- orchestration
 
 
@@ -407,11 +439,13 @@ def report(seeds: list[int], quick: bool, sections: set[int]) -> None:
     def runs(kind: str, *extra: str) -> list[dict]:
         return [run_worker(kind, "--seed", str(seed), *extra, *q) for seed in seeds]
 
-    if sections <= {7, 8}:  # benchmarks 7 and 8 alone
+    if sections <= {7, 8, 9}:  # benchmarks 7, 8 and 9 alone
         if 7 in sections:
             report_whole_process(seeds, quick)
         if 8 in sections:
             report_quick_tests(quick)
+        if 9 in sections:
+            report_notebooks(quick)
         return
 
     # Baseline and course alternate seed by seed, so a machine that slows down or speeds up
@@ -511,6 +545,8 @@ def report(seeds: list[int], quick: bool, sections: set[int]) -> None:
         report_whole_process(seeds, quick)
     if 8 in sections:
         report_quick_tests(quick)
+    if 9 in sections:
+        report_notebooks(quick)
 
 
 def main() -> None:
@@ -520,8 +556,8 @@ def main() -> None:
     parser.add_argument(
         "--sections",
         type=lambda text: {int(n) for n in text.split(",")},
-        default=set(range(1, 9)),
-        help="7 (whole process) and 8 (quick tests) can run alone; default: all",
+        default=set(range(1, 10)),
+        help="7 (whole process), 8 (quick tests) and 9 (notebooks) can run alone; default: all",
     )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)

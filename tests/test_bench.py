@@ -26,7 +26,7 @@ def test_quick_benchmark_prints_every_section_with_ratios(real_mnist_path) -> No
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
     headings = ("1. LeNet", "2. Time to reach", "3. The strongest", "4. MLP", "5. Inference")
-    for heading in (*headings, "7. Whole process"):
+    for heading in (*headings, "7. Whole process", "9. Each notebook under nbval"):
         assert heading in out
     # benchmark 7 ran both processes and checked the course's file without mnist_course
     assert "python -m mnist_course train lenet" in out
