@@ -8,7 +8,8 @@ comment. From the two this tool writes ``notebooks/zh/NN_name.ipynb``:
 * markdown cells: the Chinese, with relative links made relative to ``notebooks/zh/``
   (a link to a course notebook, ``02_build.ipynb``, stays: it means the Chinese one);
 * code cells: the English code exactly, only its ``#`` comments translated, and the text
-  it draws in figures (titles and axis labels, from the catalogue's ``labels``);
+  it draws in figures or prints (titles, axis labels, printed lines: each string literal
+  whose whole text is in the catalogue's ``labels``);
 * glossary links: the first time a term of ``docs/glossary.md`` appears in the notebook's
   prose, it links to the glossary (terms of one character, such as 轮, excepted);
 * one more code cell before the first code cell, ``mc.set_language("zh")``, so that what the
@@ -66,7 +67,7 @@ HEADER = """\
 # cells: for each markdown cell, by cell id: `en`, the English it translates (the tool
 # compares it with the notebook's, so a changed English cell is caught), and `zh`.
 # comments: each comment of the code cells, English (without "# ") -> Chinese.
-# labels: each string the code draws in a figure (a title, an axis label), English -> Chinese.
+# labels: each string the code draws in a figure or prints, English -> Chinese.
 # not_glossary: glossary terms this notebook uses only in another sense: not linked.
 # Terms as in docs/glossary.md.
 """

@@ -145,7 +145,7 @@ MODELS = {"tiny-mlp": tiny_mlp, "mlp": mlp, "lenet": lenet, "cnn": cnn}
 
 
 def has_native_bfloat16() -> bool:
-    """Whether this CPU computes bfloat16 natively (AMX or AVX-512 BF16): twice as fast there."""
+    """Whether this CPU computes bfloat16 natively (AMX or AVX-512 BF16)."""
     try:
         with open(_CPUINFO, encoding="utf-8", errors="replace") as info:
             flags = next((line for line in info if line.startswith("flags")), "").split()
