@@ -171,22 +171,34 @@ def plot_history(
     if not histories:
         raise InputError(tr("plot_history: give at least one training history."))
     if x not in ("epoch", "seconds"):
-        raise InputError(f"plot_history: x must be 'epoch' or 'seconds', got {x!r}.")
+        raise InputError(tr("plot_history: x must be 'epoch' or 'seconds', got {x!r}.", x=x))
     labels = list(labels) if labels is not None else [None] * len(histories)
     if len(labels) != len(histories):
-        raise InputError(f"plot_history: {len(histories)} histories but {len(labels)} labels.")
+        raise InputError(
+            tr(
+                "plot_history: {histories} histories but {labels} labels.",
+                histories=len(histories),
+                labels=len(labels),
+            )
+        )
     runs = [getattr(history, "history", history) for history in histories]
     for run, history in zip(runs, histories, strict=True):
         if not isinstance(run, dict):
             raise InputError(
-                "plot_history: expected what model.fit or mc.train returns (a History), or its "
-                f".history dict; got {type(history).__name__}."
+                tr(
+                    "plot_history: expected what model.fit or mc.train returns (a History), "
+                    "or its .history dict; got {kind}.",
+                    kind=type(history).__name__,
+                )
             )
     times = [run.get("seconds") if x == "seconds" else None for run in runs]
     if x == "seconds" and not all(times):
         raise InputError(
-            "plot_history: x='seconds' needs the time of each epoch: train with "
-            "callbacks=[watch := mc.Stopwatch()] and pass watch instead of the history."
+            tr(
+                "plot_history: x='seconds' needs the time of each epoch: train with "
+                "callbacks=[watch := mc.Stopwatch()] and pass watch instead of the "
+                "history."
+            )
         )
     fig = Figure(figsize=(10, 3.8), layout="constrained")
     panels = dict(zip(("loss", "accuracy"), fig.subplots(1, 2), strict=True))
@@ -239,7 +251,7 @@ def plot_confusion_matrix(
     """
     if isinstance(matrix, dict):
         if not matrix:
-            raise InputError("plot_confusion_matrix: the dict of matrices is empty.")
+            raise InputError(tr("plot_confusion_matrix: the dict of matrices is empty."))
         named = {
             str(k): check_matrix(m, name=f"plot_confusion_matrix ({k})") for k, m in matrix.items()
         }

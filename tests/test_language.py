@@ -159,6 +159,28 @@ def test_messages_are_marked_where_babel_can_read_them() -> None:
                 assert ast.unparse(first) in N_CONSTANTS, f"{where}: tr({ast.unparse(first)})"
 
 
+def test_every_error_the_course_raises_is_marked_for_translation() -> None:
+    """A raise whose message is a sentence (three words or more) goes through tr(): the
+    Chinese edition never meets a course error in English."""
+    left = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+                continue
+            if not node.exc.args or getattr(node.exc.func, "id", "") == "AttributeError":
+                continue  # AttributeError keeps Python's own wording, as modules do
+            first = node.exc.args[0]
+            if isinstance(first, ast.JoinedStr):
+                words = "".join(v.value for v in first.values if isinstance(v, ast.Constant))
+            elif isinstance(first, ast.Constant) and isinstance(first.value, str):
+                words = first.value
+            else:
+                continue
+            if len(re.findall(r"[A-Za-z]{2,}", words)) >= 3:
+                left.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert left == [], f"raised in English only, wrap the message in tr(): {left}"
+
+
 N_CONSTANTS = {
     "FONT_PACKAGES",
     "_ONE_TEXT",

@@ -110,7 +110,7 @@ def check_images(
         The same values and dtype, shaped (n, 28, 28), or (28, 28) for one image.
     """
     if pixels not in ("raw", "model"):
-        raise ValueError(f"pixels must be one of raw, model, not {pixels!r}")
+        raise ValueError(tr("pixels must be one of raw, model, not {pixels!r}", pixels=pixels))
     array = _array(images, name, tr("images"))
     shape = array.shape
     if len(shape) >= 3 and shape[-1] in (3, 4) and shape[-3:-1] == IMAGE_SHAPE:

@@ -65,8 +65,14 @@ def read_image_file(path: Path, longest: int | None = None) -> np.ndarray:
             raise InputError(f"{path}: {_what_it_is(head)}") from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             found = re.search(r"\((\d+) pixels\)", str(error))
-            size = f"{int(found.group(1)) / 1e6:,.0f} megapixels" if found else "too large"
-            raise InputError(f"{path}: the image is {size}; {_limit()}") from None
+            size = (
+                tr("{count:,.0f} megapixels", count=int(found.group(1)) / 1e6)
+                if found
+                else tr("too large")
+            )
+            raise InputError(
+                tr("{path}: the image is {size}; {limit}", path=path, size=size, limit=_limit())
+            ) from None
         except Exception as error:  # Pillow's plugins raise many types on odd headers
             raise InputError(
                 tr(
@@ -81,8 +87,15 @@ def read_image_file(path: Path, longest: int | None = None) -> np.ndarray:
             width, height = image.size
             if width * height > MAX_PIXELS:
                 raise InputError(
-                    f"{path}: the image is {width}x{height} pixels "
-                    f"({width * height / 1e6:,.0f} megapixels); {_limit()}"
+                    tr(
+                        "{path}: the image is {width}x{height} pixels ({count:,.0f} "
+                        "megapixels); {limit}",
+                        path=path,
+                        width=width,
+                        height=height,
+                        count=width * height / 1e6,
+                        limit=_limit(),
+                    )
                 )
             try:
                 if longest and max(width, height) > longest:
@@ -140,21 +153,22 @@ def _from_pil(image: Image.Image) -> np.ndarray:
 
 
 def _limit() -> str:
-    return (
-        f"the course reads pictures up to {MAX_PIXELS / 1e6:.0f} megapixels. Shrink it "
-        "(2000 pixels on the longer side is plenty) or crop it around the digit."
+    return tr(
+        "the course reads pictures up to {count:.0f} megapixels. Shrink it "
+        "(2000 pixels on the longer side is plenty) or crop it around the digit.",
+        count=MAX_PIXELS / 1e6,
     )
 
 
 def _unsupported(name: str) -> str:
-    return f"unsupported format ({name}); export it as PNG or JPEG."
+    return tr("unsupported format ({name}); export it as PNG or JPEG.", name=name)
 
 
 def _what_it_is(head: bytes) -> str:
     """Why Pillow could not identify a file, from its first bytes."""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if b"<svg" in head.lower() and text.startswith(b"<"):
-        return _unsupported("SVG, a vector drawing")
+        return _unsupported(tr("SVG, a vector drawing"))
     if text.startswith((b"%!PS", b"\xc5\xd0\xd3\xc6")):
         return _unsupported("EPS or PostScript")
     if text.startswith(b"%PDF"):
@@ -162,16 +176,16 @@ def _what_it_is(head: bytes) -> str:
     if head[4:8] == b"ftyp":
         brand = head[8:12].decode("ascii", "replace")
         if brand in ("heic", "heix", "hevc", "heim", "heis", "hevm", "mif1", "msf1"):
-            return (
+            return tr(
                 "unsupported format (HEIC/HEIF, the iPhone's photo format); export it as JPEG "
                 "(on the iPhone: Settings > Camera > Formats > Most Compatible)."
             )
-        return _unsupported(f"a video or ISO media file, brand {brand!r}")
+        return _unsupported(tr("a video or ISO media file, brand {brand!r}", brand=brand))
     if b"\0" not in head:
         try:
             head.decode("utf-8")
-            return "not an image file: it holds text."
+            return tr("not an image file: it holds text.")
         except UnicodeDecodeError as error:
             if error.start >= len(head) - 4:  # only a character cut by the 4 KiB read
-                return "not an image file: it holds text."
-    return "not an image file that Pillow can read (PNG, JPEG, ...)."
+                return tr("not an image file: it holds text.")
+    return tr("not an image file that Pillow can read (PNG, JPEG, ...).")

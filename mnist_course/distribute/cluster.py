@@ -184,8 +184,12 @@ def train_on_workers(
     """
     if not isinstance(name, str) or name not in MODELS_ON_WORKERS:
         raise InputError(
-            f"train_on_workers: model {name!r} is not one of {', '.join(MODELS_ON_WORKERS)} "
-            "(the cnn recipe's random augmentation is not split between workers)."
+            tr(
+                "train_on_workers: model {name!r} is not one of {models} (the cnn "
+                "recipe's random augmentation is not split between workers).",
+                name=name,
+                models=", ".join(MODELS_ON_WORKERS),
+            )
         )
     for label, value, least in (
         ("workers", workers, 1),
@@ -197,17 +201,27 @@ def train_on_workers(
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
             raise InputError(
-                f"train_on_workers: {label} must be a whole number >= {least}, got {value!r}."
+                tr(
+                    "train_on_workers: {label} must be a whole number >= {least}, got {value!r}.",
+                    label=label,
+                    least=least,
+                    value=value,
+                )
             )
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
-        raise InputError(f"train_on_workers: timeout must be a number of seconds, got {timeout!r}.")
+        raise InputError(
+            tr(
+                "train_on_workers: timeout must be a number of seconds, got {timeout!r}.",
+                timeout=timeout,
+            )
+        )
     if out is None:
         from ..training.saving import model_cache_dir
 
         out = model_cache_dir() / f"{name}-on-{workers}-workers.keras"
     out = Path(out).expanduser().absolute()
     if out.suffix != ".keras":
-        raise InputError(f"train_on_workers: out {out} must end in .keras.")
+        raise InputError(tr("train_on_workers: out {out} must end in .keras.", out=out))
     out.parent.mkdir(parents=True, exist_ok=True)
     threads = max(1, (os.cpu_count() or 1) // workers)  # the workers share this machine
     command = [sys.executable, "-m", "mnist_course.distribute.multiworker", name]
@@ -267,7 +281,13 @@ def _run(command, count, folder, out, timeout, print_fn) -> ClusterRun:
     for index in range(count):
         path = folder / f"report-{index}.json"
         if not path.exists():
-            raise WorkerError(f"worker {index} exited without its report ({path.name}).")
+            raise WorkerError(
+                tr(
+                    "worker {index} exited without its report ({file}).",
+                    index=index,
+                    file=path.name,
+                )
+            )
         reports.append(json.loads(path.read_text()))
         with np.load(folder / f"weights-{index}.npz") as saved:  # np.savez's arr_0, arr_1, ...
             weights.append([saved[f"arr_{i}"] for i in range(len(saved.files))])

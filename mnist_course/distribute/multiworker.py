@@ -137,7 +137,9 @@ def train_worker(
     from ..training.recipes import OPTIMIZERS, RECIPES, as_float_pixels
 
     if name not in MODELS_ON_WORKERS:
-        raise InputError(f"train on workers: choose one of {', '.join(MODELS_ON_WORKERS)}.")
+        raise InputError(
+            tr("train on workers: choose one of {models}.", models=", ".join(MODELS_ON_WORKERS))
+        )
     recipe = RECIPES[name]
     set_seed(seed)
     steps = epochs * math.ceil(len(images) / recipe.batch_size)
@@ -237,14 +239,22 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, start: float) -> None:
     if "TF_CONFIG" not in os.environ:
-        raise MnistCourseError("TF_CONFIG is not set: it names the workers and this one's index.")
+        raise MnistCourseError(
+            tr("TF_CONFIG is not set: it names the workers and this one's index.")
+        )
     from ..data.loading import load_mnist
 
     # The data first (NumPy only): a wrong path fails in a second, before TensorFlow loads.
     (x, y), _ = load_mnist(args.data)
     held = args.validation
     if not 0 <= held < len(x):
-        raise InputError(f"--validation {held}: hold out between 0 and {len(x) - 1} images.")
+        raise InputError(
+            tr(
+                "--validation {held}: hold out between 0 and {most} images.",
+                held=held,
+                most=len(x) - 1,
+            )
+        )
     end = min(len(x) - held, args.limit or len(x))
     x_fit, y_fit = x[:end], y[:end]
     from ..backend import tf

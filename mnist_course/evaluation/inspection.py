@@ -61,7 +61,7 @@ def plot_layer_shapes(model: object) -> Figure:
             (layer.name, tuple(layer.output.shape[1:])) for layer in model.layers
         ]
     except (AttributeError, TypeError, ValueError):
-        raise InputError("plot_layer_shapes: expected a built Keras model.") from None
+        raise InputError(tr("plot_layer_shapes: expected a built Keras model.")) from None
     fig = Figure(figsize=(1.45 * len(stages), 3.6), layout="constrained")
     ax = fig.subplots()
     largest = max((shape[0] for _, shape in stages if len(shape) == 3), default=28)
@@ -122,15 +122,21 @@ def plot_weight_images(
         or weights.dtype.kind != "f"
     ):
         raise InputError(
-            f"plot_weight_images: expected float weights shaped (784, units), got "
-            f"{weights.shape} {weights.dtype}."
+            tr(
+                "plot_weight_images: expected float weights shaped (784, units), got "
+                "{shape} {dtype}.",
+                shape=weights.shape,
+                dtype=weights.dtype,
+            )
         )
     count = min(check_count(count, name="plot_weight_images", what="count"), weights.shape[1])
     columns = min(check_count(columns, name="plot_weight_images", what="columns"), count)
     if limit is None:
         limit = float(np.abs(weights[:, :count]).max()) or 1.0
     elif isinstance(limit, bool) or not isinstance(limit, int | float) or not limit > 0:
-        raise InputError(f"plot_weight_images: limit must be a positive number, got {limit!r}.")
+        raise InputError(
+            tr("plot_weight_images: limit must be a positive number, got {limit!r}.", limit=limit)
+        )
     rows = -(-count // columns)
     fig = Figure(figsize=(1.5 * columns + 0.8, 1.6 * rows + 0.3), layout="constrained")
     axes = fig.subplots(rows, columns, squeeze=False)
@@ -157,7 +163,10 @@ def plot_filters(kernel: np.ndarray) -> Figure:
     kernel = np.asarray(kernel)
     if kernel.ndim != 4 or kernel.shape[2] != 1:
         raise InputError(
-            f"plot_filters: expected a first-layer kernel (h, w, 1, filters), got {kernel.shape}."
+            tr(
+                "plot_filters: expected a first-layer kernel (h, w, 1, filters), got {shape}.",
+                shape=kernel.shape,
+            )
         )
     fig = Figure(figsize=(1.4 * kernel.shape[3], 1.7), layout="constrained")
     limit = float(np.abs(kernel).max()) or 1.0
@@ -183,7 +192,10 @@ def plot_feature_maps(image: np.ndarray, maps: np.ndarray) -> Figure:
     maps = np.asarray(maps)
     if maps.ndim != 3:
         raise InputError(
-            f"plot_feature_maps: expected maps shaped (h, w, channels), got {maps.shape}."
+            tr(
+                "plot_feature_maps: expected maps shaped (h, w, channels), got {shape}.",
+                shape=maps.shape,
+            )
         )
     channels = min(maps.shape[2], 16)
     fig = Figure(figsize=(1.5 * (channels + 1), 1.8), layout="constrained")

@@ -91,7 +91,12 @@ def lenet(filters: Sequence[int] = (6, 16, 120), dense_units: int = 84) -> keras
         Input (n, 28, 28, 1), output (n, 10); 109,994 parameters by default.
     """
     if len(filters) != 3:
-        raise InputError(f"lenet: filters needs three numbers (one per convolution), got {filters}")
+        raise InputError(
+            tr(
+                "lenet: filters needs three numbers (one per convolution), got {filters}",
+                filters=filters,
+            )
+        )
     f1, f2, f3 = filters
     hidden = [
         layers.Conv2D(f1, 3, activation="relu", name="conv_1"),
@@ -121,7 +126,12 @@ def cnn(filters: Sequence[int] = (32, 64), dropout: float = 0.3) -> keras.Sequen
         Input (n, 28, 28, 1), output (n, 10); 185,258 parameters by default.
     """
     if len(filters) != 2:
-        raise InputError(f"cnn: filters needs two numbers (one per convolution), got {filters}")
+        raise InputError(
+            tr(
+                "cnn: filters needs two numbers (one per convolution), got {filters}",
+                filters=filters,
+            )
+        )
     hidden = []
     # Pooling straight after each convolution leaves batch norm a quarter of the values.
     for i, count in enumerate(filters, start=1):
@@ -163,8 +173,13 @@ def resolve_precision(precision: str = "auto") -> str:
         )
     if precision not in PRECISIONS[:2]:
         raise InputError(
-            f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)} "
-            f"(check the {PRECISION_ENV_VAR} environment variable if you set it)."
+            tr(
+                "unknown precision {precision!r}; choose one of {choices} (check the "
+                "{precision_env_var} environment variable if you set it).",
+                precision=precision,
+                choices=", ".join(PRECISIONS),
+                precision_env_var=PRECISION_ENV_VAR,
+            )
         )
     return precision
 
@@ -199,8 +214,14 @@ def build_model(name: str, *, precision: str = "float32", **kwargs: object) -> k
         return builder(**kwargs)
     except (TypeError, ValueError) as error:  # a wrong option, or a size Keras refuses
         raise InputError(
-            f"build_model: {name!r} cannot be built with {kwargs}: {error}. See "
-            f"help(mc.{builder.__name__}) for its options."
+            tr(
+                "build_model: {name!r} cannot be built with {kwargs}: {error}. See "
+                "help(mc.{builder}) for its options.",
+                name=name,
+                kwargs=kwargs,
+                error=error,
+                builder=builder.__name__,
+            )
         ) from None
     finally:
         keras.config.set_dtype_policy(previous)

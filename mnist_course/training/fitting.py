@@ -175,14 +175,18 @@ def train(
         _seed(seed, "train")
     if progress is not None and not isinstance(progress, keras.callbacks.Callback):
         raise InputError(
-            f"train: progress must be a Keras callback such as mc.LiveCurves(), got {progress!r}."
+            tr(
+                "train: progress must be a Keras callback such as mc.LiveCurves(), got "
+                "{progress!r}.",
+                progress=progress,
+            )
         )
     callbacks = callbacks or ()
     if not all(isinstance(c, keras.callbacks.Callback) for c in callbacks):
-        raise InputError("train: callbacks must be a list of Keras callbacks.")
+        raise InputError(tr("train: callbacks must be a list of Keras callbacks."))
     if augment is not None and not isinstance(augment, keras.layers.Layer):
         raise InputError(
-            "train: augment must be a Keras layer, such as mc.augmentation(), or None."
+            tr("train: augment must be a Keras layer, such as mc.augmentation(), or None.")
         )
     x, y = model_inputs(model, x, y, "train")
     validation = None
@@ -218,12 +222,18 @@ def fit_checked(model, x, y, epochs, batch_size, validation, seed, progress, cal
         done = len(history.history.get("loss", []))
         if keep_best.best_weights is not None:
             model.set_weights(keep_best.best_weights)
-            kept = f"kept the weights of epoch {keep_best.best_epoch}, the best so far"
+            kept = tr(
+                "kept the weights of epoch {epoch}, the best so far", epoch=keep_best.best_epoch
+            )
         else:
-            kept = "no epoch had finished, so the weights are partly trained"
+            kept = tr("no epoch had finished, so the weights are partly trained")
         print(
-            f"Training interrupted after {done} complete epoch(s); {kept}. "
-            "The model in memory is usable; save it with mc.save_model(model, 'name.keras')."
+            tr(
+                "Training interrupted after {done} complete epoch(s); {kept}. The model in "
+                "memory is usable; save it with mc.save_model(model, 'name.keras').",
+                done=done,
+                kept=kept,
+            )
         )
         model.stop_training = True
         history.interrupted = True

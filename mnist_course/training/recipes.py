@@ -12,6 +12,7 @@ import numpy as np
 from ..backend import keras, tf
 from ..data.arrays import check_count, check_images, check_labels, one_hot, refuse_scaled
 from ..errors import InputError, MnistCourseError
+from ..language import tr
 from ..models.builders import MODELS, PRECISIONS, build_model, check_choice
 from .fitting import BATCH_SIZE, LEARNING_RATE, compile_model, fit_checked, reshape_for
 
@@ -197,7 +198,9 @@ def train_course_model(
     val_name = "train_course_model (validation)"
     if validation is not None:
         if not isinstance(validation, tuple | list) or len(validation) != 2:
-            raise InputError(f"{val_name}: validation must be a pair (images, labels).")
+            raise InputError(
+                tr("{val_name}: validation must be a pair (images, labels).", val_name=val_name)
+            )
         validation = _raw(*validation, val_name)
     steps = epochs * math.ceil(len(raw) / recipe.batch_size)
     # Under a strategy, variables (weights, optimizer slots) must be made inside its scope.
@@ -252,8 +255,11 @@ def use_logical_cpus(count: int = 2) -> list[str]:
         if len(existing) == count:  # the cell was simply run a second time
             return existing
         raise MnistCourseError(
-            f"use_logical_cpus: TensorFlow has already started with {len(existing)} CPU "
-            "device(s), and devices cannot change afterwards. Restart the kernel and call "
-            "this first, before building any model."
+            tr(
+                "use_logical_cpus: TensorFlow has already started with {count} CPU "
+                "device(s), and devices cannot change afterwards. Restart the kernel and "
+                "call this first, before building any model.",
+                count=len(existing),
+            )
         ) from None
     return [device.name for device in tf.config.list_logical_devices("CPU")]

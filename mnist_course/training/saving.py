@@ -61,8 +61,11 @@ def save_model(model: keras.Model, path: str | os.PathLike[str]) -> Path:
     """
     if not isinstance(path, str | os.PathLike):
         raise InputError(
-            f"save_model: the path must be a file name such as 'lenet.keras', got "
-            f"{type(path).__name__} (the arguments are save_model(model, path))."
+            tr(
+                "save_model: the path must be a file name such as 'lenet.keras', got "
+                "{kind} (the arguments are save_model(model, path)).",
+                kind=type(path).__name__,
+            )
         )
     path = Path(path).expanduser()
     if path.suffix != ".keras":
@@ -83,7 +86,11 @@ def save_model(model: keras.Model, path: str | os.PathLike[str]) -> Path:
             plain.save(tmp)
     except OSError as error:
         raise ModelFileError(
-            f"save_model: cannot write {path} ({error.strerror or error})."
+            tr(
+                "save_model: cannot write {path} ({error}).",
+                path=path,
+                error=error.strerror or error,
+            )
         ) from None
     return path
 
@@ -102,7 +109,10 @@ def load_model(path: str | os.PathLike[str]) -> keras.Model:
     """
     if not isinstance(path, str | os.PathLike):
         raise InputError(
-            f"load_model: expected the path of a .keras file, got {type(path).__name__}."
+            tr(
+                "load_model: expected the path of a .keras file, got {kind}.",
+                kind=type(path).__name__,
+            )
         )
     path = Path(path).expanduser()
     if path.is_dir():
@@ -127,14 +137,22 @@ def load_model(path: str | os.PathLike[str]) -> keras.Model:
         text = str(error)
         if "safe_mode" in text or "Lambda" in text:
             raise ModelFileError(
-                f"load_model: {path} was refused by Keras's safe mode: it contains code "
-                "(such as a Lambda layer) that would run when loaded. Load it only if you "
-                "trust its author, with keras.saving.load_model(path, safe_mode=False)."
+                tr(
+                    "load_model: {path} was refused by Keras's safe mode: it contains code "
+                    "(such as a Lambda layer) that would run when loaded. Load it only if "
+                    "you trust its author, with keras.saving.load_model(path, "
+                    "safe_mode=False).",
+                    path=path,
+                )
             ) from None
         raise ModelFileError(
-            f"load_model: {path} could not be loaded ({type(error).__name__}: "
-            f"{text.splitlines()[0] if text else 'no detail'}). It may be truncated or made "
-            "by another version of Keras."
+            tr(
+                "load_model: {path} could not be loaded ({kind}: {value}). It may be "
+                "truncated or made by another version of Keras.",
+                path=path,
+                kind=type(error).__name__,
+                value=text.splitlines()[0] if text else "no detail",
+            )
         ) from None
 
 
@@ -155,16 +173,24 @@ def cache_model(model: keras.Model, name: str) -> Path:
     """Save a trained model in the cache under ``name``, for later notebooks to reuse."""
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
         raise InputError(
-            f"cache_model: the name must be a plain name such as 'lenet' (letters, digits, "
-            f"'-', '_', '.'), got {name!r}."
+            tr(
+                "cache_model: the name must be a plain name such as 'lenet' (letters, "
+                "digits, '-', '_', '.'), got {name!r}.",
+                name=name,
+            )
         )
     path = cached_model_path(name)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ModelFileError(
-            f"cannot create the model cache {path.parent} ({error.strerror or error}); set "
-            f"{CACHE_ENV_VAR} to a writable folder."
+            tr(
+                "cannot create the model cache {folder} ({error}); set {cache_env_var} "
+                "to a writable folder.",
+                folder=path.parent,
+                error=error.strerror or error,
+                cache_env_var=CACHE_ENV_VAR,
+            )
         ) from None
     return save_model(model, path)
 
