@@ -330,18 +330,24 @@ def report_whole_process(seeds: list[int], quick: bool) -> None:
     print("   target: ratio <= 0.30, the saved file plain Keras\n", flush=True)
 
 
+def _tutorial_seconds(folder: Path, quick: bool) -> float:
+    """The tutorial's LeNet script (seed 0), start to saved file: the unit of benchmarks 8-9."""
+    epochs, limit = ("1", "6000") if quick else ("10", "60000")
+    seconds, _ = _whole_process(
+        [sys.executable, "-c", TUTORIAL_SCRIPT, epochs, limit, "0"]
+        + [str(folder / "tutorial.keras"), str(_mnist_file())],
+        dict(os.environ),
+    )
+    return seconds
+
+
 def report_quick_tests(quick: bool) -> None:
     """`pytest tests -m "not slow"` (make test-fast) against the tutorial's LeNet script,
     both from start to end, one after the other on this machine."""
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="bench-tests-") as folder:
-        epochs, limit = ("1", "6000") if quick else ("10", "60000")
-        tutorial, _ = _whole_process(
-            [sys.executable, "-c", TUTORIAL_SCRIPT, epochs, limit, "0"]
-            + [str(Path(folder) / "tutorial.keras"), str(_mnist_file())],
-            dict(os.environ),
-        )
+        tutorial = _tutorial_seconds(Path(folder), quick)
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]
         tests, out = _whole_process([*command, "-m", "not slow"], dict(os.environ))
     summary = out.strip().splitlines()[-1]
@@ -362,12 +368,7 @@ def report_notebooks(quick: bool) -> None:
     if quick:
         notebooks = notebooks[:1]
     with tempfile.TemporaryDirectory(prefix="bench-notebooks-") as folder:
-        epochs, limit = ("1", "6000") if quick else ("10", "60000")
-        tutorial, _ = _whole_process(
-            [sys.executable, "-c", TUTORIAL_SCRIPT, epochs, limit, "0"]
-            + [str(Path(folder) / "tutorial.keras"), str(_mnist_file())],
-            dict(os.environ),
-        )
+        tutorial = _tutorial_seconds(Path(folder), quick)
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval"]
         times = {}
         for notebook in notebooks:
@@ -440,12 +441,7 @@ def report(seeds: list[int], quick: bool, sections: set[int]) -> None:
         return [run_worker(kind, "--seed", str(seed), *extra, *q) for seed in seeds]
 
     if sections <= {7, 8, 9}:  # benchmarks 7, 8 and 9 alone
-        if 7 in sections:
-            report_whole_process(seeds, quick)
-        if 8 in sections:
-            report_quick_tests(quick)
-        if 9 in sections:
-            report_notebooks(quick)
+        report_whole_processes(sections, seeds, quick)
         return
 
     # Baseline and course alternate seed by seed, so a machine that slows down or speeds up
@@ -541,6 +537,11 @@ def report(seeds: list[int], quick: bool, sections: set[int]) -> None:
         )
         print()
 
+    report_whole_processes(sections, seeds, quick)
+
+
+def report_whole_processes(sections: set[int], seeds: list[int], quick: bool) -> None:
+    """Benchmarks 7 to 9: whole processes, each against the tutorial's script."""
     if 7 in sections:
         report_whole_process(seeds, quick)
     if 8 in sections:
