@@ -1,10 +1,7 @@
 """``python -m mnist_course train | evaluate | predict | doctor``; ``--help`` says more.
 
-An error a user can cause is one line on stderr and exit status 2 (usage) or 1 (the others);
-Ctrl-C exits 130. ``MNIST_COURSE_LANG=zh`` makes the messages Chinese.
-"""
-
-from __future__ import annotations
+A user's error is one line on stderr and exit status 2 (usage) or 1 (the others); Ctrl-C exits
+130. ``MNIST_COURSE_LANG=zh`` makes the messages Chinese."""
 
 import argparse
 import functools
@@ -18,24 +15,18 @@ from .language import tr
 # Written here so that --help and usage errors need no TensorFlow; tests/test_cli.py checks
 # that they match mnist_course.training.recipes.RECIPES.
 RECIPE_NAMES = ("tiny-mlp", "mlp", "lenet", "cnn", "fast-cnn")
+echo = functools.partial(print, flush=True)
 
 
-def _whole(text: str) -> int:
+def _whole(text: str, seed: bool = False) -> int:
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         raise ArgumentTypeError(tr("{text!r} is not a whole number", text=text)) from None
-
-
-def _positive_int(text: str) -> int:
-    if (value := _whole(text)) < 1:
-        raise ArgumentTypeError(tr("must be at least 1, got {value}", value=value))
-    return value
-
-
-def _seed(text: str) -> int:
-    if not 0 <= (value := _whole(text)) < 2**32:
+    if seed and not 0 <= value < 2**32:
         raise ArgumentTypeError(tr("must be from 0 to 4294967295, got {value}", value=value))
+    if not seed and value < 1:
+        raise ArgumentTypeError(tr("must be at least 1, got {value}", value=value))
     return value
 
 
@@ -55,36 +46,35 @@ def _parser() -> argparse.ArgumentParser:
         description=tr("Train the mnist-course models from the command line."),
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    train = commands.add_parser(
+    add = commands.add_parser(
         "train",
         help=tr("train a model, save it and print its test accuracy"),
         description=tr(
             "Train a course model on MNIST, save it (.keras) and print its test accuracy."
         ),
-    )
-    add = train.add_argument
+    ).add_argument
     add("model", choices=RECIPE_NAMES, help=tr("which model (recipe) to train"))
-    add("--epochs", type=_positive_int, help=tr("passes over the data (default: the recipe's)"))
+    add("--epochs", type=_whole, help=tr("passes over the data (default: the recipe's)"))
     add("--out", type=Path, help=tr("where to save the model (default: MODEL.keras)"))
     default_data = tr("mnist.npz or IDX folder (default: $MNIST_COURSE_DATA, else download)")
     add("--data", type=Path, help=default_data)
-    add("--limit", type=_positive_int, help=tr("train on only the first N training images"))
-    add("--seed", type=_seed, default=0, help=tr("random seed (default: 0)"))
+    add("--limit", type=_whole, help=tr("train on only the first N training images"))
+    seed = functools.partial(_whole, seed=True)
+    add("--seed", type=seed, default=0, help=tr("random seed (default: 0)"))
     workers = tr(
         "train on N worker processes with MultiWorkerMirroredStrategy, as on N "
         "machines (default: 1, this process)"
     )
-    add("--workers", type=_positive_int, default=1, help=workers)
+    add("--workers", type=_whole, default=1, help=workers)
     keep = tr(
         "on Ctrl-C, save the best weights so far as MODEL.interrupted.keras (never over --out)"
     )
     add("--keep-interrupted", action="store_true", help=keep)
-    evaluate = commands.add_parser(
+    add = commands.add_parser(
         "evaluate",
         help=tr("test loss, accuracy and per-digit table of a saved model"),
         description=tr("Evaluate a saved .keras model on the MNIST test set."),
-    )
-    add = evaluate.add_argument
+    ).add_argument
     several = tr(
         "one model, or several: then each, and the ensemble of them (their probabilities averaged)"
     )
@@ -92,18 +82,17 @@ def _parser() -> argparse.ArgumentParser:
     add("--data", type=Path, help=tr("mnist.npz or IDX folder (default: as train)"))
     mistakes = tr("also draw the most confident mistakes (of the ensemble, if several models)")
     add("--mistakes", type=Path, metavar="PICTURE.png", help=mistakes)
-    predict = commands.add_parser(
+    add = commands.add_parser(
         "predict",
         help=tr("read the digit in image files"),
         description=tr(
             "Predict the digit in each image (PNG, JPEG, ...; any size, dark-on-light "
             "or light-on-dark), after turning it into an MNIST-style 28x28 input."
         ),
-    )
-    predict.add_argument("model_file", type=Path, metavar="MODEL.keras")
-    images = tr("image files, or folders of them")
-    predict.add_argument("images", type=Path, nargs="+", metavar="IMAGE", help=images)
-    doctor = commands.add_parser(
+    ).add_argument
+    add("model_file", type=Path, metavar="MODEL.keras")
+    add("images", type=Path, nargs="+", metavar="IMAGE", help=tr("image files, or folders of them"))
+    add = commands.add_parser(
         "doctor",
         help=tr("check this machine's setup for the course (run this first)"),
         description=tr(
@@ -111,11 +100,9 @@ def _parser() -> argparse.ArgumentParser:
             "precision this CPU uses and the notebook widgets, and say what to fix. Never "
             "downloads anything. Exit status 1 if a problem is found."
         ),
-    )
-    add = doctor.add_argument
+    ).add_argument
     add("--data", type=Path, help=tr("the MNIST path you will use (default: as train)"))
-    timeout = tr("seconds to wait for the download server")
-    add("--timeout", type=_seconds, default=3.0, help=timeout)
+    add("--timeout", type=_seconds, default=3.0, help=tr("seconds to wait for the download server"))
     return parser
 
 
@@ -139,21 +126,14 @@ def _train(args: argparse.Namespace) -> int:
     if (n := len(out.name.encode())) > 255:
         message = tr("--out: the file name is {n} bytes long; most file systems allow 255", n=n)
         raise MnistCourseError(message)
-    echo = functools.partial(print, flush=True)
     if args.workers > 1:
         from .distribute.cluster import train_on_workers
 
-        print(tr("Starting {workers} workers on 127.0.0.1", workers=args.workers), flush=True)
+        echo(tr("Starting {workers} workers on 127.0.0.1", workers=args.workers))
+        options = {key: getattr(args, key) for key in ("workers", "epochs", "limit", "seed")}
+        # validation=0: all the training images, as without --workers
         run = train_on_workers(
-            args.model,
-            workers=args.workers,
-            epochs=args.epochs,
-            limit=args.limit,
-            validation=0,  # all the training images, as without --workers
-            seed=args.seed,
-            data=args.data,
-            out=out,
-            print_fn=echo,
+            args.model, **options, validation=0, data=args.data, out=out, print_fn=echo
         )
         print(run)
         _, (x_test, y_test) = load_mnist(args.data)
@@ -172,33 +152,31 @@ def _train(args: argparse.Namespace) -> int:
             args.model, x_train, y_train, epochs=epochs, seed=args.seed, progress=EpochLog(echo)
         )
         if getattr(history, "interrupted", False):
-            return _interrupted(model, out, args.keep_interrupted)
+            kept = tr(
+                "Interrupted: {path} was not written (it still holds the model it had).", path=out
+            )
+            print(
+                kept if out.exists() else tr("Interrupted: {path} was not written.", path=out),
+                file=sys.stderr,
+            )
+            partial = out.with_name(f"{out.stem}.interrupted.keras")
+            if args.keep_interrupted:
+                save_model(model, partial)
+                print(tr("The partly trained model is in {path}.", path=partial), file=sys.stderr)
+            else:
+                hint = tr(
+                    "To keep a partly trained model next time, add --keep-interrupted: "
+                    "it goes to {path}.",
+                    path=partial,
+                )
+                print(hint, file=sys.stderr)
+            return 130
         save_model(model, out)
         print(tr("Saved {path} ({count:,} parameters)", path=out, count=model.count_params()))
         model = plain_model(model)  # reported as `evaluate` will report the saved file
     result = evaluate(model, x_test, y_test)
     print(tr("Test: {result} on {count} test images", result=result, count=len(x_test)))
     return 0
-
-
-def _interrupted(model, out: Path, keep: bool) -> int:
-    """Say that ``out`` was not written, and keep the partly trained model if asked to."""
-    kept = tr("Interrupted: {path} was not written (it still holds the model it had).", path=out)
-    gone = tr("Interrupted: {path} was not written.", path=out)
-    print(kept if out.exists() else gone, file=sys.stderr)
-    partial = out.with_name(f"{out.stem}.interrupted.keras")
-    if keep:
-        from .training.saving import save_model
-
-        save_model(model, partial)
-        print(tr("The partly trained model is in {path}.", path=partial), file=sys.stderr)
-    else:
-        hint = tr(
-            "To keep a partly trained model next time, add --keep-interrupted: it goes to {path}.",
-            path=partial,
-        )
-        print(hint, file=sys.stderr)
-    return 130
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -240,31 +218,28 @@ def _evaluate(args: argparse.Namespace) -> int:
         )
         print(said)
     print(metrics.classification_report(result.labels, result.predictions))
-    if picture is not None:
-        _draw_mistakes(picture, x_test, result)
-    return 0
-
-
-def _draw_mistakes(path: Path, images, result) -> None:
-    from .evaluation.metrics import most_confident_mistakes
+    if picture is None:
+        return 0
+    worst = metrics.most_confident_mistakes(result.probabilities, result.labels, count=32)
+    if len(worst) == 0:
+        print(tr("no mistakes to draw: every test image was read right"))
+        return 0
     from .files import atomic_path
     from .language import tr_plot
     from .plots import plot_mistakes
 
-    worst = most_confident_mistakes(result.probabilities, result.labels, count=32)
-    if len(worst) == 0:
-        print(tr("no mistakes to draw: every test image was read right"))
-        return
     title = tr_plot("the most confident mistakes")
-    figure = plot_mistakes(images, result.labels, result.probabilities, worst, title=title)
+    figure = plot_mistakes(x_test, result.labels, result.probabilities, worst, title=title)
     try:
-        with atomic_path(path) as tmp:  # an interrupted write leaves no half picture
+        with atomic_path(picture) as tmp:  # an interrupted write leaves no half picture
             figure.savefig(tmp, format="png", dpi=100)
     except OSError as error:
+        reason = error.strerror
         raise InputError(
-            tr("--mistakes: could not write {path} ({reason}).", path=path, reason=error.strerror)
+            tr("--mistakes: could not write {path} ({reason}).", path=picture, reason=reason)
         ) from None
-    print(tr("{count} mistakes drawn in {path}", count=len(worst), path=path))
+    print(tr("{count} mistakes drawn in {path}", count=len(worst), path=picture))
+    return 0
 
 
 def _predict(args: argparse.Namespace) -> int:
@@ -294,16 +269,16 @@ def _predict(args: argparse.Namespace) -> int:
                 )
             elif str(path) not in text:
                 text = f"{path}: {text}"
-            print(tr("error: {message}", message=text), file=sys.stderr, flush=True)
+            print(tr("error: {message}", message=text), file=sys.stderr)
         else:
-            print(f"{path}: {digit} ({probability:.1%})", flush=True)
+            echo(f"{path}: {digit} ({probability:.1%})")
     return 1 if failed else 0
 
 
 def _doctor(args: argparse.Namespace) -> int:
     from .setup.doctor import doctor
 
-    print(tr("Checking your setup (importing TensorFlow takes a few seconds)..."), flush=True)
+    echo(tr("Checking your setup (importing TensorFlow takes a few seconds)..."))
     report = doctor(args.data, timeout=args.timeout)
     print(report)
     return 0 if report.ok else 1

@@ -13,10 +13,9 @@ from typing import BinaryIO
 from .language import tr
 
 # The course's folder when the package runs from a clone of it (None when installed).
-_HERE = Path(__file__).resolve().parents[1]
-COURSE_ROOT = (
-    _HERE if (_HERE / "notebooks").is_dir() and (_HERE / "pyproject.toml").is_file() else None
-)
+COURSE_ROOT: Path | None = Path(__file__).resolve().parents[1]
+if not ((COURSE_ROOT / "notebooks").is_dir() and (COURSE_ROOT / "pyproject.toml").is_file()):
+    COURSE_ROOT = None
 # Short, so a long file name cannot make the temporary name too long; the process id that
 # follows it lets a later write tell a stale file from a live one.
 TEMP_PREFIX = ".mnist_course-"
@@ -26,12 +25,7 @@ TEMP_PREFIX = ".mnist_course-"
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` (same suffix, as Keras insists on ``.keras``);
     rename it over ``path`` if the block succeeds, else remove it and leave ``path`` as it was.
-
-    Raises
-    ------
-    OSError
-        The folder is missing or not writable (raised before the block runs).
-    """
+    Raises OSError before the block runs if the folder is missing or not writable."""
     path = Path(path)
     _remove_stale(path.parent, path.suffix)
     handle, name = tempfile.mkstemp(
@@ -54,12 +48,13 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 def _remove_stale(folder: Path, suffix: str) -> None:
-    """Remove temporary files left by writers that were killed (their process is gone)."""
+    # temporary files left by writers that were killed (their process is gone)
+    if os.name == "nt":  # there os.kill would end the process, not probe it: keep the files
+        return
     with contextlib.suppress(OSError):
         for leftover in folder.glob(f"{TEMP_PREFIX}*{suffix}"):
             pid = leftover.name[len(TEMP_PREFIX) :].split("-", 1)[0]
-            # on Windows os.kill would end the process, not probe it: keep the file there
-            if not pid.isdigit() or int(pid) == os.getpid() or os.name == "nt":
+            if not pid.isdigit() or int(pid) == os.getpid():
                 continue
             try:
                 os.kill(int(pid), 0)
@@ -71,21 +66,9 @@ def _remove_stale(folder: Path, suffix: str) -> None:
 
 
 def open_regular_file(path: Path, *, what: str, error: type[Exception]) -> BinaryIO:
-    """Open ``path`` for reading if it is a regular, non-empty file, never waiting on a pipe.
-
-    Parameters
-    ----------
-    path : pathlib.Path
-    what : str
-        What the file should have been, for messages: "an image file", "an MNIST file".
-    error : type of Exception
-        Raised, with a message that says what ``path`` is instead.
-
-    Raises
-    ------
-    FileNotFoundError
-        Nothing at ``path`` (and it is no broken symbolic link): the caller says so its way.
-    """
+    """Open ``path`` for reading if it is a regular, non-empty file, never waiting on a pipe;
+    else raise ``error`` saying what it is instead of ``what`` ("an image file"). Nothing at
+    ``path`` (and no broken link) is a FileNotFoundError, for the caller to word."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags)
@@ -96,18 +79,16 @@ def open_regular_file(path: Path, *, what: str, error: type[Exception]) -> Binar
         message = tr(
             "{path}: a symbolic link to {target}, which does not exist.", path=path, target=target
         )
+        raise error(message) from None
     except PermissionError:
-        message = tr("{path}: permission denied (the file cannot be read).", path=path)
+        raise error(tr("{path}: permission denied (the file cannot be read).", path=path)) from None
     except OSError as problem:  # a folder opens on POSIX: fstat below names it
         if problem.errno == errno.ELOOP:
             message = tr("{path}: a symbolic link loop (the link leads back to itself).", path=path)
         else:
             reason = problem.strerror or problem
             message = tr("{path}: cannot be opened ({reason}).", path=path, reason=reason)
-    else:
-        message = None
-    if message:
-        raise error(message)
+        raise error(message) from None
     try:
         info = os.fstat(fd)
         if kind := file_kind(info.st_mode):

@@ -15,8 +15,6 @@ from .errors import InputError
 ENV_VAR = "MNIST_COURSE_LANG"
 # The course's code -> (gettext locale of its catalogue, its name in English).
 LANGUAGES = {"en": (None, "English"), "zh": ("zh_CN", "Simplified Chinese (简体中文)")}
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
-DOMAIN = "messages"
 
 
 def normalize_language(code: str) -> str | None:
@@ -48,22 +46,15 @@ def N_(message: str) -> str:  # noqa: N802 (gettext's own name for it)
 @functools.cache
 def catalogue(code: str) -> gettext.NullTranslations:
     """The compiled gettext catalogue of language ``code`` (a null one for English)."""
-    locale = LANGUAGES[code][0]
-    if locale is None:
+    if (locale := LANGUAGES[code][0]) is None:
         return gettext.NullTranslations()
-    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[locale], fallback=True)
+    folder = Path(__file__).resolve().parent / "locale"
+    return gettext.translation("messages", folder, languages=[locale], fallback=True)
 
 
 def tr(message: str, /, **values: object) -> str:
-    """``message`` in the current language, with its ``{name}`` placeholders filled in.
-
-    Parameters
-    ----------
-    message : str
-        English text with ``str.format`` placeholders: the gettext message id.
-    **values
-        The placeholders' values.
-    """
+    """``message`` (English, the gettext message id) in the current language, with its
+    ``str.format`` placeholders filled in from ``values``."""
     text = catalogue(_current).gettext(message)
     return text.format(**values) if values else text
 
@@ -78,19 +69,16 @@ def tr_plot(message: str, /, **values: object) -> str:
 
 
 def set_language(language: str) -> None:
-    """Make the course speak ``language`` from now on: ``"zh"`` (简体中文) or ``"en"``.
-
-    Messages, widgets made after the call and plot labels follow; Chinese plots need a
-    Chinese font (:func:`cjk_font`), else they stay English and a :class:`FontWarning` says so.
+    """Make the course speak ``language`` from now on: messages, widgets made after the call
+    and plot labels (which need a Chinese font, else stay English with a :class:`FontWarning`).
 
     Parameters
     ----------
     language : str
-        ``"zh"`` or ``"en"``; locale names such as ``"zh_CN.UTF-8"`` or ``"zh-Hans"`` too.
+        ``"zh"`` (简体中文) or ``"en"``; locale names such as ``"zh_CN.UTF-8"`` too.
     """
     global _current, _saved_family
-    code = normalize_language(language)
-    if code is None:
+    if (code := normalize_language(language)) is None:
         known = ", ".join(f"{c!r} ({name})" for c, (_, name) in LANGUAGES.items())
         raise InputError(
             tr(
@@ -144,49 +132,41 @@ FONT_PACKAGES = N_(
     "conda: conda install -c conda-forge font-ttf-noto-cjk; Binder: fonts-noto-cjk is in "
     "binder/apt.txt; macOS and Windows have one already"
 )
+_warned = False
+_saved_family: list[str] | None = None  # font.family before the CJK font was added
 
 
 class FontWarning(UserWarning):
     """No font with Chinese characters: plots keep their English labels."""
 
 
-_warned = False
-_saved_family: list[str] | None = None  # font.family before the CJK font was added
-
-
 @functools.cache
 def cjk_font() -> str | None:
     """The first of :data:`CJK_FONTS` installed with every character the plots use, or None."""
     from matplotlib import font_manager
-
-    family = _best(font_manager)
-    if family is None:  # add the files matplotlib's cached list missed; conda's in <env>/fonts
-        conda = font_manager.findSystemFonts(fontpaths=[str(Path(sys.prefix) / "fonts")])
-        for path in [*font_manager.findSystemFonts(), *conda]:
-            if _FONT_FILES.search(Path(path).name):
-                with contextlib.suppress(OSError, RuntimeError, ValueError):  # unreadable
-                    font_manager.fontManager.addfont(path)
-        family = _best(font_manager)
-    return family
-
-
-def _best(font_manager: object) -> str | None:
     from matplotlib.ft2font import FT2Font
 
-    entries = {e.name: e for e in reversed(font_manager.fontManager.ttflist)}  # the first wins
-    for family in (f for f in CJK_FONTS if f in entries):
-        with contextlib.suppress(OSError, RuntimeError, ValueError):
-            font = FT2Font(entries[family].fname, face_index=getattr(entries[family], "index", 0))
-            if all(font.get_char_index(ord(c)) for c in _SAMPLE):
-                return family
+    for retry in (False, True):
+        if retry:  # add the files matplotlib's cached list missed; conda's are in <env>/fonts
+            conda = font_manager.findSystemFonts(fontpaths=[str(Path(sys.prefix) / "fonts")])
+            for path in [*font_manager.findSystemFonts(), *conda]:
+                if _FONT_FILES.search(Path(path).name):
+                    with contextlib.suppress(OSError, RuntimeError, ValueError):  # unreadable
+                        font_manager.fontManager.addfont(path)
+        entries = {e.name: e for e in reversed(font_manager.fontManager.ttflist)}  # first wins
+        for family in (f for f in CJK_FONTS if f in entries):
+            with contextlib.suppress(OSError, RuntimeError, ValueError):
+                entry = entries[family]
+                font = FT2Font(entry.fname, face_index=getattr(entry, "index", 0))
+                if all(font.get_char_index(ord(c)) for c in _SAMPLE):
+                    return family
     return None
 
 
 def _use_cjk_font() -> None:
     """Add the CJK font after the usual one: Latin text looks as in English."""
     global _saved_family, _warned
-    family = cjk_font()
-    if family is None:
+    if (family := cjk_font()) is None:
         if not _warned:
             _warned = True
             warnings.warn(
@@ -202,7 +182,6 @@ def _use_cjk_font() -> None:
         return
     import matplotlib
 
-    current = list(matplotlib.rcParams["font.family"])
-    if family not in current:
+    if family not in (current := list(matplotlib.rcParams["font.family"])):
         _saved_family = current
         matplotlib.rcParams["font.family"] = [*current, family]

@@ -33,8 +33,8 @@ def draw_digit(ax, image: np.ndarray, title: str = "", **title_style: object) ->
     ax.set_title(title, **title_style)
 
 
-def _grid(count: int, columns: int, cell: tuple[float, float], title: str | None) -> tuple:
-    """A Figure with ``count`` empty cells, and its axes (flat)."""
+def grid(count: int, columns: int, cell: tuple[float, float], title: str | None) -> tuple:
+    """A Figure of ``count`` empty cells of size ``cell``, ``columns`` a row; and its axes, flat."""
     columns = min(columns, count)
     rows = -(-count // columns)
     size = (cell[0] * columns, cell[1] * rows + (0.4 if title else 0))
@@ -78,7 +78,7 @@ def plot_digits(
     if predictions is not None:
         predictions = check_labels(predictions, name="plot_digits (predictions)")
         predictions = check_labels(predictions[:count], name="plot_digits", count=count)
-    fig, axes = _grid(count, columns, (1.1, 1.3), title)
+    fig, axes = grid(count, columns, (1.1, 1.3), title)
     for i, ax in zip(range(count), axes, strict=False):
         parts = [] if labels is None else [f"{labels[i]}"]
         if predictions is not None:
@@ -182,15 +182,14 @@ def plot_history(
             )
         )
     runs = [getattr(history, "history", history) for history in histories]
-    for run, history in zip(runs, histories, strict=True):
-        if not isinstance(run, dict):
-            raise InputError(
-                tr(
-                    "plot_history: expected what model.fit or mc.train returns (a History), "
-                    "or its .history dict; got {kind}.",
-                    kind=type(history).__name__,
-                )
+    if odd := [h for h, run in zip(histories, runs, strict=True) if not isinstance(run, dict)]:
+        raise InputError(
+            tr(
+                "plot_history: expected what model.fit or mc.train returns (a History), "
+                "or its .history dict; got {kind}.",
+                kind=type(odd[0]).__name__,
             )
+        )
     times = [run.get("seconds") if x == "seconds" else None for run in runs]
     if x == "seconds" and not all(times):
         raise InputError(
@@ -249,14 +248,11 @@ def plot_confusion_matrix(
     title : str, optional
         Title of the figure (of the one panel, for a single matrix).
     """
-    if isinstance(matrix, dict):
-        if not matrix:
-            raise InputError(tr("plot_confusion_matrix: the dict of matrices is empty."))
-        named = {
-            str(k): check_matrix(m, name=f"plot_confusion_matrix ({k})") for k, m in matrix.items()
-        }
-    else:
-        named = {"": check_matrix(matrix, name="plot_confusion_matrix")}
+    named = matrix if isinstance(matrix, dict) else {"": matrix}
+    if not named:
+        raise InputError(tr("plot_confusion_matrix: the dict of matrices is empty."))
+    where = {k: f"plot_confusion_matrix ({k})" if k else "plot_confusion_matrix" for k in named}
+    named = {str(k): check_matrix(m, name=where[k]) for k, m in named.items()}
     # colour the mistakes only: the diagonal would swamp them
     mistakes = {k: np.where(np.eye(10, dtype=bool), np.nan, m) for k, m in named.items()}
     top = max(1.0, *(float(np.nanmax(m)) for m in mistakes.values()))
@@ -309,7 +305,7 @@ def plot_mistakes(
     if not indices:
         raise InputError(tr("plot_mistakes: no images to show (is the list of mistakes empty?)."))
     columns = check_count(columns, name="plot_mistakes", what="columns")
-    fig, axes = _grid(len(indices), columns, (1.35, 1.6), title)
+    fig, axes = grid(len(indices), columns, (1.35, 1.6), title)
     for ax, i in zip(axes, indices, strict=False):
         predicted = int(np.argmax(probabilities[i]))
         text = tr_plot(

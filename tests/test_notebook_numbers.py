@@ -56,6 +56,9 @@ RECORDED: dict[str, dict[str, str]] = {
         "0.8%": "LeNet, 10 epochs: 99.20% in docs/performance.md, benchmark 7",
         "99.5%": "the cnn recipe (bench/bench.py benchmark 3)",
     },
+    "04_evaluate": {
+        "92.6%": "the committed screenshot images/prediction_explorer.png (tests/test_browser.py)",
+    },
     "05_draw": {
         "0.5": "a playground setting to try",
         "0.1": "a playground setting to try",

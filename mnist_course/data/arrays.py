@@ -1,12 +1,8 @@
 """What an MNIST array is: the one place where images and labels are checked (NumPy only).
 
-Images: a batch is shaped (n, 28, 28), (n, 28, 28, 1) or (n, 784) with n >= 1; one image
-(28, 28), (28, 28, 1) or (784,). Values are finite real numbers: ``pixels="raw"`` accepts
-0-255 (so also pixels scaled to [0, 1]); ``pixels="model"``, what a model reads, accepts
-integers 0-255 or floats in [0, 1].
-
-Labels: digits 0-9 shaped (n,), integers or whole floats; or one-hot (or probability) rows
-shaped (n, 10), read as the digit of their largest entry.
+Images: a batch (n, 28, 28), (n, 28, 28, 1) or (n, 784), n >= 1; one image (28, 28),
+(28, 28, 1) or (784,); finite values 0-255 (``pixels="model"``: integers 0-255 or floats 0-1).
+Labels: digits 0-9 shaped (n,), or one-hot rows (n, 10) read by their largest entry.
 """
 
 from __future__ import annotations
@@ -18,26 +14,6 @@ import numpy as np
 from ..errors import InputError
 from ..language import N_, tr
 
-__all__ = [
-    "IMAGE_SHAPE",
-    "IMAGE_SIZE",
-    "NUM_CLASSES",
-    "check_images",
-    "check_labels",
-    "check_probabilities",
-    "check_matrix",
-    "check_count",
-    "check_indices",
-    "flatten",
-    "to_images",
-    "scale",
-    "refuse_scaled",
-    "one_hot",
-    "prepare",
-    "summarize",
-    "DatasetSummary",
-]
-
 IMAGE_SHAPE = (28, 28)
 IMAGE_SIZE = 784
 NUM_CLASSES = 10
@@ -46,20 +22,13 @@ _BATCH_TEXT = N_("a batch of images shaped (n, 28, 28), (n, 28, 28, 1) or (n, 78
 _ONE_TEXT = N_("one image shaped (28, 28), (28, 28, 1) or (784,)")
 
 
-def _array(values: object, name: str, what: str) -> np.ndarray:
-    """``np.asarray``, refusing ragged lists and what is not real numbers."""
+def as_numbers(values: object, name: str, what: str) -> np.ndarray:
+    """``np.asarray(values)``, refusing ragged lists and what is not real numbers."""
     try:
         array = np.asarray(values)
     except (ValueError, TypeError):  # nested lists of different lengths
-        raise InputError(
-            tr(
-                "{name}: the {what} are a ragged list (rows of different lengths); give "
-                "a NumPy array with one shape.",
-                name=name,
-                what=what,
-            )
-        ) from None
-    if array.dtype == object:
+        array = None
+    if array is None or array.dtype == object:
         raise InputError(
             tr(
                 "{name}: the {what} are a ragged list or mixed objects (dtype object); "
@@ -81,7 +50,8 @@ def _array(values: object, name: str, what: str) -> np.ndarray:
     return array
 
 
-def _check_finite(array: np.ndarray, name: str, what: str) -> None:
+def check_finite(array: np.ndarray, name: str, what: str) -> None:
+    """Raise if ``array`` holds NaN or infinities."""
     if not np.all(np.isfinite(array)):
         raise InputError(
             tr("{name}: the {what} contain NaN or infinite values.", name=name, what=what)
@@ -91,27 +61,12 @@ def _check_finite(array: np.ndarray, name: str, what: str) -> None:
 def check_images(
     images: object, *, name: str = "images", single: bool | None = False, pixels: str = "raw"
 ) -> np.ndarray:
-    """Check images against the module's rules and return them shaped (n, 28, 28).
+    """Check images against the module's rules; return their values and dtype (n, 28, 28).
 
-    Parameters
-    ----------
-    images : array-like
-        A batch, or one image (shapes in the module docstring).
-    name : str
-        Named at the start of an error message.
-    single : bool or None
-        False: a batch; True: one image (a batch of one is accepted); None: either.
-    pixels : {"raw", "model"}
-        Which range of values is accepted.
-
-    Returns
-    -------
-    numpy.ndarray
-        The same values and dtype, shaped (n, 28, 28), or (28, 28) for one image.
+    ``single``: False, a batch; True, one image, returned (28, 28) (a batch of one too);
+    None, either. ``pixels``: "raw" or "model", the range accepted. ``name`` starts a message.
     """
-    if pixels not in ("raw", "model"):
-        raise ValueError(tr("pixels must be one of raw, model, not {pixels!r}", pixels=pixels))
-    array = _array(images, name, tr("images"))
+    array = as_numbers(images, name, tr("images"))
     shape = array.shape
     if len(shape) >= 3 and shape[-1] in (3, 4) and shape[-3:-1] == IMAGE_SHAPE:
         raise InputError(
@@ -126,21 +81,17 @@ def check_images(
     is_batch = len(shape) in (2, 3, 4) and shape[1:] in _ONE and shape != (28, 28, 1)
     if single is None:
         single = is_one and not is_batch
-    if single:
-        if is_batch and shape[0] == 1:
-            array, is_one = array[0], True
-        fits, hint = (
-            is_one,
-            (
-                tr(" That is a batch of {count}; pick one image, e.g. images[0].", count=shape[0])
-                if is_batch
-                else tr(" For a photo or drawing of another size, use mc.to_mnist_image(image).")
-            ),
-        )
-    else:
-        fits = is_batch
-        hint = tr(" That is one image; make a batch of one with image[None].") if is_one else ""
-    if not fits:
+    if single and is_batch and shape[0] == 1:
+        array, is_one = array[0], True
+    if not (is_one if single else is_batch):
+        if single and is_batch:
+            hint = tr(
+                " That is a batch of {count}; pick one image, e.g. images[0].", count=shape[0]
+            )
+        elif single:
+            hint = tr(" For a photo or drawing of another size, use mc.to_mnist_image(image).")
+        else:
+            hint = tr(" That is one image; make a batch of one with image[None].") if is_one else ""
         raise InputError(
             tr(
                 "{name}: expected {what}; got shape {shape}.{hint}",
@@ -155,7 +106,7 @@ def check_images(
     array = array.reshape(IMAGE_SHAPE if single else (len(array), *IMAGE_SHAPE))
     if array.dtype == np.uint8:  # cannot leave 0-255: skip the scan of a large batch
         return array
-    _check_finite(array, name, tr("images"))
+    check_finite(array, name, tr("images"))
     low, high = array.min(), array.max()
     if low < 0 or high > 255:
         raise InputError(
@@ -187,21 +138,11 @@ def check_labels(
 ) -> np.ndarray:
     """Check digit labels and return them as int64 shaped (n,).
 
-    Parameters
-    ----------
-    labels : array-like
-        Digits 0-9 shaped (n,), integers or whole floats; with ``rows``, also one-hot (or
-        probability) rows shaped (n, 10), read by their largest entry.
-    name : str
-        Named at the start of an error message.
-    count : int, optional
-        How many labels there must be (one per image).
-    rows : bool
-        Whether (n, 10) rows are accepted.
+    ``labels``: digits 0-9 shaped (n,), integers or whole floats, or with ``rows`` rows
+    (n, 10); ``count``: how many there must be (one per image).
     """
-    array = _array(labels, name, tr("labels"))
-    if not np.issubdtype(array.dtype, np.integer):
-        _check_finite(array, name, tr("labels"))
+    array = as_numbers(labels, name, tr("labels"))
+    check_finite(array, name, tr("labels"))
     if rows and array.ndim == 2 and array.shape[1] == NUM_CLASSES:
         array = array.argmax(axis=1)
     if array.ndim != 1:
@@ -251,27 +192,18 @@ def check_probabilities(
     probabilities: object, *, name: str = "probabilities", count: int | None = None
 ) -> np.ndarray:
     """Check a model's predictions, shaped (n, 10), and return them as float32."""
-    array = _array(probabilities, name, tr("probabilities"))
-    if array.ndim != 2 or array.shape[1] != NUM_CLASSES or array.shape[0] == 0:
+    array = as_numbers(probabilities, name, tr("probabilities"))
+    if array.ndim != 2 or not array.size or array.shape != (count or len(array), NUM_CLASSES):
         raise InputError(
             tr(
                 "{name}: probabilities have shape {shape}; expected {expected}, one row "
                 "of ten per image, as mc.predict returns.",
                 name=name,
                 shape=array.shape,
-                expected=f"({count}, 10)" if count is not None else "(n, 10)",
+                expected=f"({'n' if count is None else count}, 10)",
             )
         )
-    if count is not None and len(array) != count:
-        raise InputError(
-            tr(
-                "{name}: got {count} images but {rows} rows of probabilities.",
-                name=name,
-                count=count,
-                rows=len(array),
-            )
-        )
-    _check_finite(array, name, tr("probabilities"))
+    check_finite(array, name, tr("probabilities"))
     if array.min() < 0 or array.max() > 1 + 1e-6:
         raise InputError(
             tr(
@@ -287,7 +219,7 @@ def check_probabilities(
 
 def check_matrix(matrix: object, *, name: str = "matrix") -> np.ndarray:
     """Check a confusion matrix: (10, 10) counts, as ``mc.confusion_matrix`` returns (int64)."""
-    array = _array(matrix, name, tr("counts"))
+    array = as_numbers(matrix, name, tr("counts"))
     if array.shape != (NUM_CLASSES, NUM_CLASSES):
         raise InputError(
             tr(
@@ -354,12 +286,12 @@ def flatten(images: object) -> np.ndarray:
     Parameters
     ----------
     images : array-like
-        A batch, values 0-255 (raw) or 0-1 (scaled).
+        A batch.
 
     Returns
     -------
     numpy.ndarray
-        Shape (n, 784), same dtype, pixels in row-major order.
+        (n, 784), same dtype, pixels in row-major order.
     """
     return check_images(images, name="flatten").reshape(-1, IMAGE_SIZE)
 
@@ -370,12 +302,12 @@ def to_images(images: object) -> np.ndarray:
     Parameters
     ----------
     images : array-like
-        A batch, values 0-255 (raw) or 0-1 (scaled).
+        A batch.
 
     Returns
     -------
     numpy.ndarray
-        Shape (n, 28, 28, 1), same dtype.
+        (n, 28, 28, 1), same dtype.
     """
     return check_images(images, name="to_images")[..., np.newaxis]
 
@@ -436,9 +368,8 @@ def prepare(
     Parameters
     ----------
     images : array-like
-        Raw images, a batch, values 0-255 (uint8 as loaded).
+        A batch of raw images, 0-255 (uint8 as loaded).
     labels : array-like, optional
-        Digits 0-9 shaped (n,).
     layout : {"flat", "image"}
         "flat" gives (n, 784) for MLPs, "image" gives (n, 28, 28, 1) for CNNs.
     scaled : bool
@@ -456,10 +387,11 @@ def prepare(
     batch = check_images(images, name="prepare")
     if scaled:
         refuse_scaled(batch, "prepare")
-    y = None if labels is None else one_hot(check_labels(labels, name="prepare", count=len(batch)))
     x = batch.astype(np.float32) / np.float32(255 if scaled else 1)
     x = x.reshape(-1, IMAGE_SIZE) if layout == "flat" else x[..., np.newaxis]
-    return x if y is None else (x, y)
+    if labels is None:
+        return x
+    return x, one_hot(check_labels(labels, name="prepare", count=len(batch)))
 
 
 @dataclass(frozen=True)
@@ -506,25 +438,17 @@ def summarize(images: object, labels: object) -> DatasetSummary:
     Parameters
     ----------
     images : array-like
-        A batch, values 0-255 (raw) or 0-1 (scaled).
+        A batch.
     labels : array-like
-        Digits 0-9 shaped (n,).
 
     Returns
     -------
     DatasetSummary
-        Printed as three lines: sizes, pixel statistics, images per digit.
+        Printed as three lines.
     """
     batch = check_images(images, name="summarize")
     counts = np.bincount(check_labels(labels, name="summarize", count=len(batch)), minlength=10)
     pixels = batch.astype(np.float64)
-    return DatasetSummary(
-        num_images=len(batch),
-        image_shape=tuple(np.shape(images)[1:]),
-        dtype=str(batch.dtype),
-        class_counts={d: int(n) for d, n in enumerate(counts)},
-        pixel_min=float(pixels.min()),
-        pixel_max=float(pixels.max()),
-        pixel_mean=float(pixels.mean()),
-        pixel_std=float(pixels.std()),
-    )
+    stats = (float(statistic(pixels)) for statistic in (np.min, np.max, np.mean, np.std))
+    counts = {d: int(n) for d, n in enumerate(counts)}
+    return DatasetSummary(len(batch), np.shape(images)[1:], str(batch.dtype), counts, *stats)

@@ -1,9 +1,6 @@
-"""Fetch one address into a file, and give up cleanly: no server can hold it.
-
-``timeout`` bounds each wait (for the answer, then for the next data); ``deadline`` bounds
-the whole transfer, as a socket timeout cannot (a trickle of a byte a second never times
-out): a timer shuts the connection down, even in the middle of the headers; ``max_bytes``
-bounds the size. A failure comes back as sentences naming the address and what happened.
+"""Fetch one address into a file, and give up cleanly: ``timeout`` bounds each wait,
+``deadline`` the whole transfer (a timer shuts the connection down: a trickle never times
+out), ``max_bytes`` the size.
 """
 
 from __future__ import annotations
@@ -24,10 +21,7 @@ from typing import Any
 
 from ..language import N_, tr
 
-__all__ = ["fetch"]
-
-# Seconds before progress is shown: a quick download leaves no output behind (nbval
-# compares a notebook cell's output).
+# Seconds before progress is shown: a quick download leaves no output (nbval compares it).
 PROGRESS_DELAY = 1.5
 SLOW = N_(
     "On a slow connection, allow more time: "
@@ -38,41 +32,21 @@ SLOW = N_(
 def fetch(
     url: str,
     part: Path,
-    *,
     sha256: str,
     timeout: float,
     deadline: float,
     max_bytes: int,
     progress: bool,
 ) -> str | None:
-    """Download ``url`` into ``part``, checking its size and checksum.
-
-    Parameters
-    ----------
-    url : str
-        The address (``https://``, ``http://``, ``ftp://``, ``file://``).
-    part : pathlib.Path
-        The file to write; after a failure, for the caller to discard.
-    sha256 : str
-        The expected checksum, lower-case hex.
-    timeout, deadline : float
-        Seconds to wait for each answer or piece of data; seconds for the whole transfer.
-    max_bytes : int
-        The most bytes the file may have.
-    progress : bool
-        Show how much has arrived.
-
-    Returns
-    -------
-    str or None
-        None if the file arrived whole with checksum ``sha256``; else what went wrong.
+    """Download ``url`` into ``part`` (for the caller to discard after a failure); return
+    None if it arrived whole with checksum ``sha256`` (lower-case hex), else what went wrong.
     """
     digest, received, total, answered = hashlib.sha256(), 0, None, False
     shown = _Progress(url) if progress else None
     watch = _Watch(deadline)
     try:
         # a connection cannot take longer than the deadline either
-        with watch, part.open("wb") as file, watch.open(url, min(timeout, deadline)) as response:
+        with part.open("wb") as file, watch.open(url, min(timeout, deadline)) as response:
             answered = True
             length = (response.headers.get("Content-Length") or "").strip()
             total = int(length) if length.isdigit() else None
@@ -103,6 +77,7 @@ def fetch(
                     break
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as error:
         reason = getattr(error, "reason", None) or error
+        facts = {"url": url, "seconds": timeout, "received": received, "total": total}
         if watch.expired:  # whatever the cut connection raised, the deadline is the cause
             return _too_slow(url, deadline, received, total)
         if isinstance(reason, TimeoutError) and not answered:
@@ -111,21 +86,17 @@ def fetch(
             return tr(
                 "The MNIST download from {url} stalled: no data for {seconds:g} s after "
                 "{received:,} of {total:,} bytes.",
-                url=url,
-                seconds=timeout,
-                received=received,
-                total=total,
+                **facts,
             )
         elif isinstance(reason, TimeoutError):
             return tr(
                 "The MNIST download from {url} stalled: no data for {seconds:g} s after "
                 "{received:,} bytes.",
-                url=url,
-                seconds=timeout,
-                received=received,
+                **facts,
             )
         return tr("Could not download MNIST from {url} ({reason}).", url=url, reason=reason)
     finally:
+        watch.timer.cancel()
         if shown:
             shown.close(received, total)
     whole = total is None or received == total
@@ -150,55 +121,39 @@ def fetch(
 
 
 def _too_slow(url: str, deadline: float, received: int, total: int | None) -> str:
+    facts = {"url": url, "deadline": deadline, "received": received, "total": total}
     if total is None:
         said = tr(
             "The MNIST download from {url} was too slow: its deadline of {deadline:g} s passed "
             "after {received:,} bytes.",
-            url=url,
-            deadline=deadline,
-            received=received,
+            **facts,
         )
     else:
         said = tr(
             "The MNIST download from {url} was too slow: its deadline of {deadline:g} s passed "
             "after {received:,} of {total:,} bytes.",
-            url=url,
-            deadline=deadline,
-            received=received,
-            total=total,
+            **facts,
         )
     return f"{said} {tr(SLOW)}"
 
 
 class _Watch:
-    """Shuts down the sockets of one transfer when its deadline passes.
-
-    Shutting a socket down ends a read blocked on it at once, in any thread, which closing
-    it would not. The sockets are learnt from urllib's own handlers, so proxies and HTTPS
-    work as with ``urlopen``.
-    """
+    """Shuts down the sockets of one transfer when its deadline passes (which ends a blocked
+    read at once, as closing would not); urllib's own handlers hand the sockets over."""
 
     def __init__(self, seconds: float) -> None:
-        self.end = time.monotonic() + seconds
-        self.cut = False
+        self.end, self.cut, self.lock = time.monotonic() + seconds, False, threading.Lock()
         self.sockets: list[socket.socket] = []
-        self.lock = threading.Lock()
         self.timer = threading.Timer(seconds, self.add)
         self.timer.daemon = True
-
-    def __enter__(self) -> _Watch:
         self.timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.timer.cancel()
 
     @property
     def expired(self) -> bool:
         return self.cut or time.monotonic() >= self.end
 
     def add(self, sock: socket.socket | None = None) -> None:
-        """Watch ``sock``; called with none when the deadline passes, to cut them all."""
+        """Watch ``sock``; with none, the deadline has passed: cut them all."""
         with self.lock:
             if sock is None:
                 self.cut = True
@@ -227,18 +182,14 @@ class _Watch:
 
 
 class _Progress:
-    """How much has arrived, where the learner looks, after ``PROGRESS_DELAY`` seconds.
-
-    On a terminal, a line on stderr redrawn in place; in a notebook, an output updated in
-    place; elsewhere (a log, a pipe) a line at each quarter, so as not to flood it.
-    """
+    """How much has arrived, after ``PROGRESS_DELAY`` seconds: redrawn in place on a terminal
+    or in a notebook; elsewhere (a log, a pipe) a line at each quarter."""
 
     def __init__(self, url: str) -> None:
         self.host = urllib.parse.urlsplit(url).netloc or url
         self.stream, self.handle, self.drawn, self.quarter = sys.stderr, None, 0.0, 0
         self.started, self.born = False, time.monotonic()
-        # a Jupyter kernel runs this (not only imported ipykernel, as pytest's nbval does);
-        # checked in that order so that a plain script never imports IPython
+        # a kernel runs this (nbval only imports ipykernel); a plain script never imports IPython
         kernel = None
         if "ipykernel" in sys.modules and "IPython" in sys.modules:
             kernel = getattr(sys.modules["IPython"].get_ipython(), "kernel", None)
@@ -263,10 +214,10 @@ class _Progress:
         )
 
     def update(self, received: int, total: int | None, final: bool = False) -> None:
-        if not self.started and time.monotonic() - self.born < PROGRESS_DELAY:
-            return  # quick: done (or failed) before anyone waits for news
-        if final and not self.started and not received:
-            return  # failed before any data: the error says it all
+        # quick, or failed before any data (the error says it all): nothing to show
+        waited = time.monotonic() - self.born >= PROGRESS_DELAY
+        if not self.started and (not waited or final and not received):
+            return
         self.started = True
         if self.mode == "lines":
             quarter = 4 * received // total if total else 0

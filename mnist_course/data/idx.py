@@ -1,8 +1,5 @@
-"""Read and write the IDX format in which MNIST was first published.
-
-A 4-byte magic number (two zero bytes, a type code, the number of dimensions), one
-big-endian uint32 per dimension, then the values in C order, big-endian.
-See http://yann.lecun.com/exdb/mnist/ ("FILE FORMATS FOR THE MNIST DATABASE").
+"""Read and write IDX, MNIST's first format (http://yann.lecun.com/exdb/mnist/): two zero
+bytes, a type code, the number of dimensions, a big-endian uint32 per dimension, the values.
 """
 
 from __future__ import annotations
@@ -19,18 +16,8 @@ from ..errors import DataFileError
 from ..files import atomic_path, open_regular_file
 from ..language import tr
 
-__all__ = ["read_idx", "write_idx", "parse_idx", "MAX_BYTES"]
-
-# type code -> big-endian dtype, from the format's specification
-_DTYPES = {
-    0x08: np.dtype(">u1"),
-    0x09: np.dtype(">i1"),
-    0x0B: np.dtype(">i2"),
-    0x0C: np.dtype(">i4"),
-    0x0D: np.dtype(">f4"),
-    0x0E: np.dtype(">f8"),
-}
-_CODES = {dtype.newbyteorder("="): code for code, dtype in _DTYPES.items()}
+_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_CODES = {np.dtype(dtype).newbyteorder("="): code for code, dtype in _DTYPES.items()}
 # The most data one array may hold when read: 20 times MNIST's largest file (47 MB).
 MAX_BYTES = 1 << 30
 
@@ -40,9 +27,8 @@ def _header(data: bytes, name: str) -> tuple[np.dtype, tuple[int, ...], int]:
     if len(data) < 4:
         raise DataFileError(
             tr(
-                "{name}: only {size} bytes, too short to be an IDX file (the header "
-                "alone is at least 4 bytes). The file is empty or truncated: download it "
-                "again.",
+                "{name}: only {size} bytes, too short to be an IDX file (the header alone is at "
+                "least 4 bytes). The file is empty or truncated: download it again.",
                 name=name,
                 size=len(data),
             )
@@ -73,29 +59,11 @@ def _header(data: bytes, name: str) -> tuple[np.dtype, tuple[int, ...], int]:
             )
         )
     shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    return _DTYPES[data[2]], shape, 4 + 4 * ndim
+    return np.dtype(_DTYPES[data[2]]), shape, 4 + 4 * ndim
 
 
 def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
-    """Decode the bytes of one (uncompressed) IDX file.
-
-    Parameters
-    ----------
-    data : bytes
-        The whole file content.
-    name : str
-        What to call the data in error messages, usually the file name.
-
-    Returns
-    -------
-    numpy.ndarray
-        The array, in native byte order, with the shape given by the header.
-
-    Raises
-    ------
-    DataFileError
-        When the header is malformed or the body size disagrees with it.
-    """
+    """Decode one uncompressed IDX file (``name`` for messages) into a native-order array."""
     dtype, shape, start = _header(data, name)
     # exact integers: four 32-bit sizes can overflow int64 and wrap to a plausible size
     expected, body = math.prod(shape) * dtype.itemsize, len(data) - start
@@ -103,9 +71,8 @@ def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
         what = tr("truncated") if body < expected else tr("longer than its header says")
         raise DataFileError(
             tr(
-                "{name}: the header declares shape {shape} ({expected} bytes of data) "
-                "but the file holds {body} bytes after the header: it is {what}. "
-                "Download the file again.",
+                "{name}: the header declares shape {shape} ({expected} bytes of data) but the file "
+                "holds {body} bytes after the header: it is {what}. Download the file again.",
                 name=name,
                 shape=shape,
                 expected=expected,
@@ -118,23 +85,7 @@ def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
 
 
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read an IDX file, plain or gzip-compressed (told by its first bytes, not its name).
-
-    Parameters
-    ----------
-    path : str or path-like
-        The file.
-
-    Returns
-    -------
-    numpy.ndarray
-        See :func:`parse_idx`.
-
-    Raises
-    ------
-    DataFileError
-        When the file cannot be read or decoded.
-    """
+    """Read an IDX file, plain or gzip-compressed (told by its first bytes, not its name)."""
     path = Path(path)
     try:
         with open_regular_file(path, what=tr("an IDX file"), error=DataFileError) as file:
@@ -152,8 +103,6 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
                 )
             else:
                 raw = head + file.read()  # as long as the file on disk: nothing to bound
-    except FileNotFoundError:
-        raise DataFileError(tr("{path}: no such file.", path=path)) from None
     except OSError as error:
         raise DataFileError(
             tr("{path}: cannot be read ({error}).", path=path, error=error.strerror or error)
@@ -192,15 +141,8 @@ def _gunzip(file, path: Path) -> bytes:
 
 
 def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:
-    """Write ``array`` as an IDX file, atomically (gzip-compressed when ``path`` ends in .gz).
-
-    Parameters
-    ----------
-    path : str or path-like
-        Destination.
-    array : numpy.ndarray
-        At least one dimension; dtype uint8, int8, int16, int32, float32 or float64.
-    """
+    """Write ``array`` (uint8, int8, int16, int32, float32 or float64, 1 dimension or more) as an
+    IDX file, atomically; gzip-compressed where ``path`` ends in .gz."""
     array = np.asarray(array)
     code = _CODES.get(array.dtype.newbyteorder("="))
     if code is None or array.ndim == 0 or array.ndim > 255:

@@ -1,10 +1,10 @@
-"""Read a picture file safely: upright (EXIF), bounded in size (:data:`MAX_PIXELS`, checked
-before decoding), and with a message naming what a file that is no picture is (a FIFO, a
-device, a link loop, SVG, EPS, PDF, HEIC...).
+"""Read a picture file safely: upright (EXIF), bounded in size before decoding, and with a
+message naming what a file that is no picture is (a FIFO, a link loop, SVG, PDF, HEIC...).
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
 import re
@@ -18,37 +18,15 @@ from ..errors import InputError
 from ..files import open_regular_file
 from ..language import tr
 
-__all__ = ["read_image", "read_image_file", "MAX_PIXELS"]
-
-# The largest picture read, in pixels: 50 megapixels covers phone photos (12-50 MP) and
-# scans, and refuses "decompression bombs" (a small file declaring a huge image).
+# 50 megapixels covers phone photos and scans, and refuses "decompression bombs"
 MAX_PIXELS = 50_000_000
 
 
-def read_image(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read an image file, turned upright as its EXIF orientation tag says.
-
-    Parameters
-    ----------
-    path : str or path-like
-        A picture of at most :data:`MAX_PIXELS` pixels (PNG, JPEG, ...).
-
-    Returns
-    -------
-    numpy.ndarray
-        float64 in [0, 1]: (h, w) grey or (h, w, 3|4) colour.
-
-    Raises
-    ------
-    InputError
-        Naming the file and why it cannot be read: missing, not a regular file, not an
-        image, in a format Pillow cannot read, too large, or damaged.
-    """
-    return read_image_file(Path(path))
-
-
-def read_image_file(path: Path, longest: int | None = None) -> np.ndarray:
-    """:func:`read_image`, shrunk by an integer factor to ``longest`` pixels if larger."""
+def read_image(path: str | os.PathLike[str], longest: int | None = None) -> np.ndarray:
+    """Read a picture of at most :data:`MAX_PIXELS` pixels, upright as its EXIF tag says, and
+    shrunk by an integer factor to ``longest`` pixels if larger: float64 in [0, 1], (h, w)
+    grey or (h, w, 3|4) colour."""
+    path = Path(path)
     try:
         file = open_regular_file(path, what=tr("an image file"), error=InputError)
     except FileNotFoundError:
@@ -65,11 +43,8 @@ def read_image_file(path: Path, longest: int | None = None) -> np.ndarray:
             raise InputError(f"{path}: {_what_it_is(head)}") from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             found = re.search(r"\((\d+) pixels\)", str(error))
-            size = (
-                tr("{count:,.0f} megapixels", count=int(found.group(1)) / 1e6)
-                if found
-                else tr("too large")
-            )
+            count = int(found.group(1)) / 1e6 if found else 0
+            size = tr("{count:,.0f} megapixels", count=count) if found else tr("too large")
             raise InputError(
                 tr("{path}: the image is {size}; {limit}", path=path, size=size, limit=_limit())
             ) from None
@@ -182,10 +157,7 @@ def _what_it_is(head: bytes) -> str:
             )
         return _unsupported(tr("a video or ISO media file, brand {brand!r}", brand=brand))
     if b"\0" not in head:
-        try:
-            head.decode("utf-8")
+        with contextlib.suppress(UnicodeDecodeError):  # not final: the 4 KiB read may cut one
+            codecs.getincrementaldecoder("utf-8")().decode(head)
             return tr("not an image file: it holds text.")
-        except UnicodeDecodeError as error:
-            if error.start >= len(head) - 4:  # only a character cut by the 4 KiB read
-                return tr("not an image file: it holds text.")
     return tr("not an image file that Pillow can read (PNG, JPEG, ...).")

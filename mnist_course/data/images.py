@@ -1,34 +1,26 @@
-"""Turn any picture of a digit into the 28x28 input an MNIST model expects.
-
-MNIST's digits (LeCun et al.) are light on dark, scaled to fit 20x20 pixels keeping their
-aspect ratio, and placed in a 28x28 field with their centre of mass at the centre. A model
-trained on MNIST reads only images made that way, so a photo or drawing goes the same way.
+"""Turn any picture of a digit into the 28x28 input an MNIST model expects: as MNIST's
+digits were made, light on dark, fitted into 20x20 and centred by mass in 28x28.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 from ..errors import InputError
 from ..language import tr
-from .image_files import MAX_PIXELS, read_image, read_image_file
+from .arrays import as_numbers, check_finite
+from .image_files import MAX_PIXELS, read_image
 
 __all__ = ["to_mnist_image", "read_image", "render_strokes", "NoDigitError", "MAX_PIXELS"]
 
-# Files are worked on at most this many pixels on the longer side, shrunk by averaging (a
-# 48-megapixel photo took 3.3 GB and 8 s at full size); the digit ends up 20 pixels tall.
+# Files are shrunk to this longer side first: a 48-megapixel photo took 3.3 GB and 8 s.
 WORKING_SIZE = 2000
-# pixels below this (on a 0-1 scale, after inverting) count as background when cropping
-INK_THRESHOLD = 0.2
-# Shrunk to 20x20, ink weaker than this (1 = the strongest in the picture) is no digit:
-# specks or noise spread over a large picture, or strokes far too thin for it.
-FAINTEST_INK = 0.02
-# A mark whose size is under this fraction of the picture's longer side is a speck.
-SMALLEST_MARK = 0.01
+INK_THRESHOLD = 0.2  # less ink (0-1) is background when cropping
+FAINTEST_INK = 0.02  # weaker ink, once shrunk to 20x20, is specks or noise, not a digit
+SMALLEST_MARK = 0.01  # a mark under this share of the picture's longer side is a speck
 
 
 class NoDigitError(InputError):
@@ -37,19 +29,7 @@ class NoDigitError(InputError):
 
 def _as_grey(image: object) -> np.ndarray:
     """A float (h, w) array in [0, 1] from grey, RGB or RGBA input of common dtypes."""
-    try:
-        array = np.asarray(image)
-    except (ValueError, TypeError):  # nested lists of different lengths
-        raise InputError(
-            tr(
-                "expected one image as an array of numbers; got a ragged list (rows of "
-                "different lengths)."
-            )
-        ) from None
-    if array.dtype == bool or not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
-        raise InputError(
-            tr("expected an image of real numbers, got dtype {dtype}.", dtype=array.dtype)
-        )
+    array = as_numbers(image, "to_mnist_image", tr("images"))
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4)):
@@ -70,8 +50,7 @@ def _as_grey(image: object) -> np.ndarray:
         )
     integers = np.issubdtype(array.dtype, np.integer)
     array = array.astype(np.float64)
-    if not np.all(np.isfinite(array)):
-        raise InputError(tr("the image contains NaN or infinite values."))
+    check_finite(array, "to_mnist_image", tr("images"))
     low, high = array.min(), array.max()
     if integers and (low < 0 or high > 65535):
         raise InputError(
@@ -108,39 +87,33 @@ def _as_grey(image: object) -> np.ndarray:
 def to_mnist_image(image: np.ndarray | str | os.PathLike[str]) -> np.ndarray:
     """Make an MNIST-style 28x28 input from a picture of one digit.
 
-    As MNIST was made: grey levels; the ink measured against the background (light or dark,
-    evenly lit or not), so the digit is light on dark; cropped to the digit, scaled to fit
-    20x20 keeping its aspect ratio, its strongest ink made 1 (as MNIST's strokes are), and
-    placed in a 28x28 field with its centre of mass at the centre.
+    The ink is measured against the background (light or dark, evenly lit or not), cropped,
+    scaled to fit 20x20 with its strongest ink made 1, and centred by mass in 28x28.
 
     Parameters
     ----------
     image : numpy.ndarray or path
-        A file (PNG, JPEG, ... up to :data:`MAX_PIXELS`, turned upright by its EXIF
-        orientation) or an array: (h, w) grey or (h, w, 3|4) colour, uint8 0-255, uint16
-        0-65535, or float 0-1; dark-on-light or light-on-dark.
+        A picture file (up to :data:`MAX_PIXELS`), or an array (h, w) grey or (h, w, 3|4)
+        colour: uint8 0-255, uint16 0-65535 or float 0-1; dark on light or light on dark.
 
     Returns
     -------
     numpy.ndarray
-        float32 (28, 28), values in [0, 1], the digit light on a black background.
+        float32 (28, 28) in [0, 1], the digit light on black.
 
     Raises
     ------
     NoDigitError
         The image is blank, or holds only a speck, or marks that fade away when shrunk.
-    InputError
-        Not an image: wrong shape, dtype or range, or a file that cannot be read.
     """
     if isinstance(image, str | os.PathLike):
-        image = read_image_file(Path(image), WORKING_SIZE)
+        image = read_image(image, WORKING_SIZE)
     ink = _ink(_as_grey(image))
     if ink.max() < 0.1:
         raise NoDigitError(
             tr(
-                "no digit found: the image is blank (nothing stands out from its "
-                "background). Draw or photograph a dark digit on a light background, or "
-                "the reverse."
+                "no digit found: the image is blank (nothing stands out from its background). Draw "
+                "or photograph a dark digit on a light background, or the reverse."
             )
         )
     ink = ink / ink.max()
@@ -167,10 +140,9 @@ def to_mnist_image(image: np.ndarray | str | os.PathLike[str]) -> np.ndarray:
     if strongest < FAINTEST_INK:
         raise NoDigitError(
             tr(
-                "no digit found: the marks fade away when the picture is shrunk to "
-                "MNIST's 20x20 pixels ({left}): specks or noise spread over the picture, "
-                "or strokes far too thin for its size. Crop the picture around the "
-                "digit, or write it with a thicker pen.",
+                "no digit found: the marks fade away when the picture is shrunk to MNIST's 20x20 "
+                "pixels ({left}): specks or noise spread over the picture, or strokes far too thin "
+                "for its size. Crop the picture around the digit, or write it with a thicker pen.",
                 left=tr("{share:.1%} of the ink is left", share=strongest)
                 if strongest >= 0.001
                 else tr("none is left"),
@@ -187,20 +159,16 @@ def to_mnist_image(image: np.ndarray | str | os.PathLike[str]) -> np.ndarray:
 
 
 def _ink(grey: np.ndarray) -> np.ndarray:
-    """How much ink each pixel holds, 0 = background: light or dark paper, even or not.
+    """How much ink each pixel holds, 0 = background, less the paper's grain.
 
-    The ink is what departs furthest from the background (:func:`_background`), darker or
-    lighter; on light paper it is a fraction of the paper's brightness, which the light
-    sets, so a shadow does not hide a digit. The paper's grain (3 standard deviations of
-    the border's noise) is taken off.
+    On light paper, ink is a fraction of the paper's brightness, so a shadow hides no digit.
     """
     background = _background(grey)
     ink = grey - background
     darkest, lightest = np.percentile(ink, [0.01, 99.99])
-    if np.isclose(-darkest, lightest, atol=1e-3):
-        dark_ink = np.median(_border(grey)) > 0.5  # nothing stands out: as for a blank
-    else:
-        dark_ink = -darkest > lightest
+    dark_ink = -darkest > lightest
+    if np.isclose(-darkest, lightest, atol=1e-3):  # nothing stands out: as for a blank
+        dark_ink = np.median(_border(grey)) > 0.5
     if dark_ink:
         ink = -ink / np.clip(background, 0.05, None)
     edge = _border(ink)
@@ -219,12 +187,8 @@ def _background(grey: np.ndarray) -> float | np.ndarray:
     if min(height, width) < 32:
         return border_level
     rows, cols = np.arange(height), np.arange(width)
-    sides = [
-        (np.zeros(width, int), cols),
-        (np.full(width, height - 1), cols),
-        (rows, np.zeros(height, int)),
-        (rows, np.full(height, width - 1)),
-    ]
+    sides = [(np.full(width, y), cols) for y in (0, height - 1)]
+    sides += [(rows, np.full(height, x)) for x in (0, width - 1)]
     # medians of 12 stretches along each side: robust to a stroke touching the edge
     y, x, level = np.array(
         [
@@ -252,23 +216,8 @@ def _quadratic(x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
 def render_strokes(
     strokes: list[list[tuple[float, float]]], size: int = 280, pen_width: float = 20
 ) -> np.ndarray:
-    """Draw pen strokes as dark ink on white paper, like a drawing pad's canvas.
-
-    Parameters
-    ----------
-    strokes : list of list of (x, y)
-        Each stroke is the pointer positions from pen-down to pen-up, in pixels from the
-        top-left corner.
-    size : int
-        Width and height of the square canvas.
-    pen_width : float
-        Thickness of the pen, in pixels.
-
-    Returns
-    -------
-    numpy.ndarray
-        uint8 (size, size): 255 paper, 0 ink. Feed it to :func:`to_mnist_image`.
-    """
+    """Draw pen strokes (each a list of (x, y) pixels, pen-down to pen-up) as black ink on a
+    white uint8 square of ``size`` pixels, like a drawing pad's canvas."""
     paper = Image.new("L", (size, size), 255)
     pen = ImageDraw.Draw(paper)
     radius = pen_width / 2

@@ -1,7 +1,5 @@
-"""Find and load MNIST: a path, ``$MNIST_COURSE_DATA``, or the Keras cache
-(``$KERAS_HOME/datasets/mnist.npz``), downloaded into if missing, from the mirrors first
-and then the Keras address, each checked against Keras's sha256 (see :mod:`.download`).
-A path is a Keras-layout ``.npz`` file or a folder holding the four original IDX files.
+"""Find and load MNIST: a path (an ``.npz`` or a folder of IDX files), ``$MNIST_COURSE_DATA``,
+or the Keras cache, downloaded into if missing and checked against Keras's sha256.
 """
 
 from __future__ import annotations
@@ -25,26 +23,12 @@ from .arrays import check_images, check_labels
 from .download import fetch
 from .idx import MAX_BYTES, read_idx
 
-__all__ = [
-    "ENV_VAR",
-    "MIRRORS_ENV_VAR",
-    "MNIST_URL",
-    "MNIST_SHA256",
-    "MNIST_BYTES",
-    "MAX_DOWNLOAD_BYTES",
-    "load_mnist",
-    "download_mnist",
-    "mirror_urls",
-    "check_dataset",
-]
-
 ENV_VAR = "MNIST_COURSE_DATA"
 MIRRORS_ENV_VAR = "MNIST_COURSE_MIRRORS"  # copies to try first, where the Keras host is blocked
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 MNIST_BYTES = 11_490_434  # the size of that file
-# A tenth more leaves room for another build of the file, passed with its own sha256; a
-# server that sends more is cut off there, not read to the end only to fail the checksum.
+# room for another build of the file, passed with its own sha256; more is cut off
 MAX_DOWNLOAD_BYTES = MNIST_BYTES + MNIST_BYTES // 10
 
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -56,37 +40,30 @@ IDX_FILES = {
     "y_test": "t10k-labels-idx1-ubyte",
 }
 
-Split = tuple[np.ndarray, np.ndarray]
-
 
 def load_mnist(
     path: str | os.PathLike[str] | None = None, *, mirrors: str | Sequence[str] | None = None
-) -> tuple[Split, Split]:
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Load MNIST as ``(x_train, y_train), (x_test, y_test)``.
 
     Parameters
     ----------
     path : str or path-like, optional
-        A Keras-layout ``.npz`` file or a folder with the four IDX files (plain or ``.gz``).
-        Default ``$MNIST_COURSE_DATA``, then the Keras cache, downloading into it if needed.
+        A Keras-layout ``.npz`` file or a folder with the four IDX files (plain or ``.gz``);
+        default ``$MNIST_COURSE_DATA``, then the Keras cache, downloading into it if needed.
     mirrors : str or sequence of str, optional
-        Addresses of copies of ``mnist.npz`` to download from before the Keras address
-        (see :func:`mirror_urls`); default ``$MNIST_COURSE_MIRRORS``.
+        Copies of ``mnist.npz`` to download from first (see :func:`mirror_urls`).
 
     Returns
     -------
     (x_train, y_train), (x_test, y_test)
-        ``x_*`` uint8 (n, 28, 28), pixels 0-255 (0 is the background); ``y_*`` uint8 (n,),
-        labels 0-9. The full dataset has 60,000 training and 10,000 test images.
+        ``x_*`` uint8 (n, 28, 28), pixels 0-255; ``y_*`` uint8 (n,), labels 0-9
+        (60,000 training and 10,000 test images).
 
     Raises
     ------
-    DataNotFoundError
-        The path does not exist, or there is no data and no way to download it.
-    DataFileError
-        The file exists but is not valid MNIST; the message names the file and the fault.
-    DownloadError
-        MNIST had to be downloaded, and no address gave the right file.
+    DataNotFoundError, DataFileError, DownloadError
+        No data (and no way to download it); a file that is not MNIST; a failed download.
     """
     if path is None:
         env = os.environ.get(ENV_VAR, "").strip()
@@ -111,11 +88,7 @@ def load_mnist(
 
 
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
-    try:
-        file = open_regular_file(path, what=tr("an .npz file"), error=DataFileError)
-    except FileNotFoundError:
-        raise DataNotFoundError(tr("MNIST data not found at {path}.", path=path)) from None
-    with file:
+    with open_regular_file(path, what=tr("an .npz file"), error=DataFileError) as file:
         if file.read(6) == b"\x93NUMPY":
             raise DataFileError(
                 tr(
@@ -143,11 +116,7 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
 
 
 def _read_members(archive: zipfile.ZipFile, path: Path) -> dict[str, np.ndarray]:
-    """The four arrays, each checked by its header before it is read.
-
-    A damaged or hostile header may declare an array far larger than the file, which NumPy
-    would try to allocate: each declared size is compared with the member's own size.
-    """
+    """The four arrays, each header checked first: NumPy would allocate what one declares."""
     members = {info.filename.removesuffix(".npy"): info for info in archive.infolist()}
     if set(members) != set(NPZ_KEYS):
         raise DataFileError(
@@ -206,16 +175,13 @@ def _read_folder(folder: Path) -> dict[str, np.ndarray]:
         candidates = [folder / f"{name}{gz}" for name in names for gz in ("", ".gz")]
         found = next((c for c in candidates if c.exists() or c.is_symlink()), None)
         if found is None:
-            archives = sorted(p.name for p in folder.glob("*.npz"))
-            hint = (
-                tr(
+            hint, archives = "", sorted(folder.glob("*.npz"))
+            if archives:
+                hint = tr(
                     " It holds {name}: give that file's path instead, load_mnist({path!r}).",
-                    name=archives[0],
-                    path=str(folder / archives[0]),
+                    name=archives[0].name,
+                    path=str(archives[0]),
                 )
-                if archives
-                else ""
-            )
             raise DataNotFoundError(
                 tr(
                     "{folder}: no {stem} (or {stem}.gz) in this folder. An MNIST folder holds "
@@ -250,20 +216,9 @@ def sha256_of(path: Path) -> str:
 
 
 def mirror_urls(mirrors: str | Sequence[str] | None = None) -> list[str]:
-    """The addresses a download tries, in order: ``mirrors``, then :data:`MNIST_URL`.
-
-    Parameters
-    ----------
-    mirrors : str or sequence of str, optional
-        Addresses (``https://``, ``http://``, ``ftp://``, ``file://``) of copies of
-        ``mnist.npz``, or one string of them separated by spaces; default
-        ``$MNIST_COURSE_MIRRORS``.
-
-    Raises
-    ------
-    InputError
-        One of them is not such an address.
-    """
+    """The addresses a download tries: ``mirrors`` (``https``, ``http``, ``ftp`` or ``file``
+    addresses, or one string of them separated by spaces; default ``$MNIST_COURSE_MIRRORS``),
+    then :data:`MNIST_URL`."""
     if mirrors is None:
         mirrors = os.environ.get(MIRRORS_ENV_VAR, "")
     if isinstance(mirrors, str):
@@ -295,35 +250,10 @@ def download_mnist(
 ) -> Path:
     """Return the path of a verified ``mnist.npz`` in the cache, downloading it if needed.
 
-    The mirrors are tried in order, then ``url``, until one gives the file with the right
-    sha256 (each failure is a :class:`DownloadWarning`); it is renamed into place only then.
-
-    Parameters
-    ----------
-    url, sha256 : str, optional
-        The address tried last and the checksum; default :data:`MNIST_URL`, :data:`MNIST_SHA256`.
-    cache_dir : str or path-like, optional
-        Default ``$KERAS_HOME/datasets`` (``~/.keras/datasets``), where Keras keeps it too.
-    timeout, deadline : float
-        Seconds to wait for each answer or piece of data; for the whole file from one address.
-    mirrors : str or sequence of str, optional
-        See :func:`mirror_urls`.
-    max_bytes : int, optional
-        The most bytes a file may have; default :data:`MAX_DOWNLOAD_BYTES`.
-    progress : bool
-        Show how much has arrived.
-
-    Returns
-    -------
-    pathlib.Path
-        The cached ``mnist.npz``.
-
-    Raises
-    ------
-    DownloadError
-        No address gave the file (each named, with why), or the cache is not writable.
-    InputError
-        A mirror is not an address.
+    The mirrors, then ``url`` (default :data:`MNIST_URL`), are tried until one gives the file
+    with checksum ``sha256`` (each failure a :class:`DownloadWarning`), into ``cache_dir``
+    (default ``$KERAS_HOME/datasets``, as Keras). ``timeout`` bounds each wait, ``deadline``
+    each address, ``max_bytes`` the size (default :data:`MAX_DOWNLOAD_BYTES`).
     """
     urls = mirror_urls(mirrors)
     if url:
@@ -334,34 +264,20 @@ def download_mnist(
     if target.is_file() and sha256_of(target) == sha256:
         return target
     # Not keras.utils.get_file: it keeps a file whose checksum failed, under the final name.
+    limits = (timeout, deadline, MAX_DOWNLOAD_BYTES if max_bytes is None else max_bytes)
     failures = []
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with atomic_path(target) as part:
             for address in urls:
-                failure = fetch(
-                    address,
-                    part,
-                    sha256=sha256,
-                    timeout=timeout,
-                    deadline=deadline,
-                    max_bytes=MAX_DOWNLOAD_BYTES if max_bytes is None else max_bytes,
-                    progress=progress,
-                )
+                failure = fetch(address, part, sha256, *limits, progress)
                 if failure is None:
                     return target  # leaving the block renames the verified file into place
                 failures.append(failure)
                 if len(failures) < len(urls):  # said now: a mirror serving a wrong file is news
-                    warnings.warn(
-                        DownloadWarning(
-                            tr(
-                                "{failure} Trying the next address: {url}",
-                                failure=failure,
-                                url=urls[len(failures)],
-                            )
-                        ),
-                        stacklevel=2,
-                    )
+                    url = urls[len(failures)]
+                    said = tr("{failure} Trying the next address: {url}", failure=failure, url=url)
+                    warnings.warn(DownloadWarning(said), stacklevel=2)
             fix = tr(
                 "To fix it, connect to the internet and try again, or use a copy of "
                 "mnist.npz you already have: load_mnist(path='.../mnist.npz') or set the "
@@ -394,16 +310,8 @@ class DownloadWarning(UserWarning):
 
 
 def check_dataset(images: np.ndarray, labels: np.ndarray, source: str = "data") -> None:
-    """Check that ``images`` and ``labels`` read from a file form a valid MNIST split.
-
-    The rules of :mod:`.arrays`, plus what the files hold: uint8 pixels shaped (n, 28, 28)
-    and integer labels.
-
-    Raises
-    ------
-    DataFileError
-        Naming ``source`` and the first problem found.
-    """
+    """Raise a DataFileError naming ``source`` unless ``images`` are uint8 (n, 28, 28) and
+    ``labels`` integers 0-9 shaped (n,)."""
     try:
         images, labels = np.asarray(images), np.asarray(labels)
         if images.ndim != 3:

@@ -1,6 +1,6 @@
-"""Train on several worker processes on this machine, as on several machines: one
-``python -m mnist_course.distribute.multiworker`` per worker, on 127.0.0.1. Whatever happens
-(a failure, the time limit, Ctrl-C), no worker is left running."""
+"""Train on worker processes on this machine as on several machines, one
+``python -m mnist_course.distribute.multiworker`` each on 127.0.0.1. Whatever happens (a
+failure, the time limit, Ctrl-C), no worker is left running."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from ..errors import InputError, MnistCourseError
 from ..files import shown_path
 from ..language import ENV_VAR as LANGUAGE_ENV_VAR
 from ..language import get_language, tr
-from .multiworker import MODELS_ON_WORKERS
+from .multiworker import MODELS_ON_WORKERS, weights_checksum
 
 HOST = "127.0.0.1"
 POLL_SECONDS = 0.1
@@ -37,8 +37,8 @@ class WorkerError(MnistCourseError, RuntimeError):
 
 @dataclass(frozen=True)
 class WorkerReport:
-    """One worker's report: its ``TF_CONFIG`` index (0 is the chief), process id, sha256
-    of its final weights, and seconds from its start (TensorFlow's import included)."""
+    """One worker's ``TF_CONFIG`` index (0 is the chief), process id, sha256 of its final
+    weights, and seconds from its start (TensorFlow's import included)."""
 
     index: int
     pid: int
@@ -64,18 +64,14 @@ class ClusterRun:
         return len({w.checksum for w in self.workers}) == 1
 
     def __str__(self) -> str:
-        agree = (
-            tr("identical on every worker")
-            if self.weights_agree
-            else tr("differing by up to {difference:.2g}", difference=self.max_weight_difference)
-        )
+        agree = tr("differing by up to {difference:.2g}", difference=self.max_weight_difference)
         return tr(
             "{workers} worker(s), {seconds:.1f} s: validation accuracy {accuracy:.2%}, "
             "weights {agree}; saved {path}",
             workers=len(self.workers),
             seconds=self.seconds,
             accuracy=self.history.get("val_accuracy", [float("nan")])[-1],
-            agree=agree,
+            agree=tr("identical on every worker") if self.weights_agree else agree,
             path=shown_path(self.path),
         )
 
@@ -93,20 +89,15 @@ def _worker_env(addresses: list[str], index: int) -> dict[str, str]:
     task = {"cluster": {"worker": addresses}, "task": {"type": "worker", "index": index}}
     env = dict(os.environ, TF_CONFIG=json.dumps(task), **{LANGUAGE_ENV_VAR: get_language()})
     # The workers import this very package, wherever it was imported from.
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")) if p
-    )
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.getenv("PYTHONPATH")]))
     # gRPC follows http_proxy; the workers talk to each other directly.
     for name in ("no_proxy", "NO_PROXY", "no_grpc_proxy"):
-        env[name] = ",".join(p for p in (os.environ.get(name, ""), HOST, "localhost") if p)
+        env[name] = ",".join(filter(None, [os.getenv(name), HOST, "localhost"]))
     return env
 
 
 def _tail(path: Path, lines: int = 12) -> str:
-    try:
-        kept = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
-    except OSError:
-        return "(no output)"
+    kept = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
     return "\n".join(f"    {line}" for line in kept[-lines:]) or "    (no output)"
 
 
@@ -120,17 +111,14 @@ def _how_it_ended(code: int) -> str:
 
 def _stop(processes: list[subprocess.Popen]) -> None:
     """Stop every process still running: politely, then for sure; wait for each."""
-    running = [p for p in processes if p.poll() is None]
-    for process in running:
-        with contextlib.suppress(OSError):
-            process.terminate()
+    for process in processes:
+        process.terminate()  # Popen skips a process that has ended
     deadline = time.monotonic() + STOP_GRACE_SECONDS
-    for process in running:
+    for process in processes:
         try:
             process.wait(max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            with contextlib.suppress(OSError):
-                process.kill()
+            process.kill()
             process.wait()
 
 
@@ -148,25 +136,23 @@ def train_on_workers(
     timeout: float = 600.0,
     print_fn: Callable[[str], None] | None = print,
 ) -> ClusterRun:
-    """Train a course model on ``workers`` processes with ``MultiWorkerMirroredStrategy``.
-
-    Each worker is a Python process of its own, as on separate machines, talking to the
-    others over TCP on 127.0.0.1; each takes its share of every (global) batch.
+    """Train a course model on ``workers`` processes with ``MultiWorkerMirroredStrategy``,
+    each a Python process of its own talking to the others over TCP on 127.0.0.1. If a worker
+    fails or the time runs out, the others are stopped and a :class:`WorkerError` says why.
 
     Parameters
     ----------
     name : str
         The recipe: ``"lenet"``, ``"mlp"``, ``"tiny-mlp"`` or ``"fast-cnn"``.
     workers, epochs, limit : int
-        How many processes; epochs (default: the recipe's); train on only the first
-        ``limit`` training images (default: all).
+        Processes; epochs (default: the recipe's); train on the first ``limit`` images only.
     validation, seed : int
         How many last training images to evaluate every epoch (0: none); the seed.
     data, out : path, optional
         ``mnist.npz`` or an IDX folder (default: as ``mc.load_mnist``); where worker 0
         saves the model (default: ``NAME-on-WORKERS-workers.keras`` in the model cache).
     precision : str, optional
-        Overrides the recipe's: ``"float32"``, ``"mixed_bfloat16"`` or ``"auto"``.
+        Overrides the recipe's.
     timeout : float
         Seconds the whole run may take, TensorFlow's start-up included.
     print_fn : callable, optional
@@ -175,12 +161,6 @@ def train_on_workers(
     Returns
     -------
     ClusterRun
-
-    Raises
-    ------
-    WorkerError
-        A worker failed or was killed, or the time ran out; the message names the worker
-        and shows the end of its error output. The other workers have been stopped.
     """
     if not isinstance(name, str) or name not in MODELS_ON_WORKERS:
         raise InputError(
@@ -193,12 +173,10 @@ def train_on_workers(
         )
     for label, value, least in (
         ("workers", workers, 1),
-        ("epochs", epochs, 1),
-        ("limit", limit, 1),
+        ("epochs", 1 if epochs is None else epochs, 1),
+        ("limit", 1 if limit is None else limit, 1),
         ("validation", validation, 0),
     ):
-        if value is None and label in ("epochs", "limit"):
-            continue
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
             raise InputError(
                 tr(
@@ -244,11 +222,8 @@ def _run(command, count, folder, out, timeout, print_fn) -> ClusterRun:
             log = folder / f"worker-{index}"
             with open(f"{log}.out", "wb") as stdout, open(f"{log}.err", "wb") as stderr:
                 env = _worker_env(addresses, index)
-                processes.append(
-                    subprocess.Popen(
-                        command, env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr
-                    )
-                )
+                streams = {"stdin": subprocess.DEVNULL, "stdout": stdout, "stderr": stderr}
+                processes.append(subprocess.Popen(command, env=env, **streams))
         while True:
             codes = [p.poll() for p in processes]
             if print_fn is not None:  # after the poll: a finished worker's lines are all there
@@ -279,23 +254,17 @@ def _run(command, count, folder, out, timeout, print_fn) -> ClusterRun:
         _stop(processes)  # after success a no-op; after anything else, no worker outlives us
     reports, weights = [], []
     for index in range(count):
-        path = folder / f"report-{index}.json"
-        if not path.exists():
-            raise WorkerError(
-                tr(
-                    "worker {index} exited without its report ({file}).",
-                    index=index,
-                    file=path.name,
-                )
-            )
-        reports.append(json.loads(path.read_text()))
-        with np.load(folder / f"weights-{index}.npz") as saved:  # np.savez's arr_0, arr_1, ...
-            weights.append([saved[f"arr_{i}"] for i in range(len(saved.files))])
+        with np.load(folder / f"worker-{index}.npz") as saved:
+            reports.append(json.loads(str(saved["report"])))
+            weights.append([saved[key] for key in saved.files if key != "report"])  # in order
     pairs = [(a, b) for other in weights[1:] for a, b in zip(weights[0], other, strict=True)]
     return ClusterRun(
         path=out,
         history=reports[0]["history"],
-        workers=[WorkerReport(r["index"], r["pid"], r["checksum"], r["seconds"]) for r in reports],
+        workers=[
+            WorkerReport(r["index"], r["pid"], weights_checksum(w), r["seconds"])
+            for r, w in zip(reports, weights, strict=True)
+        ],
         max_weight_difference=max(
             (float(np.abs(a - b).max(initial=0)) for a, b in pairs), default=0.0
         ),

@@ -1,26 +1,22 @@
-"""One worker of a multi-machine run: ``python -m mnist_course.distribute.multiworker MODEL``.
-
-Every worker runs it, ``TF_CONFIG`` naming all workers and this one::
+"""One worker of a multi-machine run, ``TF_CONFIG`` naming all workers and this one::
 
     TF_CONFIG='{"cluster": {"worker": ["10.0.0.1:12345", "10.0.0.2:12345"]},
                 "task": {"type": "worker", "index": 0}}'
     python -m mnist_course.distribute.multiworker lenet --out lenet.keras
 
 Worker 0, the chief, saves the model. Keras 3's ``model.fit`` does not run under
-``MultiWorkerMirroredStrategy`` yet (keras-team/keras#20585), so the loop ``fit`` would run is
-written out, on the batches of ``mc.train_course_model(..., seed=seed)``.
-"""
+``MultiWorkerMirroredStrategy`` (keras-team/keras#20585): the loop is written out here."""
 
 from __future__ import annotations
 
 import argparse
 import hashlib
 import json
-import math
 import os
 import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 
 import numpy as np
@@ -63,8 +59,7 @@ def _distributed_batches(strategy, images, labels, batch_size: int, seed: int, d
     """One process's global batches (fitting's order); replica r of R gets rows r, r + R, ..."""
     from ..backend import tf
 
-    count = len(images)
-    replicas = strategy.num_replicas_in_sync
+    count, replicas = len(images), strategy.num_replicas_in_sync
 
     def dataset_fn(context):
         local = context.num_replicas_in_sync // context.num_input_pipelines
@@ -84,82 +79,34 @@ def _distributed_batches(strategy, images, labels, batch_size: int, seed: int, d
             count, seed=seed, reshuffle_each_iteration=True
         )
         options = tf.data.Options()
-        options.autotune.enabled = False  # as fitting._dataset: steadier on few cores
-        options.experimental_distribute.auto_shard_policy = (
-            tf.data.experimental.AutoShardPolicy.OFF  # split by hand above
-        )
-        data = order.batch(batch_size).flat_map(shares).prefetch(2)
-        return data.with_options(options)
+        options.autotune.enabled = False  # as in fitting: steadier on few cores
+        # Split between the replicas by hand above.
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF
+        return order.batch(batch_size).flat_map(shares).prefetch(2).with_options(options)
 
     return strategy.distribute_datasets_from_function(dataset_fn)
 
 
-def train_worker(
-    name: str,
-    images: np.ndarray,
-    labels: np.ndarray,
-    *,
-    strategy,
-    epochs: int,
-    seed: int,
-    validation: tuple[np.ndarray, np.ndarray] | None = None,
-    precision: str | None = None,
-    print_fn=print,
-):
-    """Train the recipe ``name`` under ``strategy``; every worker calls this together.
-
-    Parameters
-    ----------
-    name : str
-        One of :data:`MODELS_ON_WORKERS`.
-    images, labels : numpy.ndarray
-        The whole training set, uint8 (n, 28, 28) and digits (n,).
-    strategy : tf.distribute.MultiWorkerMirroredStrategy
-    epochs, seed : int
-    validation : (images, labels), optional
-        Evaluated after every epoch.
-    precision : str, optional
-        Overrides the recipe's.
-    print_fn : callable
-        Receives :class:`~mnist_course.callbacks.EpochLog`'s line for each epoch.
-
-    Returns
-    -------
-    (model, history)
-        The trained model and a dict of per-epoch ``loss``, ``accuracy`` and, with
-        validation, ``val_loss``, ``val_accuracy``.
-    """
+def _train(name, images, labels, strategy, epochs, seed, validation, precision, print_fn):
+    """Train the recipe ``name`` on raw uint8 ``images`` under ``strategy``, as every worker
+    does together; return the model and its history (``loss``, ``accuracy``, ``val_...``)."""
     from ..backend import keras, tf
     from ..data.arrays import one_hot
-    from ..models.builders import build_model, resolve_precision
     from ..training.callbacks import EpochLog
-    from ..training.fitting import compile_model, input_dtype, reshape_for, set_seed
-    from ..training.recipes import OPTIMIZERS, RECIPES, as_float_pixels
+    from ..training.fitting import as_input, input_dtype, set_seed
+    from ..training.recipes import RECIPES
 
-    if name not in MODELS_ON_WORKERS:
-        raise InputError(
-            tr("train on workers: choose one of {models}.", models=", ".join(MODELS_ON_WORKERS))
-        )
-    recipe = RECIPES[name]
     set_seed(seed)
-    steps = epochs * math.ceil(len(images) / recipe.batch_size)
     with strategy.scope():
-        model = build_model(
-            recipe.model,
-            precision=resolve_precision(precision or recipe.precision),
-            **recipe.options,
-        )
-        optimizer = OPTIMIZERS[recipe.optimizer](recipe.schedule(steps))
         # compiled as one process would be, so the saved file records the same settings
-        compile_model(model, optimizer=optimizer)
+        model = RECIPES[name].compiled_model(epochs, len(images), precision)
+        optimizer = model.optimizer
         optimizer.build(model.trainable_variables)  # its slots mirrored too
-    x = reshape_for(model, as_float_pixels(images), "train on workers")
-    batches = _distributed_batches(
-        strategy, x, one_hot(labels), recipe.batch_size, seed, input_dtype(model)
-    )
+    batch_size = RECIPES[name].batch_size
+    x, dtype = as_input(model, images), input_dtype(model)
+    batches = _distributed_batches(strategy, x, one_hot(labels), batch_size, seed, dtype)
     if validation is not None:
-        x_val, y_val = validation
-        x_val = reshape_for(model, as_float_pixels(x_val), "train on workers (validation)")
+        x_val, y_val = as_input(model, validation[0]), validation[1]
     replicas = strategy.num_replicas_in_sync
 
     def replica_step(x, y, size):
@@ -186,8 +133,7 @@ def train_worker(
     infer = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
     history: dict[str, list[float]] = {}
     log = EpochLog(print_fn)
-    log.set_params({"epochs": epochs})
-    log.on_train_begin()
+    log.epochs = epochs
     for epoch in range(epochs):
         log.on_epoch_begin(epoch)
         totals = np.zeros(3)
@@ -213,19 +159,18 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m mnist_course.distribute.multiworker",
         description="One worker of a MultiWorkerMirroredStrategy run; TF_CONFIG says which.",
     )
-    parser.add_argument("model", choices=MODELS_ON_WORKERS)
-    parser.add_argument("--epochs", type=int, help="default: the recipe's")
-    parser.add_argument("--limit", type=int, help="train on the first N training images")
-    parser.add_argument(
-        "--validation", type=int, default=5000, help="hold out the last N training images (0: none)"
-    )
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--data", type=Path, help="mnist.npz (default: as mc.load_mnist)")
-    parser.add_argument("--out", type=Path, help="where the chief saves the model")
-    parser.add_argument("--precision", help="float32, mixed_bfloat16 or auto")
-    parser.add_argument("--threads", type=int, help="TensorFlow threads (default: all cores)")
-    parser.add_argument("--report", type=Path, help="folder for this worker's report")
-    parser.add_argument("--deadline", type=float, help="give up after this many seconds")
+    add = parser.add_argument
+    add("model", choices=MODELS_ON_WORKERS)
+    add("--epochs", type=int, help="default: the recipe's")
+    add("--limit", type=int, help="train on the first N training images")
+    add("--validation", type=int, default=5000, help="hold out the last N images (0: none)")
+    add("--seed", type=int, default=0)
+    add("--data", type=Path, help="mnist.npz (default: as mc.load_mnist)")
+    add("--out", type=Path, help="where the chief saves the model")
+    add("--precision", help="float32, mixed_bfloat16 or auto")
+    add("--threads", type=int, help="TensorFlow threads (default: all cores)")
+    add("--report", type=Path, help="folder for this worker's report")
+    add("--deadline", type=float, help="give up after this many seconds")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     threading.Thread(target=_watch_parent, args=(os.getppid(), args.deadline), daemon=True).start()
@@ -256,7 +201,7 @@ def _run(args: argparse.Namespace, start: float) -> None:
             )
         )
     end = min(len(x) - held, args.limit or len(x))
-    x_fit, y_fit = x[:end], y[:end]
+    validation = (x[len(x) - held :], y[len(x) - held :]) if held else None
     from ..backend import tf
     from ..training.recipes import RECIPES
     from ..training.saving import save_model
@@ -266,57 +211,35 @@ def _run(args: argparse.Namespace, start: float) -> None:
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     # The strategy before any TensorFlow op: it sets up the links to the other workers.
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
-    resolver = strategy.cluster_resolver
-    kind, index = resolver.task_type, resolver.task_id or 0
-    chief = kind == "chief" or (
-        kind in (None, "worker") and not index and "chief" not in resolver.cluster_spec().jobs
-    )
+    index, chief = strategy.cluster_resolver.task_id or 0, strategy.extended.should_checkpoint
     epochs = args.epochs or RECIPES[args.model].epochs
     say = (lambda line: print(line, flush=True)) if chief else (lambda line: None)
     say(
         tr(
             "Training {model} on {count} images for {epochs} epoch(s), {workers} replicas",
             model=args.model,
-            count=len(x_fit),
+            count=end,
             epochs=epochs,
             workers=strategy.num_replicas_in_sync,
         )
     )
-    model, history = train_worker(
-        args.model,
-        x_fit,
-        y_fit,
-        strategy=strategy,
-        epochs=epochs,
-        seed=args.seed,
-        validation=(x[len(x) - held :], y[len(x) - held :]) if held else None,
-        precision=args.precision,
-        print_fn=say,
+    model, history = _train(
+        args.model, x[:end], y[:end], strategy, epochs, args.seed, validation, args.precision, say
     )
-    weights = model.get_weights()
     if chief and args.out is not None:
         save_model(model, args.out)
         say(tr("Saved {path}", path=shown_path(args.out)))
-    if args.report is not None:
-        np.savez(args.report / f"weights-{index}.npz", *weights)
-        report = {
-            "index": index,
-            "pid": os.getpid(),
-            "history": history,
-            "checksum": weights_checksum(weights),
-            "seconds": time.perf_counter() - start,
-        }
-        temporary = args.report / f".report-{index}.json"
-        temporary.write_text(json.dumps(report))
-        temporary.replace(args.report / f"report-{index}.json")  # whole, or not at all
+    if args.report is not None:  # read only once this worker has exited with status 0
+        seconds = time.perf_counter() - start
+        report = {"index": index, "pid": os.getpid(), "history": history, "seconds": seconds}
+        weights = model.get_weights()
+        np.savez(args.report / f"worker-{index}.npz", *weights, report=json.dumps(report))
 
 
 if __name__ == "__main__":
     try:
         status = main()
     except BaseException:  # a bug, not a learner's error: show where, then leave as below
-        import traceback
-
         traceback.print_exc()
         status = 1
     sys.stdout.flush()

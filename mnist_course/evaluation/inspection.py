@@ -1,7 +1,5 @@
 """What is inside a trained model: its layers' shapes, weights, filters and feature maps.
-
-Like :mod:`mnist_course.plots`, each plot returns a matplotlib Figure and draws nothing else.
-"""
+Like :mod:`mnist_course.plots`, each plot returns a matplotlib Figure and draws nothing else."""
 
 from __future__ import annotations
 
@@ -14,7 +12,7 @@ from ..data.arrays import check_count, check_images
 from ..errors import InputError
 from ..language import tr, tr_plot
 from ..models.builders import check_model
-from ..plots import draw_digit
+from ..plots import draw_digit, grid
 
 
 def feature_maps(model: keras.Model, image: np.ndarray, layer: str) -> np.ndarray:
@@ -54,7 +52,7 @@ def plot_layer_shapes(model: object) -> Figure:
     """Draw the shape of the data after each layer of a built Keras model, left to right.
 
     Grids (height x width x channels) are squares sized by their height, stacked by channel;
-    flat vectors are bars growing with their length: how a CNN trades size for channels.
+    flat vectors are bars growing with their length.
     """
     try:
         stages = [("input", tuple(model.input_shape[1:]))] + [
@@ -82,8 +80,7 @@ def plot_layer_shapes(model: object) -> Figure:
             box(i, 0.12, height, "#fd8d3c")
         ax.text(i, -0.18, label, ha="center", va="top", fontsize=9)
         ax.text(i, 1.18, name, ha="center", va="bottom", fontsize=9, rotation=20)
-    ax.set_xlim(-0.7, len(stages) - 0.3)
-    ax.set_ylim(-0.45, 1.55)
+    ax.set(xlim=(-0.7, len(stages) - 0.3), ylim=(-0.45, 1.55))
     ax.set_axis_off()
     name = getattr(model, "name", "model")
     ax.set_title(tr_plot("{name}: the shape of the data after each layer", name=name))
@@ -100,8 +97,7 @@ def plot_weight_images(
 ) -> Figure:
     """Show a Dense layer's weights from the 784 pixels as 28x28 images, one per unit.
 
-    Red pixels push the unit up when inked, blue ones down: each unit is a template. All
-    units share one colour scale, so a pale unit really has small weights.
+    Red pixels push the unit up when inked, blue ones down; all units share one colour scale.
 
     Parameters
     ----------
@@ -110,15 +106,15 @@ def plot_weight_images(
     count, columns : int
         How many units to show (the first ``count``), and how many per row.
     limit : float, optional
-        The weight drawn darkest; give two calls the same to compare two models. Default:
-        the largest weight shown.
+        The weight drawn darkest (default: the largest shown); the same in two calls
+        compares two models.
     title : str, optional
     """
     weights = np.asarray(weights)
     if (
         weights.ndim != 2
         or weights.shape[0] != 784
-        or weights.shape[1] == 0
+        or not weights.size
         or weights.dtype.kind != "f"
     ):
         raise InputError(
@@ -130,25 +126,18 @@ def plot_weight_images(
             )
         )
     count = min(check_count(count, name="plot_weight_images", what="count"), weights.shape[1])
-    columns = min(check_count(columns, name="plot_weight_images", what="columns"), count)
+    columns = check_count(columns, name="plot_weight_images", what="columns")
     if limit is None:
         limit = float(np.abs(weights[:, :count]).max()) or 1.0
     elif isinstance(limit, bool) or not isinstance(limit, int | float) or not limit > 0:
         raise InputError(
             tr("plot_weight_images: limit must be a positive number, got {limit!r}.", limit=limit)
         )
-    rows = -(-count // columns)
-    fig = Figure(figsize=(1.5 * columns + 0.8, 1.6 * rows + 0.3), layout="constrained")
-    axes = fig.subplots(rows, columns, squeeze=False)
-    for unit, ax in enumerate(axes.flat):
-        ax.set_axis_off()
-        if unit < count:
-            template = weights[:, unit].reshape(28, 28)
-            image = ax.imshow(template, cmap="RdBu_r", vmin=-limit, vmax=limit)
-            ax.set_title(tr_plot("unit {unit}", unit=unit), fontsize=8)
+    fig, axes = grid(count, columns, (1.7, 1.6), title)
+    for unit, ax in zip(range(count), axes, strict=False):
+        image = ax.imshow(weights[:, unit].reshape(28, 28), cmap="RdBu_r", vmin=-limit, vmax=limit)
+        ax.set_title(tr_plot("unit {unit}", unit=unit), fontsize=8)
     fig.colorbar(image, ax=axes, shrink=0.8, label=tr_plot("weight"))
-    if title:
-        fig.suptitle(title)
     return fig
 
 
@@ -173,8 +162,7 @@ def plot_filters(kernel: np.ndarray) -> Figure:
     for i, ax in enumerate(fig.subplots(1, kernel.shape[3], squeeze=False)[0]):
         ax.imshow(kernel[:, :, 0, i], cmap="RdBu_r", vmin=-limit, vmax=limit)
         ax.set_title(tr_plot("filter {index}", index=i), fontsize=8)
-        ax.set_xticks([])
-        ax.set_yticks([])
+        ax.set(xticks=[], yticks=[])
     return fig
 
 
@@ -198,13 +186,9 @@ def plot_feature_maps(image: np.ndarray, maps: np.ndarray) -> Figure:
             )
         )
     channels = min(maps.shape[2], 16)
-    fig = Figure(figsize=(1.5 * (channels + 1), 1.8), layout="constrained")
-    axes = fig.subplots(1, channels + 1, squeeze=False)[0]
-    draw_digit(axes[0], image)
-    axes[0].set_title(tr_plot("input"), fontsize=8)
+    fig, axes = grid(channels + 1, channels + 1, (1.5, 1.8), None)
+    draw_digit(axes[0], image, tr_plot("input"), fontsize=8)
     for i, ax in enumerate(axes[1:]):
         ax.imshow(maps[:, :, i], cmap="viridis")
         ax.set_title(tr_plot("map {index}", index=i), fontsize=8)
-    for ax in axes:
-        ax.set_axis_off()
     return fig

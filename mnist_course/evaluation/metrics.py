@@ -27,10 +27,8 @@ PREDICT_BATCH = 8192
 
 
 def _probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
-    """The model's outputs for checked images, checked to be probabilities."""
-    # The traced pass is kept on the model, as Keras keeps model.predict_function. uint8
-    # pixels are scaled in the graph, on every core (NumPy's conversion on one core was most
-    # of predict's time). Unlike predict_on_batch, it gives one output under a strategy.
+    # Kept on the model, as Keras keeps model.predict_function; uint8 is scaled in the graph,
+    # on every core. Unlike predict_on_batch, it gives one output under a strategy.
     forward = model.__dict__.get("_mnist_course_forward")
     if forward is None:
 
@@ -53,8 +51,7 @@ def _probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
                 model=model.name,
             )
         )
-    # A model ending in raw scores (no softmax) would give wrong losses and confidences.
-    if out.min() < 0 or np.abs(out.sum(axis=1) - 1).max() > 1e-2:
+    if out.min() < 0 or np.abs(out.sum(axis=1) - 1).max() > 1e-2:  # raw scores, no softmax
         raise InputError(
             tr(
                 "model {model!r} does not output probabilities (its rows do not sum to "
@@ -73,12 +70,12 @@ def predict(model: keras.Model, images: np.ndarray) -> np.ndarray:
     model : keras.Model
         A trained MNIST model (flat or image input, 10 softmax outputs).
     images : numpy.ndarray
-        A batch, (n, 28, 28), (n, 28, 28, 1) or (n, 784); uint8 0-255 or float 0-1.
+        (n, 28, 28), (n, 28, 28, 1) or (n, 784); uint8 0-255 or float 0-1.
 
     Returns
     -------
     numpy.ndarray
-        float32 (n, 10); row i is the probability of each digit for image i.
+        float32 (n, 10): row i holds image i's probability of each digit.
     """
     check_model(model, "predict")
     return _probabilities(model, check_images(images, name="predict", pixels="model"))
@@ -91,7 +88,7 @@ def predict_digit(model: keras.Model, image: np.ndarray) -> tuple[int, float, np
     ----------
     model : keras.Model
     image : numpy.ndarray
-        One image, (28, 28), (28, 28, 1) or (784,); uint8 0-255 or float 0-1.
+        (28, 28), (28, 28, 1) or (784,); uint8 0-255 or float 0-1.
 
     Returns
     -------
@@ -105,8 +102,15 @@ def predict_digit(model: keras.Model, image: np.ndarray) -> tuple[int, float, np
     return digit, float(probabilities[digit]), probabilities
 
 
+class Shown:
+    """Shown in a notebook as its ``str``."""
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(str(self))
+
+
 @dataclass(frozen=True)
-class Evaluation:
+class Evaluation(Shown):
     """Test-set results: ``loss`` (mean cross-entropy), ``penalty`` (the weight penalties
     ``model.evaluate`` adds to it, 0 without any), ``accuracy``, and the ``probabilities``
     float32 (n, 10) and true ``labels`` int64 (n,) they came from."""
@@ -149,9 +153,6 @@ class Evaluation:
             wrong=len(self.mistakes),
             count=len(self.labels),
         )
-
-    def _repr_pretty_(self, printer, cycle: bool) -> None:
-        printer.text(str(self))
 
 
 def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> Evaluation:
@@ -196,8 +197,8 @@ def evaluate_ensemble(
 
 
 def check_ensemble(models: Sequence[keras.Model]) -> list[keras.Model]:
-    """The members of an ensemble, checked: a list of one or more Keras models, no two the
-    same (identical weights would count one model's answers twice)."""
+    """``models`` as a list of one or more Keras models, no two the same (identical weights
+    would count one model's answers twice), else an InputError."""
     members = list(models) if isinstance(models, list | tuple) else None
     if not members:
         raise InputError(
@@ -251,7 +252,7 @@ def confusion_matrix(labels: np.ndarray, predictions: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class ClassificationReport:
+class ClassificationReport(Shown):
     """Per-digit precision, recall, F1 and support (number of true examples)."""
 
     precision: np.ndarray
@@ -269,13 +270,12 @@ class ClassificationReport:
             ]
         )
 
-    def _repr_pretty_(self, printer, cycle: bool) -> None:
-        printer.text(str(self))
-
 
 def classification_report(labels: np.ndarray, predictions: np.ndarray) -> ClassificationReport:
-    """Precision (of the images predicted d, the fraction that are d), recall (of the images
-    that are d, the fraction predicted d) and F1 (their harmonic mean) of each digit.
+    """Precision, recall and F1 (their harmonic mean) of each digit.
+
+    Precision: of the images predicted d, the fraction that are d; recall: of the images that
+    are d, the fraction predicted d.
 
     Parameters
     ----------
@@ -289,12 +289,13 @@ def classification_report(labels: np.ndarray, predictions: np.ndarray) -> Classi
     """
     matrix = confusion_matrix(labels, predictions)
     correct = np.diag(matrix).astype(np.float64)
-    predicted, actual = matrix.sum(axis=0), matrix.sum(axis=1)
-    precision = np.divide(correct, predicted, out=np.zeros(NUM_CLASSES), where=predicted > 0)
-    recall = np.divide(correct, actual, out=np.zeros(NUM_CLASSES), where=actual > 0)
-    both = precision + recall
-    f1 = np.divide(2 * precision * recall, both, out=np.zeros(NUM_CLASSES), where=both > 0)
-    return ClassificationReport(precision, recall, f1, actual)
+
+    def ratio(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:  # 0 where bottom is 0
+        return np.divide(top, bottom, out=np.zeros(NUM_CLASSES), where=bottom > 0)
+
+    precision, recall = ratio(correct, matrix.sum(axis=0)), ratio(correct, matrix.sum(axis=1))
+    f1 = ratio(2 * precision * recall, precision + recall)
+    return ClassificationReport(precision, recall, f1, matrix.sum(axis=1))
 
 
 def most_confident_mistakes(

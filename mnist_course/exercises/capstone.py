@@ -1,8 +1,5 @@
-"""The course's final exercise: the tutorial's LeNet, written in plain Keras from an empty cell.
-
-The model is measured on the validation images and on images the exercise never hands out,
-so that a copied figure, or a model trained on its validation images, does not pass.
-"""
+"""The course's final exercise: the tutorial's LeNet, in plain Keras from an empty cell, measured
+on its validation images and on images never handed out (so a copied figure does not pass)."""
 
 from __future__ import annotations
 
@@ -90,8 +87,7 @@ def _layers(model: keras.Model) -> tuple[list[str], list[str]]:
 
 
 def _recorded(record: TrainingRecord, accuracy: float, loss: float) -> bool:
-    """Whether the History recorded this validation accuracy and loss, both, for the last
-    epoch or for the one of lowest loss (EarlyStopping's restore_best_weights)."""
+    # the last epoch's, or the lowest loss's (EarlyStopping's restore_best_weights)
     accuracies, losses = record.val_accuracy, record.metrics.get("val_loss")
     if not (isinstance(losses, list) and len(losses) == len(accuracies)):
         losses = [None] * len(accuracies)
@@ -121,17 +117,16 @@ def check_capstone(
     history : keras.callbacks.History
         What ``model.fit`` returned, with ``validation_data``.
     validation_images, validation_labels : numpy.ndarray
-        The validation set of ``model.fit``: (n, 28, 28) or (n, 28, 28, 1); (n,) or (n, 10).
+        ``model.fit``'s validation set: (n, 28, 28) or (n, 28, 28, 1); (n,) or (n, 10).
     held_back : (images, labels), optional
-        Images never handed out for training (default: MNIST's test set), on which the model
-        must score as well as chance allows.
+        Never handed out (default: MNIST's test set); the model must score as well there.
     validation_size : int
         The fewest validation images accepted.
 
     Returns
     -------
     Feedback
-        Correct when the layers, the history and ``CAPSTONE_ACCURACY`` (99.0%) all check out.
+        Correct when the layers, the history and ``CAPSTONE_ACCURACY`` (99.0%) check out.
     """
     if model is None:
         return Feedback(NAME, "not attempted")

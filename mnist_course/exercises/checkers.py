@@ -1,8 +1,5 @@
-"""The notebooks' exercise checkers: what is right, what is off, and a hint toward the fix.
-
-Each ``check_*`` takes the learner's ``answer`` (``None`` while not attempted) and returns
-a :class:`~.feedback.Feedback`, never an exception, whatever the answer.
-"""
+"""The notebooks' exercise checkers: each ``check_*`` takes the learner's ``answer`` (``None``
+while not attempted) and returns a :class:`~.feedback.Feedback`, never an exception."""
 
 from __future__ import annotations
 
@@ -226,7 +223,6 @@ def check_mlp(answer: object, hidden_units: tuple[int, ...] = (15,)) -> Feedback
 def _count(
     name: str, answer: object, expected: int, slip: int, hint: str, slip_hint: str
 ) -> Feedback:
-    """A count's feedback; the hint for the answer ``slip`` is ``slip_hint``."""
     if answer is None:
         return Feedback(name, "not attempted")
     try:
@@ -274,7 +270,6 @@ def check_conv_parameters(answer: object, kernel: int, channels: int, filters: i
 
 
 def _names(config: object) -> list[str]:
-    """The metric or loss names in a compile config: strings, or serialized objects."""
     if isinstance(config, str):
         return [config]
     if isinstance(config, dict) and "class_name" in config:
@@ -459,10 +454,8 @@ def check_confident_accuracy(
     answer: object, probabilities: np.ndarray, labels: np.ndarray, threshold: float = 0.99
 ) -> Feedback:
     """Check the accuracy on images whose top probability (n, 10) is at least ``threshold``."""
-    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
-        kind = describe(threshold)
-        raise InputError(tr("threshold must be a number between 0 and 1, got {kind}.", kind=kind))
-    if not 0 < float(threshold) <= 1:
+    number = isinstance(threshold, numbers.Real) and not isinstance(threshold, bool)
+    if not (number and 0 < threshold <= 1):
         raise InputError(tr("threshold must be a number above 0 and at most 1."))
     threshold = float(threshold)
     name = tr("Accuracy when at least {threshold:.0%} sure", threshold=threshold)

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..backend import keras
 from ..errors import MnistCourseError
+from ..evaluation.metrics import Shown
 from ..language import N_, tr
 from ..models.builders import weights_fingerprint
 
@@ -22,7 +23,7 @@ VAL_ACCURACY_KEYS = ("val_accuracy", "val_acc", "val_categorical_accuracy")
 
 
 @dataclass
-class Feedback:
+class Feedback(Shown):
     """The verdict on one exercise: ``status`` is "not attempted", "correct" or "not yet"."""
 
     exercise: str
@@ -54,9 +55,6 @@ class Feedback:
         if self.cannot_see and self.correct:
             lines.append(tr("  (Not checked: {what}.)", what=tr(self.cannot_see)))
         return "\n".join(lines)
-
-    def _repr_pretty_(self, printer, cycle: bool) -> None:
-        printer.text(str(self))
 
 
 class Unreadable(MnistCourseError, ValueError):
@@ -166,11 +164,8 @@ class TrainingRecord:
 
 
 def training_record(history: object, model: keras.Model | None = None) -> TrainingRecord:
-    """Read what ``model.fit`` returned, trusting only what Keras itself records.
-
-    Refused, with :class:`Unreadable`: a look-alike, the ``History`` of a model other than
-    ``model``, or one whose optimizer took fewer steps than its epochs need.
-    """
+    """What ``model.fit`` returned, trusting only what Keras records; :class:`Unreadable` for
+    a look-alike, another model's ``History``, or too few optimizer steps for its epochs."""
     if not isinstance(history, keras.callbacks.History):
         raise Unreadable(
             tr(
@@ -228,8 +223,7 @@ def training_record(history: object, model: keras.Model | None = None) -> Traini
                 steps=steps,
             )
         )
-    accuracies = [float(v) for v in values]
-    return TrainingRecord(trained, accuracies, taken - epochs * int(steps), record)
+    return TrainingRecord(trained, values.tolist(), taken - epochs * int(steps), record)
 
 
 def activation(layer: keras.layers.Layer) -> str:
@@ -246,8 +240,8 @@ def activation(layer: keras.layers.Layer) -> str:
 
 
 def folded_layers(model: keras.Model) -> list[tuple[keras.layers.Layer, str]]:
-    """The model's layers but its input, each with its activation; an activation layer
-    (``ReLU()``, ``Softmax()``, ``Activation(...)``) after a linear Dense or Conv2D is its."""
+    """The model's layers but its input, with their activations; an activation layer after a
+    linear Dense or Conv2D is folded into it."""
     folded: list[tuple[keras.layers.Layer, str]] = []
     for layer in model.layers:
         if isinstance(layer, keras.layers.InputLayer):

@@ -10,14 +10,10 @@ from ..language import tr
 from ..plots import plot_prediction
 from .widgets import CourseWidget, figure_to_png
 
-__all__ = ["DrawingPad"]
-
 
 class DrawingPad(CourseWidget):
-    """Draw a digit with the mouse or a finger, and see what the model reads.
-
-    The strokes are kept here and drawn with ``render_strokes``, so :meth:`add_stroke` and
-    :meth:`predict` drive the pad without a browser.
+    """Draw a digit with the mouse or a finger, and see what the model reads. The strokes are
+    kept here, so :meth:`add_stroke` and :meth:`predict` drive the pad without a browser.
 
     Parameters
     ----------
@@ -32,22 +28,22 @@ class DrawingPad(CourseWidget):
         self.model, self.size = check_model(model, "DrawingPad"), size
         self.pen_width = size / 12  # about as thick, relative to the digit, as MNIST's strokes
         box = widgets.Layout(width=f"{size}px", height=f"{size}px", border="2px solid #888")
-        self.canvas = Canvas(width=size, height=size, layout=box)
+        self.canvas = canvas = Canvas(width=size, height=size, layout=box)
         self.predict_button = widgets.Button(description=tr("Predict"), button_style="primary")
         self.clear_button = widgets.Button(description=tr("Clear"))
         self.message, self.result = widgets.HTML(), widgets.Image(format="png", width=480)
-        self.canvas.on_mouse_down(self._pen_down)
-        self.canvas.on_mouse_move(self._pen_move)
-        self.canvas.on_mouse_up(self._pen_up)
-        self.canvas.on_mouse_out(self._pen_up)
-        self.canvas.on_touch_start(lambda touches: self._pen_down(*touches[0]))
-        self.canvas.on_touch_move(lambda touches: self._pen_move(*touches[0]))
-        self.canvas.on_touch_end(lambda touches: self._pen_up())
+        canvas.on_mouse_down(self._pen_down)
+        canvas.on_mouse_move(self._pen_move)
+        canvas.on_mouse_up(self._pen_up)
+        canvas.on_mouse_out(self._pen_up)
+        canvas.on_touch_start(lambda touches: self._pen_down(*touches[0]))
+        canvas.on_touch_move(lambda touches: self._pen_move(*touches[0]))
+        canvas.on_touch_end(lambda touches: self._pen_up())
         self.predict_button.on_click(lambda _button: self.predict())
         self.clear_button.on_click(lambda _button: self.clear())
         buttons = widgets.HBox([self.predict_button, self.clear_button])
         self.widget = widgets.HBox(
-            [widgets.VBox([self.canvas, buttons]), widgets.VBox([self.message, self.result])]
+            [widgets.VBox([canvas, buttons]), widgets.VBox([self.message, self.result])]
         )
         self.clear()
 
@@ -61,7 +57,7 @@ class DrawingPad(CourseWidget):
             self.canvas.stroke_line(*self.strokes[-1][-1], x, y)
             self.strokes[-1].append((x, y))
 
-    def _pen_up(self, x: float | None = None, y: float | None = None) -> None:
+    def _pen_up(self, *_position: float) -> None:
         self._drawing = False
 
     def add_stroke(self, points: list[tuple[float, float]]) -> None:

@@ -14,11 +14,8 @@ from ..training.callbacks import LiveCurves
 from ..training.fitting import compile_model, train
 from .widgets import CourseWidget
 
-__all__ = ["TrainingPlayground"]
-
-
-def _slider(kind: type, description: str, **options: object) -> widgets.Widget:
-    return kind(description=description, style={"description_width": "130px"}, **options)
+# How the table shows a run's values, in the order of the run's row
+_FORMATS = ("{}", "{:.2f}", "{:.0e}", "{}", "{:,}", "{:.1f} s", "{:.2%}")
 
 
 class TrainingPlayground(CourseWidget):
@@ -27,10 +24,9 @@ class TrainingPlayground(CourseWidget):
 
     Parameters
     ----------
-    images, labels : numpy.ndarray
-        Raw training images (n, 28, 28) uint8 and their digits.
-    validation_images, validation_labels : numpy.ndarray
-        Raw images and digits held out from training (not the test set), to score the runs.
+    images, labels, validation_images, validation_labels : numpy.ndarray
+        Raw (n, 28, 28) uint8 images and their digits, for training and, held out from it
+        (not the test set), to score the runs.
     """
 
     def __init__(
@@ -43,27 +39,20 @@ class TrainingPlayground(CourseWidget):
         self._x, self._y = prepare(images, labels)
         self._validation = prepare(validation_images, validation_labels)
         sizes = [n for n in (1000, 5000, 10000, 30000, 60000) if n < len(self._x)] + [len(self._x)]
-        self.hidden_units = _slider(
-            widgets.IntSlider, tr("hidden units"), value=128, min=8, max=512, step=8
+        style = {"style": {"description_width": "130px"}}
+        self.hidden_units = widgets.IntSlider(
+            description=tr("hidden units"), value=128, min=8, max=512, step=8, **style
         )
-        self.dropout = _slider(
-            widgets.FloatSlider, tr("dropout"), value=0.01, min=0.0, max=0.6, step=0.01
+        self.dropout = widgets.FloatSlider(
+            description=tr("dropout"), value=0.01, min=0.0, max=0.6, step=0.01, **style
         )
-        self.learning_rate = _slider(
-            widgets.FloatLogSlider,
-            tr("learning rate"),
-            value=1e-3,
-            min=-4,
-            max=-1,
-            step=0.25,
-            readout_format=".0e",
+        self.learning_rate = widgets.FloatLogSlider(
+            description=tr("learning rate"), value=1e-3, min=-4, max=-1, step=0.25, **style
         )
-        self.epochs = _slider(widgets.IntSlider, tr("epochs"), value=5, min=1, max=30)
-        self.train_size = _slider(
-            widgets.SelectionSlider,
-            tr("training images"),
-            options=sizes,
-            value=min(10000, sizes[-1]),
+        self.learning_rate.readout_format = ".0e"
+        self.epochs = widgets.IntSlider(description=tr("epochs"), value=5, min=1, max=30, **style)
+        self.train_size = widgets.SelectionSlider(
+            description=tr("training images"), options=sizes, value=min(10000, sizes[-1]), **style
         )
         self.train_button = widgets.Button(description=tr("Train"), button_style="primary")
         self.train_button.on_click(lambda _button: self.train())
@@ -123,16 +112,7 @@ class TrainingPlayground(CourseWidget):
         names += [tr("training images"), tr("seconds"), tr("validation accuracy")]
         rows = ["".join(f"<th>{name}</th>" for name in names)]
         for i, run in enumerate(self.runs, 1):
-            cells = [
-                i,
-                run["hidden units"],
-                f"{run['dropout']:.2f}",
-                f"{run['learning rate']:.0e}",
-                run["epochs"],
-                f"{run['training images']:,}",
-                f"{run['seconds']:.1f} s",
-                f"{run['validation accuracy']:.2%}",
-            ]
+            cells = [i, *(f.format(v) for f, v in zip(_FORMATS, run.values(), strict=True))]
             weight = " style='font-weight:bold'" if i == best + 1 else ""
             rows.append(f"<tr{weight}>" + "".join(f"<td>{c}</td>" for c in cells))
         self.table.value = "<table><tr>" + "</tr>".join(rows) + "</tr></table>"

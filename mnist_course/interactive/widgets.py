@@ -14,12 +14,9 @@ from ..evaluation.metrics import predict
 from ..language import tr, tr_plot
 from ..plots import draw_digit, plot_prediction
 
-__all__ = ["ALL_DIGITS", "ANY_DIGIT", "DatasetBrowser", "PredictionExplorer", "figure_to_png"]
-
-# The "every digit" option's value. Not None: ipywidgets 8 shows a dropdown whose value is
+# The "every digit" options' values. Not None: ipywidgets 8 shows a dropdown whose value is
 # None as an empty box, so the learner would never see the label.
-ALL_DIGITS = "all"
-ANY_DIGIT = "any"
+ALL_DIGITS, ANY_DIGIT = "all", "any"
 
 
 def figure_to_png(fig: Figure, dpi: int = 80) -> bytes:
@@ -30,7 +27,6 @@ def figure_to_png(fig: Figure, dpi: int = 80) -> bytes:
 
 
 def _digits(description: str, every: tuple[str, str], width: str) -> widgets.Dropdown:
-    """A dropdown of the digits, with an "every digit" option first and chosen."""
     return widgets.Dropdown(
         options=[every, *((str(d), d) for d in range(10))],
         value=every[1],
@@ -83,10 +79,8 @@ class DatasetBrowser(_Browser):
 
     Parameters
     ----------
-    images : numpy.ndarray
-        uint8 images, (n, 28, 28).
-    labels : numpy.ndarray
-        Their labels 0-9, (n,).
+    images, labels : numpy.ndarray
+        uint8 images (n, 28, 28) and their labels 0-9 (n,).
     """
 
     def __init__(self, images: np.ndarray, labels: np.ndarray) -> None:
@@ -130,10 +124,8 @@ class PredictionExplorer(_Browser):
     Parameters
     ----------
     model : keras.Model
-    images : numpy.ndarray
-        (n, 28, 28) uint8 images (or float in [0, 1]).
-    labels : numpy.ndarray
-        Their true digits, (n,).
+    images, labels : numpy.ndarray
+        (n, 28, 28) uint8 images (or float in [0, 1]) and their true digits (n,).
     probabilities : numpy.ndarray, optional
         The model's (n, 10) predictions, if already computed (else predicted here, once).
     """

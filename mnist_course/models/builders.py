@@ -1,4 +1,4 @@
-"""The course's models: Keras ``Sequential`` stacks of Keras's own layers. The defaults of
+"""The course's models: ``keras.Sequential`` stacks of Keras's own layers. The defaults of
 the first three rebuild the tutorial's exactly; ``cnn`` is the "going further" model."""
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ _CPUINFO = "/proc/cpuinfo"
 
 
 def _stack(name: str, shape: tuple[int, ...], hidden: list) -> keras.Sequential:
-    """Input, the ``hidden`` layers, and a 10-way softmax computing in float32 (exact
-    probabilities under bfloat16 too)."""
+    # The softmax computes in float32: exact probabilities under bfloat16 too.
     inputs = keras.Input(shape=shape, name="pixels" if len(shape) == 1 else "image")
     digit = layers.Dense(10, activation="softmax", name="digit", dtype="float32")
     return keras.Sequential([inputs, *hidden, digit], name=name)
@@ -36,16 +35,15 @@ def tiny_mlp(hidden_units: int = 15) -> keras.Sequential:
     Parameters
     ----------
     hidden_units : int
-        Size of the hidden layer (15: 11,935 parameters).
+        15: 11,935 parameters.
 
     Returns
     -------
     keras.Sequential
         Input (n, 784) float32, output (n, 10) probabilities; not compiled.
     """
-    return _stack(
-        "tiny_mlp", (784,), [layers.Dense(hidden_units, activation="relu", name="hidden")]
-    )
+    hidden = [layers.Dense(hidden_units, activation="relu", name="hidden")]
+    return _stack("tiny_mlp", (784,), hidden)
 
 
 def mlp(
@@ -56,7 +54,6 @@ def mlp(
     Parameters
     ----------
     hidden_units : sequence of int
-        Sizes of the hidden layers, in order.
     l1, dropout : float
         L1 penalty on the hidden weights; fraction of hidden outputs dropped (0: none).
 
@@ -65,9 +62,8 @@ def mlp(
     keras.Sequential
         Input (n, 784), output (n, 10); 104,938 parameters by default.
     """
-    hidden = []
+    hidden, penalty = [], keras.regularizers.L1(l1) if l1 else None
     for i, units in enumerate(hidden_units, start=1):
-        penalty = keras.regularizers.L1(l1) if l1 else None
         hidden += [
             layers.Dense(units, activation="relu", kernel_regularizer=penalty, name=f"hidden_{i}"),
             layers.Dropout(dropout, name=f"dropout_{i}"),
@@ -81,9 +77,8 @@ def lenet(filters: Sequence[int] = (6, 16, 120), dense_units: int = 84) -> keras
     Parameters
     ----------
     filters : sequence of three int
-        Filters of the convolutions: 26x26x6, pooled 13x13x6, 11x11x16, 5x5x16, 3x3x120.
+        Outputs 26x26x6, pooled 13x13x6, 11x11x16, pooled 5x5x16, 3x3x120.
     dense_units : int
-        Size of the hidden Dense layer.
 
     Returns
     -------
@@ -116,9 +111,8 @@ def cnn(filters: Sequence[int] = (32, 64), dropout: float = 0.3) -> keras.Sequen
     Parameters
     ----------
     filters : sequence of two int
-        Filters of the two convolutions.
     dropout : float
-        Dropout before the output layer.
+        Before the output layer.
 
     Returns
     -------
@@ -168,9 +162,8 @@ def resolve_precision(precision: str = "auto") -> str:
     """The dtype policy for ``precision``: ``"auto"`` is ``$MNIST_COURSE_PRECISION`` if set,
     else ``"mixed_bfloat16"`` where :func:`has_native_bfloat16`, else ``"float32"``."""
     if precision == "auto":
-        precision = os.environ.get(PRECISION_ENV_VAR) or (
-            "mixed_bfloat16" if has_native_bfloat16() else "float32"
-        )
+        native = "mixed_bfloat16" if has_native_bfloat16() else "float32"
+        precision = os.environ.get(PRECISION_ENV_VAR) or native
     if precision not in PRECISIONS[:2]:
         raise InputError(
             tr(
@@ -194,7 +187,7 @@ def check_choice(name: object, among: dict) -> str:
 
 
 def build_model(name: str, *, precision: str = "float32", **kwargs: object) -> keras.Sequential:
-    """Build a course model by name, as a ``keras.Sequential``.
+    """Build a course model by name.
 
     Parameters
     ----------
@@ -206,10 +199,9 @@ def build_model(name: str, *, precision: str = "float32", **kwargs: object) -> k
         Passed to the model's function, e.g. ``filters=(8, 16, 120)`` for LeNet.
     """
     builder = MODELS[check_choice(name, MODELS)]
-    policy = resolve_precision(precision)
     # Layers take the global dtype policy when created: set it just for them.
     previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(policy)
+    keras.config.set_dtype_policy(resolve_precision(precision))
     try:
         return builder(**kwargs)
     except (TypeError, ValueError) as error:  # a wrong option, or a size Keras refuses
@@ -235,8 +227,7 @@ def input_layout(model: keras.Model) -> str:
 def weights_fingerprint(model: keras.Model) -> str:
     """sha256 of a model's weights (shapes, dtypes, values): equal only for the same weights."""
     digest = hashlib.sha256()
-    for weights in model.get_weights():
-        array = np.ascontiguousarray(weights)
+    for array in map(np.ascontiguousarray, model.get_weights()):
         digest.update(f"{array.shape}{array.dtype.str}".encode())
         digest.update(array.tobytes())
     return digest.hexdigest()
@@ -251,13 +242,8 @@ def check_keras_model(model: object, name: str) -> keras.Model:
 
 
 def check_model(model: object, name: str = "model") -> keras.Model:
-    """``model`` if it is a Keras model reading MNIST images and giving 10 outputs.
-
-    Raises
-    ------
-    InputError
-        A path, not a Keras model, or other inputs or outputs; the message says which.
-    """
+    """``model`` if it is a Keras model reading MNIST images and giving 10 outputs, else an
+    InputError that says what is wrong."""
     if isinstance(model, str | os.PathLike):
         raise InputError(
             tr(

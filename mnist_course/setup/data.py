@@ -1,8 +1,6 @@
 """Where load_mnist will take MNIST from, and will it work: the path given,
 ``$MNIST_COURSE_DATA``, the Keras cache, or the download. It never downloads."""
 
-from __future__ import annotations
-
 import os
 import threading
 import urllib.error
@@ -23,18 +21,16 @@ NAME = "MNIST data"
 
 def check_data(path: str | os.PathLike[str] | None, timeout: float, probe: Probe) -> Finding:
     """The "MNIST data" finding: from ``path``, else as :func:`load_mnist` would find it."""
-    env = os.environ.get(ENV_VAR, "").strip()
-    if path is not None or env:
-        origin = tr("the path you gave") if path is not None else f"${ENV_VAR}"
-        return _check_data_path(Path(path if path is not None else env).expanduser(), origin)
+    if path is not None:
+        return _check_data_path(Path(path).expanduser(), tr("the path you gave"))
+    if env := os.environ.get(ENV_VAR, "").strip():
+        return _check_data_path(Path(env).expanduser(), f"${ENV_VAR}")
     cache = data.keras_cache_folder() / "mnist.npz"
     shown, folder = shown_path(cache), shown_path(cache.parent)
     damaged = ""
     if cache.is_file():
-        try:
-            intact = (
-                data.sha256_of(cache) == data.MNIST_SHA256
-            )  # read now: tests point it at theirs
+        try:  # data.MNIST_SHA256 read now: tests point it at theirs
+            intact = data.sha256_of(cache) == data.MNIST_SHA256
         except OSError as error:
             why = error.strerror or error
             found = tr("the Keras cache {shown} cannot be read ({error})", shown=shown, error=why)
@@ -54,8 +50,7 @@ def check_data(path: str | os.PathLike[str] | None, timeout: float, probe: Probe
         return Finding(NAME, PROBLEM, str(error), fix)
     reasons = []
     for url in urls:  # the first that answers is the one load_mnist would use
-        reason = probe(url, timeout)
-        if reason is None:
+        if (reason := probe(url, timeout)) is None:
             break
         reasons.append(reason if len(urls) == 1 else f"{url}: {reason}")
     else:
@@ -124,12 +119,11 @@ def _check_data_path(path: Path, origin: str) -> Finding:
                 for gz in ("", ".gz")
             )
         ]
-        if missing:
-            found = tr(
-                "{where}: a folder without {missing}", where=where, missing=", ".join(missing)
-            )
-            return Finding(NAME, PROBLEM, found, fix)
-        return Finding(NAME, OK, tr("{where} (a folder with the four IDX files)", where=where))
+        if not missing:
+            return Finding(NAME, OK, tr("{where} (a folder with the four IDX files)", where=where))
+        missing = ", ".join(missing)
+        found = tr("{where}: a folder without {missing}", where=where, missing=missing)
+        return Finding(NAME, PROBLEM, found, fix)
     try:
         # never waits on a pipe or reads a device: says what the path is instead
         with open_regular_file(path, what=tr("an .npz file"), error=DataFileError) as file:
@@ -139,11 +133,8 @@ def _check_data_path(path: Path, origin: str) -> Finding:
     except (OSError, zipfile.BadZipFile) as error:
         found = tr("{where}, which is not an .npz archive ({error})", where=where, error=error)
         return Finding(NAME, PROBLEM, found, tr("download it again; or {fix}", fix=fix))
-    missing = [key for key in NPZ_KEYS if f"{key}.npy" not in members]
-    if missing:
-        found = tr(
-            "{where}: an .npz without the arrays {missing}", where=where, missing=", ".join(missing)
-        )
+    if missing := ", ".join(key for key in NPZ_KEYS if f"{key}.npy" not in members):
+        found = tr("{where}: an .npz without the arrays {missing}", where=where, missing=missing)
         return Finding(NAME, PROBLEM, found, fix)
     return Finding(NAME, OK, f"{where} ({path.stat().st_size / 1e6:.0f} MB)")
 

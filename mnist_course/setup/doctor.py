@@ -1,8 +1,6 @@
 """``mc.doctor()`` and ``python -m mnist_course doctor``: is this machine ready for the course?
 Each package is imported, not just found on disk; it never downloads MNIST and never raises."""
 
-from __future__ import annotations
-
 import os
 import platform
 import sys
@@ -32,15 +30,12 @@ def doctor(
     timeout : float
         Seconds to wait for the MNIST download server, when MNIST would be downloaded.
     probe : callable, optional
-        ``probe(url, timeout)`` returns None when ``url`` is reachable, else the reason;
-        the default asks the server for the file's headers (nothing is downloaded).
+        ``probe(url, timeout)``: None when ``url`` answers, else why not (default: a HEAD).
 
     Returns
     -------
     Report
-        One finding per check (Python, TensorFlow, Keras, MNIST data, Precision, Pictures,
-        Widgets, Drawing pad); ``print(report)`` shows them, ``report.ok`` is true when no
-        finding is a problem. Nothing is raised: a check that fails is a finding.
+        One finding per check; ``report.ok`` when none is a problem. Nothing is raised.
     """
     checks = {
         "Python": _check_python,
@@ -70,13 +65,13 @@ def _python_version() -> tuple[int, int, int]:
 
 def _check_python() -> Finding:
     version = _python_version()
-    low, high = SUPPORTED_PYTHON
+    (low, high), dotted = SUPPORTED_PYTHON, lambda numbers: ".".join(map(str, numbers))
     if COURSE_ROOT is not None and Path(sys.prefix).resolve() == COURSE_ROOT / ".venv":
         where = tr("the course's environment, .venv")
     else:
         where = shown_path(sys.executable)
-    where = f"{'.'.join(map(str, version))} ({where})"
-    supported = tr("{low} to {high}", low=".".join(map(str, low)), high=".".join(map(str, high)))
+    where = f"{dotted(version)} ({where})"
+    supported = tr("{low} to {high}", low=dotted(low), high=dotted(high))
     if low <= version[:2] <= high:
         found = tr("{where}; the course supports {supported}", where=where, supported=supported)
         return Finding("Python", OK, found)
@@ -102,7 +97,6 @@ def _intel_mac() -> bool:
 
 
 def _import_tensorflow() -> tuple[str, str]:
-    """Import TensorFlow and Keras the way the course does; their versions."""
     from ..backend import keras, tf
 
     return tf.__version__, keras.__version__
@@ -110,22 +104,19 @@ def _import_tensorflow() -> tuple[str, str]:
 
 def _check_tensorflow_and_keras() -> list[Finding]:
     install = tr("run `make lab` (or `pip install -r requirements.txt` in your environment)")
-    binder = tr(BINDER)
+    said = {"install": install, "binder": tr(BINDER)}
     tf_listed = installed.installed_version("tensorflow", "tensorflow-cpu", "tensorflow-macos")
-    keras_listed = installed.installed_version("keras")
+    version, imported = installed.installed_version("keras"), False
     if tf_listed is None or not installed.importable("tensorflow"):
         found = tr("TensorFlow is not installed in this environment")
         if _intel_mac():
-            fix = tr("TensorFlow publishes no packages for Intel Macs: {binder}", binder=binder)
+            fix = tr("TensorFlow publishes no packages for Intel Macs: {binder}", **said)
         else:
-            fix = tr(
-                "{install}; {binder} if TensorFlow will not install on this machine",
-                install=install,
-                binder=binder,
-            )
+            fix = tr("{install}; {binder} if TensorFlow will not install on this machine", **said)
     else:
         try:
-            tf_version, keras_version = _import_tensorflow()
+            tf_version, version = _import_tensorflow()
+            imported = True
         except installed.IMPORT_FAILURES as error:  # ImportError, a library that fails to load
             found = tr(
                 "TensorFlow {tf_installed} is installed but does not import: {error}",
@@ -133,38 +124,32 @@ def _check_tensorflow_and_keras() -> list[Finding]:
                 error=first_line(error),
             )
             if _intel_mac():
-                fix = tr("TensorFlow does not run on Intel Macs any more: {binder}", binder=binder)
+                fix = tr("TensorFlow does not run on Intel Macs any more: {binder}", **said)
             else:
                 fix = tr(
-                    "reinstall it: delete .venv and {install}; if it still fails, {binder}",
-                    install=install,
-                    binder=binder,
+                    "reinstall it: delete .venv and {install}; if it still fails, {binder}", **said
                 )
-        else:
-            return [
-                _versioned("TensorFlow", "tensorflow", tf_version, install),
-                _keras_finding(keras_listed, keras_version, install),
-            ]
-    return [Finding("TensorFlow", PROBLEM, found, fix), _keras_finding(keras_listed, None, install)]
-
-
-def _keras_finding(listed: str | None, imported: str | None, install: str) -> Finding:
-    version = imported or listed
+    if imported:
+        tensorflow = _versioned("TensorFlow", "tensorflow", tf_version, install)
+    else:
+        tensorflow = Finding("TensorFlow", PROBLEM, found, fix)
     if version is None:
-        return Finding("Keras", PROBLEM, tr("Keras is not installed in this environment"), install)
-    if not version.startswith("3."):
+        keras = Finding("Keras", PROBLEM, tr("Keras is not installed in this environment"), install)
+    elif not version.startswith("3."):
         found = tr("Keras {version}: the course is written for Keras 3", version=version)
         pinned = installed.pins().get("keras", "3")
         fix = tr("{install} to get Keras {pinned}", install=install, pinned=pinned)
-        return Finding("Keras", PROBLEM, found, fix)
-    if imported is None:
+        keras = Finding("Keras", PROBLEM, found, fix)
+    elif not imported:
         found = tr("Keras {version}, not checked: TensorFlow did not import", version=version)
-        return Finding("Keras", WARNING, found)
-    return _versioned("Keras", "keras", version, install)
+        keras = Finding("Keras", WARNING, found)
+    else:
+        keras = _versioned("Keras", "keras", version, install)
+    return [tensorflow, keras]
 
 
 def _versioned(name: str, distribution: str, version: str, install: str) -> Finding:
-    """OK when ``version`` is the course's pin, else a warning."""
+    # OK when version is the course's pin, else a warning
     pinned = installed.pins().get(distribution)
     if pinned is None or version.split("+")[0] == pinned:
         return Finding(name, OK, version)
@@ -211,7 +196,6 @@ def _check_precision() -> Finding:
 
 
 def _check_pictures() -> Finding:
-    """matplotlib and Pillow, imported: one finding for the two."""
     parts = [
         # pyplot, as `%matplotlib inline` loads it; PIL.Image holds Pillow's compiled core
         ("matplotlib.pyplot", "matplotlib", tr("no plots in the notebooks")),
@@ -221,8 +205,7 @@ def _check_pictures() -> Finding:
         installed.import_check("Pictures", module, distribution, loses=loses, install=tr(INSTALL))
         for module, distribution, loses in parts
     ]
-    problems = [r for r in results if isinstance(r, Finding)]
-    if problems:  # both in one finding: one line per check
+    if problems := [r for r in results if isinstance(r, Finding)]:  # one line per check
         fixes = dict.fromkeys(p.fix for p in problems)  # the same fix once
         return Finding("Pictures", PROBLEM, "; ".join(p.found for p in problems), "; ".join(fixes))
     return Finding("Pictures", OK, "matplotlib {}, Pillow {}".format(*results))

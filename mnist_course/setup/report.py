@@ -1,14 +1,14 @@
 """What the setup check found (:class:`Finding`, :class:`Report`), and the checks' shared
 tools: what is installed, and whether it imports."""
 
-from __future__ import annotations
-
+import contextlib
 import functools
 import importlib
 import importlib.metadata
 import importlib.util
 import os
 import textwrap
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,11 +51,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class Report:
-    """What :func:`doctor` found: a tuple of :class:`Finding`, printable as a table.
-
-    ``report.ok`` is true when nothing is a problem (warnings allowed);
-    ``report["MNIST data"]`` is the finding of that name.
-    """
+    """What :func:`doctor` found, printable as a table: ``report.ok`` (no problem; warnings
+    allowed), ``report["MNIST data"]`` (the finding of that name)."""
 
     findings: tuple[Finding, ...]
 
@@ -106,7 +103,7 @@ class Report:
 
 
 def _columns(text: str) -> int:
-    """Terminal columns ``text`` takes: a Chinese character takes two."""
+    # a Chinese character takes two columns of a terminal
     return len(text) + sum("\u2e80" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef" for c in text)
 
 
@@ -117,10 +114,8 @@ def _pad(text: str, width: int) -> str:
 def installed_version(*distributions: str) -> str | None:
     """The version of the first of ``distributions`` that is installed, else None."""
     for name in distributions:
-        try:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             return importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            continue
     return None
 
 
@@ -140,15 +135,6 @@ def first_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-def _raised_in(error: BaseException) -> str | None:
-    """The top-level package of the traceback's last frame: the code that raised ``error``."""
-    trace = error.__traceback__
-    while trace is not None and trace.tb_next is not None:
-        trace = trace.tb_next
-    name = trace.tb_frame.f_globals.get("__name__") if trace is not None else None
-    return name.split(".")[0] if isinstance(name, str) else None
-
-
 def reinstall(distribution: str, version: str | None) -> str:
     """How to put back the course's pin of a broken ``distribution``."""
     # --no-deps: reinstalling what it needs too would swap the pinned versions for the newest
@@ -163,12 +149,8 @@ def reinstall(distribution: str, version: str | None) -> str:
 def import_check(
     name: str, module: str, distribution: str, *, loses: str, install: str, note: str = ""
 ) -> str | Finding:
-    """Import ``module`` for real (a half-upgraded install is found on disk, then fails).
-
-    Returns its version (its ``__version__`` when it has one), or a problem :class:`Finding`
-    named ``name`` for the pip package ``distribution``: what the course ``loses`` without
-    it, with ``note`` added; ``install`` is the fix when it or a package it needs is absent.
-    """
+    """Import ``module`` for real (a half-upgraded install is found on disk, then fails): its
+    version, or a problem :class:`Finding` saying what the course ``loses`` without it."""
     listed = installed_version(distribution)
     top = module.split(".")[0]
     try:
@@ -188,8 +170,10 @@ def import_check(
             return Finding(name, PROBLEM, found, fix)
         said["error"] = first_line(error)
         found = tr("{shown} is installed but does not import: {error}: {loses}{note}", **said)
-        culprit = _raised_in(error)
-        owners = importlib.metadata.packages_distributions().get(culprit or "", [])
+        # the package of the code that raised: the last frame of the traceback
+        frames = [frame for frame, _ in traceback.walk_tb(error.__traceback__)]
+        culprit = str(frames[-1].f_globals.get("__name__", "")).split(".")[0] if frames else ""
+        owners = importlib.metadata.packages_distributions().get(culprit, [])
         if absent and absent.split(".")[0] != top:  # a package it needs is absent
             fix = tr("install what it needs: {install}", install=install)
         elif culprit != top and owners:  # another package it imports is the broken one

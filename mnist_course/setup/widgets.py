@@ -2,8 +2,6 @@
 JupyterLab looks: the first ``NAME/package.json`` in the ``labextensions`` folders, sound
 and naming its script, and not disabled in a ``page_config.json``."""
 
-from __future__ import annotations
-
 import json
 import sys
 from pathlib import Path
@@ -17,17 +15,12 @@ MANAGER = "@jupyter-widgets/jupyterlab-manager"
 
 
 def _labextension_dirs() -> list[Path]:
-    """The folders JupyterLab loads prebuilt extensions from, the preferred first."""
-    try:
-        from jupyter_core.paths import jupyter_path
+    from jupyter_core.paths import jupyter_path  # JupyterLab is installed: so is jupyter_core
 
-        return [Path(p) for p in jupyter_path("labextensions")]
-    except Exception:
-        return [Path(sys.prefix) / "share" / "jupyter" / "labextensions"]
+    return [Path(p) for p in jupyter_path("labextensions")]
 
 
 def _labconfig_dirs() -> list[Path]:
-    """The folders JupyterLab reads ``page_config.json`` from, the preferred first."""
     try:
         from jupyter_core.paths import jupyter_config_path
 
@@ -44,38 +37,34 @@ def _labextension(name: str) -> str | None:
     if package is None:
         where = ", ".join(shown_path(d) for d in dirs)
         return tr("is in none of the folders JupyterLab reads ({where})", where=where)
-    shown = shown_path(package)
+    said = {"shown": shown_path(package), "name": name}
     try:
         meta = json.loads(package.read_text(encoding="utf-8"))
     except OSError as error:
-        return tr("cannot be read: {shown} ({error})", shown=shown, error=first_line(error))
+        return tr("cannot be read: {shown} ({error})", error=first_line(error), **said)
     except ValueError as error:  # bad JSON, or bytes that are not UTF-8
-        why = first_line(error)
-        return tr("is damaged: {shown} is not valid JSON ({error})", shown=shown, error=why)
+        return tr(
+            "is damaged: {shown} is not valid JSON ({error})", error=first_line(error), **said
+        )
     if not isinstance(meta, dict) or meta.get("name") != name:
-        return tr("is damaged: {shown} does not name {name}", shown=shown, name=name)
+        return tr("is damaged: {shown} does not name {name}", **said)
     if not isinstance(meta.get("version"), str):
-        return tr("is damaged: {shown} gives no version", shown=shown)
+        return tr("is damaged: {shown} gives no version", **said)
     try:
         script = meta["jupyterlab"]["_build"]["load"]
     except (KeyError, TypeError):
         script = None
     if not isinstance(script, str):
-        return tr(
-            "is damaged: {shown} names no script to load (jupyterlab._build.load)", shown=shown
-        )
+        return tr("is damaged: {shown} names no script to load (jupyterlab._build.load)", **said)
     if not (package.parent / script).is_file():
         return tr(
-            "is damaged: the script {script} that {shown} names is missing",
-            script=script,
-            shown=shown,
+            "is damaged: the script {script} that {shown} names is missing", script=script, **said
         )
     return None
 
 
 def _disabled(name: str) -> bool:
-    """Whether a ``page_config.json`` turns the extension ``name`` off."""
-    merged: dict[str, object] = {}
+    disabled = False
     for folder in reversed(_labconfig_dirs()):  # as JupyterLab merges: the preferred one wins
         paths = sorted((folder / "page_config.d").glob("*.json")) + [folder / "page_config.json"]
         for path in paths:
@@ -84,41 +73,14 @@ def _disabled(name: str) -> bool:
             except (OSError, ValueError):
                 continue  # JupyterLab skips an unreadable config too
             off = config.get("disabledExtensions") if isinstance(config, dict) else None
-            if isinstance(off, list):
-                off = dict.fromkeys(off, True)
-            if isinstance(off, dict):
-                merged.update(off)
-    return bool(merged.get(name))
-
-
-def _extension_finding(
-    name: str, found: str, lab: bool, extension: str, subject: str, breaks: str, fix: str
-) -> Finding:
-    """``found`` when JupyterLab will load ``extension`` (named ``subject``), else the problem."""
-    # without JupyterLab here, the extension is where that JupyterLab is: not to be judged
-    missing = _labextension(extension) if lab else None
-    if missing:
-        found = tr("{subject} {missing}: {breaks}", subject=subject, missing=missing, breaks=breaks)
-        return Finding(name, PROBLEM, found, fix)
-    if _disabled(extension):
-        found = tr("{subject} is disabled: {breaks}", subject=subject, breaks=breaks)
-        fix = tr(
-            "`jupyter labextension enable {extension}`, then restart JupyterLab",
-            extension=extension,
-        )
-        return Finding(name, PROBLEM, found, fix)
-    return Finding(name, OK if lab else WARNING, found)
+            if isinstance(off, list | dict) and name in off:
+                disabled = isinstance(off, list) or bool(off[name])
+    return disabled
 
 
 def check_widgets() -> list[Finding]:
-    """ipywidgets with its JupyterLab front end, and ipycanvas with its lab extension.
-
-    Returns
-    -------
-    list of Finding
-        "Widgets" and "Drawing pad"; a warning, not ok, when JupyterLab is not installed here
-        (the extensions must then be where JupyterLab runs).
-    """
+    """The "Widgets" (ipywidgets, its JupyterLab front end) and "Drawing pad" (ipycanvas, its
+    lab extension) findings: warnings when JupyterLab, which must have them, is not here."""
     # JupyterLab runs in its own process, perhaps from another environment: what matters is
     # whether it is here (then its extensions must be too), not whether it imports here
     lab = installed.importable("jupyterlab") and bool(installed.installed_version("jupyterlab"))
@@ -141,8 +103,7 @@ def _check_ipywidgets(lab: bool, note: str) -> Finding:
     if not version.startswith("8."):
         found = tr("ipywidgets {version}: the course needs ipywidgets 8", version=version)
         return Finding(name, PROBLEM, found, tr(INSTALL))
-    front = installed.installed_version("jupyterlab_widgets")
-    if front is None:
+    if (front := installed.installed_version("jupyterlab_widgets")) is None:
         found = tr(
             "ipywidgets {version} is installed but not its JupyterLab front end "
             "(jupyterlab_widgets): widgets would show as text such as "
@@ -150,18 +111,14 @@ def _check_ipywidgets(lab: bool, note: str) -> Finding:
             version=version,
         )
         return Finding(name, PROBLEM, found + note, tr(INSTALL))
+    said = {"version": version, "front": front, "note": note, "manager": MANAGER}
     found = tr(
-        "ipywidgets {version}, JupyterLab front end jupyterlab_widgets {front}{note}",
-        version=version,
-        front=front,
-        note=note,
+        "ipywidgets {version}, JupyterLab front end jupyterlab_widgets {front}{note}", **said
     )
     subject = tr(
         "ipywidgets {version} is installed but its JupyterLab front end, the "
         "extension {manager} of jupyterlab_widgets {front},",
-        version=version,
-        manager=MANAGER,
-        front=front,
+        **said,
     )
     breaks = tr("widgets would show as text such as 'HBox(children=...)'")
     fix = installed.reinstall("jupyterlab_widgets", front)
@@ -181,6 +138,23 @@ def _check_ipycanvas(lab: bool, note: str) -> Finding:
         "ipycanvas {version} is installed but its JupyterLab extension ipycanvas", version=version
     )
     fix = installed.reinstall("ipycanvas", version)
-    return _extension_finding(
-        name, f"ipycanvas {version}{where}", lab, "ipycanvas", subject, loses, fix
-    )
+    found = f"ipycanvas {version}{where}"
+    return _extension_finding(name, found, lab, "ipycanvas", subject, loses, fix)
+
+
+def _extension_finding(
+    name: str, found: str, lab: bool, extension: str, subject: str, breaks: str, fix: str
+) -> Finding:
+    """``found`` when JupyterLab will load ``extension`` (named ``subject``), else the problem."""
+    # without JupyterLab here, the extension is where that JupyterLab is: not to be judged
+    if lab and (missing := _labextension(extension)):
+        found = tr("{subject} {missing}: {breaks}", subject=subject, missing=missing, breaks=breaks)
+        return Finding(name, PROBLEM, found, fix)
+    if _disabled(extension):
+        found = tr("{subject} is disabled: {breaks}", subject=subject, breaks=breaks)
+        fix = tr(
+            "`jupyter labextension enable {extension}`, then restart JupyterLab",
+            extension=extension,
+        )
+        return Finding(name, PROBLEM, found, fix)
+    return Finding(name, OK if lab else WARNING, found)

@@ -10,18 +10,13 @@ from ..backend import keras
 from ..errors import InputError
 from ..language import N_, tr, tr_plot
 
-METRIC_NAMES = {
-    "loss": N_("loss"),
-    "accuracy": N_("accuracy"),
-    "val_loss": N_("val_loss"),
-    "val_accuracy": N_("val_accuracy"),
-}
+METRIC_NAMES = (N_("loss"), N_("accuracy"), N_("val_loss"), N_("val_accuracy"))
 
 
 def _metrics_line(logs: dict, translate) -> str:
-    """The metrics, named in the course's language (``tr``, or ``tr_plot`` for plots)."""
+    """The metrics, named by ``translate`` (``tr``, or ``tr_plot`` for plots)."""
     return "  ".join(
-        f"{translate(METRIC_NAMES[k]) if k in METRIC_NAMES else k} {v:.4f}"
+        f"{translate(k) if k in METRIC_NAMES else k} {v:.4f}"
         for k, v in logs.items()
         if k != "learning_rate"
     )
@@ -33,19 +28,11 @@ def _record(history: dict, logs: dict | None) -> None:
 
 
 class EpochLog(keras.callbacks.Callback):
-    """Print one compact line per epoch: the metrics and how long the epoch took.
-
-    Parameters
-    ----------
-    print_fn : callable
-        Where the line goes; default :func:`print`.
-    """
+    """Print one line per epoch: the metrics and the epoch's seconds, through ``print_fn``."""
 
     def __init__(self, print_fn=print) -> None:
         super().__init__()
-        self.print_fn = print_fn
-        self.epochs = 0
-        self._start = time.perf_counter()
+        self.print_fn, self.epochs, self._start = print_fn, 0, time.perf_counter()
 
     def on_train_begin(self, logs=None) -> None:
         self.epochs = self.params.get("epochs", 0)
@@ -68,9 +55,7 @@ class EpochLog(keras.callbacks.Callback):
 class KeepBest(keras.callbacks.Callback):
     """Keep the weights of the epoch with the lowest ``val_loss`` (else ``loss``)."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.best_weights, self.best_epoch, self.best = None, None, np.inf
+    best_weights, best_epoch, best = None, None, np.inf
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         logs = logs or {}
@@ -85,26 +70,18 @@ def _in_notebook() -> bool:
         from IPython import get_ipython
     except ImportError:
         return False
-    shell = get_ipython()
-    return shell is not None and hasattr(shell, "kernel")
+    return hasattr(get_ipython(), "kernel")
 
 
 class LiveCurves(EpochLog):
-    """Redraw the learning curves in place after each epoch (outside a notebook: print
-    :class:`EpochLog` lines). A redraw takes about half a second, so quick epochs are drawn
-    only every ``interval`` seconds; the first and the last always are.
+    """Redraw the learning curves in place after each epoch, at most every ``interval``
+    seconds (a redraw takes half a second) but always the first and last; outside a notebook,
+    print :class:`EpochLog` lines. ``metrics`` holds the metrics so far, as ``History.history``.
 
     Parameters
     ----------
     title : str, optional
-        Title over the curves.
     interval : float
-        Least seconds between two redraws (0: after every epoch).
-
-    Attributes
-    ----------
-    metrics : dict of str to list of float
-        Each metric after every epoch so far, as in ``History.history``.
     """
 
     def __init__(self, title: str | None = None, interval: float = 5.0) -> None:
@@ -118,31 +95,28 @@ class LiveCurves(EpochLog):
                 )
             )
         self.title, self.interval = title, float(interval)
+        self._handle, self._notebook = None, _in_notebook()
         self.metrics: dict[str, list[float]] = {}
-        self.redraws = 0
-        self._handle = None
-        self._drawn_at: float | None = None
-        self._drawn_epochs = 0
-        self._notebook = _in_notebook()
+        self.redraws, self._drawn_at, self._drawn_epochs = 0, None, 0
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         super().on_train_begin(logs)
-        self.metrics, self.redraws = {}, 0
-        self._drawn_at, self._drawn_epochs = None, 0
+        self.metrics, self.redraws, self._drawn_at, self._drawn_epochs = {}, 0, None, 0
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         _record(self.metrics, logs)
         if not self._notebook:
             super().on_epoch_end(epoch, logs)
-            return
-        last = epoch + 1 == self.params.get("epochs")
-        if last or self._drawn_at is None or time.perf_counter() - self._drawn_at >= self.interval:
+        elif (
+            epoch + 1 == self.params.get("epochs")
+            or self._drawn_at is None
+            or time.perf_counter() - self._drawn_at >= self.interval
+        ):
             self._draw()
 
     def on_train_end(self, logs: dict | None = None) -> None:
         # A run stopped early (Ctrl-C, a callback) still ends on its final curves.
-        drawn = self._drawn_epochs == len(self.metrics.get("loss", ()))
-        if self._notebook and self.metrics and not drawn:
+        if self._notebook and self._drawn_epochs != len(self.metrics.get("loss", ())):
             self._draw()
 
     def _draw(self) -> None:
@@ -170,22 +144,15 @@ class LiveCurves(EpochLog):
 
 
 class Stopwatch(keras.callbacks.Callback):
-    """Record, after every epoch, the seconds since training began, beside the metrics,
-    for ``mc.plot_history(watch, x="seconds")``: recipes compared by time, not epochs.
-
-    Attributes
-    ----------
-    history : dict of str to list of float
-        Each metric after every epoch, as ``History.history``, plus ``"seconds"``.
-    """
+    """Record in ``history`` the metrics after every epoch, as ``History.history`` does, and
+    the ``"seconds"`` since training began: ``mc.plot_history(watch, x="seconds")``."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.history: dict[str, list[float]] = {}
-        self._start = time.perf_counter()
+        self.on_train_begin()
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self.history = {}
+        self.history: dict[str, list[float]] = {}
         self._start = time.perf_counter()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:

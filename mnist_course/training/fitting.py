@@ -1,5 +1,5 @@
-"""Compile and fit with the tutorial's settings (RMSprop at 0.001, cross-entropy, batches
-of 128), faster on a CPU and with a clean stop on Ctrl-C. Only :func:`set_seed` seeds."""
+"""Compile and fit as the tutorial does (RMSprop at 0.001, cross-entropy, batches of 128),
+faster on a CPU, with a clean stop on Ctrl-C. Only :func:`set_seed` seeds."""
 
 from __future__ import annotations
 
@@ -59,7 +59,6 @@ def compile_model(
     ----------
     model : keras.Model
     learning_rate : float or keras.optimizers.schedules.LearningRateSchedule
-        RMSprop's learning rate, or a schedule such as :func:`~.recipes.cosine_decay`.
     optimizer : keras.optimizers.Optimizer or str, optional
         Replaces RMSprop (``learning_rate`` is then unused).
     steps_per_execution : int
@@ -84,19 +83,16 @@ def compile_model(
     return model
 
 
-def model_inputs(model: keras.Model, x: object, y: object, name: str) -> tuple[np.ndarray, ...]:
-    """Checked images, float32 in the model's input shape (integers scaled to [0, 1]), and
-    labels as one-hot float32 rows."""
-    images = check_images(x, name=name)
+def as_input(model: keras.Model, images: np.ndarray) -> np.ndarray:
+    """Checked images as float32 in the model's input shape, integers divided by 255."""
     if np.issubdtype(images.dtype, np.integer):
         images = images.astype(np.float32) / np.float32(255)
-    inputs = reshape_for(model, images, name)
-    return inputs, one_hot(check_labels(y, name=name, count=len(images)))
-
-
-def reshape_for(model: keras.Model, images: np.ndarray, name: str) -> np.ndarray:
-    """Checked images as float32 in the input shape of a checked model (``name`` is unused)."""
     return images.astype(np.float32, copy=False).reshape(len(images), *model.input_shape[1:])
+
+
+def _inputs(model: keras.Model, x: object, y: object, name: str) -> tuple[np.ndarray, ...]:
+    images = check_images(x, name=name)
+    return as_input(model, images), one_hot(check_labels(y, name=name, count=len(images)))
 
 
 def input_dtype(model: keras.Model) -> str:
@@ -146,25 +142,22 @@ def train(
     ----------
     model : keras.Model
     x, y : numpy.ndarray
-        Images (n, 784), (n, 28, 28) or (n, 28, 28, 1), integers scaled to [0, 1] and floats
-        used as given; (n,) digits or (n, 10) one-hot rows.
+        Images (n, 784), (n, 28, 28) or (n, 28, 28, 1), integers scaled to [0, 1], floats as
+        given; (n,) digits or (n, 10) one-hot rows.
     epochs, batch_size : int
-        Passes over the data; images per gradient step.
     validation_data : (x_val, y_val), optional
-        Evaluated after every epoch.
     seed : int, optional
         Seeds the shuffling only; for a run that repeats, call :func:`set_seed` first.
     progress, callbacks : keras.callbacks.Callback, list of them
-        Default: an :class:`~.callbacks.EpochLog` line per epoch, or ``mc.LiveCurves()``;
-        further Keras callbacks.
+        Default: an :class:`~.callbacks.EpochLog` line per epoch; further callbacks.
     augment : keras.layers.Layer, optional
-        Applied to each training batch, e.g. :func:`~.recipes.augmentation`.
+        E.g. :func:`~.recipes.augmentation`.
 
     Returns
     -------
     keras.callbacks.History
-        Per-epoch metrics. Ctrl-C stops at the end of the current step (a second press at
-        once), restores the best weights so far and sets ``history.interrupted``.
+        Ctrl-C stops after the current step (a second press at once), restores the best
+        weights so far and sets ``history.interrupted``.
     """
     check_model(model, "train")
     epochs = check_count(epochs, name="train", what="epochs")
@@ -181,33 +174,24 @@ def train(
                 progress=progress,
             )
         )
-    callbacks = callbacks or ()
-    if not all(isinstance(c, keras.callbacks.Callback) for c in callbacks):
+    if not all(isinstance(c, keras.callbacks.Callback) for c in callbacks or ()):
         raise InputError(tr("train: callbacks must be a list of Keras callbacks."))
     if augment is not None and not isinstance(augment, keras.layers.Layer):
         raise InputError(
             tr("train: augment must be a Keras layer, such as mc.augmentation(), or None.")
         )
-    x, y = model_inputs(model, x, y, "train")
-    validation = None
+    x, y = _inputs(model, x, y, "train")
     if validation_data is not None:
         if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
             raise InputError(tr("train: validation_data must be a pair (x_val, y_val)."))
-        validation = model_inputs(model, *validation_data, "train (validation_data)")
-    return fit_checked(
-        model, x, y, epochs, batch_size, validation, seed, progress, callbacks, augment
-    )
-
-
-def fit_checked(model, x, y, epochs, batch_size, validation, seed, progress, callbacks, augment):
-    """:func:`train` on inputs already checked and shaped by :func:`model_inputs`."""
+        validation_data = _inputs(model, *validation_data, "train (validation_data)")
     if not model.compiled:
         compile_model(model)
     dtype = input_dtype(model)
-    val = _dataset(*validation, 1024, None, dtype=dtype, shuffle=False) if validation else None
+    val = validation_data and _dataset(*validation_data, 1024, None, dtype=dtype, shuffle=False)
     keep_best, history, ctrl_c = KeepBest(), keras.callbacks.History(), _CtrlC()
     # keep_best and history before the progress line: an epoch is done once its line shows
-    every = [ctrl_c, keep_best, history, progress or EpochLog(), *callbacks]
+    every = [ctrl_c, keep_best, history, progress or EpochLog(), *(callbacks or ())]
     try:
         with ctrl_c:
             model.fit(
@@ -219,7 +203,6 @@ def fit_checked(model, x, y, epochs, batch_size, validation, seed, progress, cal
                 verbose=0,
             )
     except KeyboardInterrupt:
-        done = len(history.history.get("loss", []))
         if keep_best.best_weights is not None:
             model.set_weights(keep_best.best_weights)
             kept = tr(
@@ -231,7 +214,7 @@ def fit_checked(model, x, y, epochs, batch_size, validation, seed, progress, cal
             tr(
                 "Training interrupted after {done} complete epoch(s); {kept}. The model in "
                 "memory is usable; save it with mc.save_model(model, 'name.keras').",
-                done=done,
+                done=len(history.history.get("loss", [])),
                 kept=kept,
             )
         )
@@ -241,25 +224,23 @@ def fit_checked(model, x, y, epochs, batch_size, validation, seed, progress, cal
 
 
 class _CtrlC(keras.callbacks.Callback):
-    """Ctrl-C stops at the next ``*_begin`` hook (a second press at once): interrupted deep
-    in TensorFlow, the process could crash later. ``*_end`` hooks may run in another thread."""
+    # Ctrl-C stops at the next *_begin hook (*_end hooks may run in another thread), not deep
+    # in TensorFlow, which could crash the process later; a second press stops at once.
 
     pressed = False
     _previous = None
 
     def __enter__(self) -> _CtrlC:
         # Only the main thread gets Ctrl-C; an ignored SIGINT stays ignored.
-        if threading.current_thread() is threading.main_thread():
-            previous = signal.getsignal(signal.SIGINT)
-            if callable(previous):
-                self._previous = previous
-                signal.signal(signal.SIGINT, self._press)
+        previous = signal.getsignal(signal.SIGINT)
+        if threading.current_thread() is threading.main_thread() and callable(previous):
+            self._previous = previous
+            signal.signal(signal.SIGINT, self._press)
         return self
 
     def __exit__(self, exc_type, exc, traceback) -> None:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
-            self._previous = None
         if self.pressed and exc_type is None:
             raise KeyboardInterrupt  # pressed during the last step: stopped all the same
 

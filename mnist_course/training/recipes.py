@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..backend import keras, tf
-from ..data.arrays import check_count, check_images, check_labels, one_hot, refuse_scaled
+from ..data.arrays import check_count, check_images, check_labels, refuse_scaled
 from ..errors import InputError, MnistCourseError
 from ..language import tr
 from ..models.builders import MODELS, PRECISIONS, build_model, check_choice
-from .fitting import BATCH_SIZE, LEARNING_RATE, compile_model, fit_checked, reshape_for
+from .fitting import BATCH_SIZE, LEARNING_RATE, compile_model, train
 
 OPTIMIZERS = {"rmsprop": keras.optimizers.RMSprop, "adam": keras.optimizers.Adam}
 Schedule = keras.optimizers.schedules.LearningRateSchedule
@@ -29,57 +29,28 @@ def one_cycle(total_steps: int, peak: float = 3e-3, warmup: float = 0.2) -> Sche
     """Learning rate that rises linearly to ``peak`` then falls to zero along a cosine."""
     warmup_steps = max(1, int(total_steps * warmup))
     return keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=peak / 25,
-        decay_steps=max(1, total_steps - warmup_steps),
-        warmup_target=peak,
-        warmup_steps=warmup_steps,
+        peak / 25, max(1, total_steps - warmup_steps), warmup_target=peak, warmup_steps=warmup_steps
     )
 
 
 def augmentation(
     shift: float = 0.1, rotation_degrees: float = 10.0, seed: int | None = None
 ) -> keras.Sequential:
-    """Random shifts and small rotations of training images, for ``train``'s ``augment``.
-
-    Parameters
-    ----------
-    shift : float
-        Largest shift, as a fraction of the image size (0.1 is about 3 pixels).
-    rotation_degrees : float
-        Largest rotation either way.
-    seed : int, optional
-        Seed of the random transformations.
-    """
-    return keras.Sequential(
-        [
-            keras.layers.RandomRotation(rotation_degrees / 360, fill_mode="constant", seed=seed),
-            keras.layers.RandomTranslation(
-                shift, shift, fill_mode="constant", seed=None if seed is None else seed + 1
-            ),
-        ],
-        name="augmentation",
-    )
+    """Random shifts (``shift``: a fraction of the image size) and rotations (up to
+    ``rotation_degrees`` either way) of training images, for ``train``'s ``augment``."""
+    rotate = keras.layers.RandomRotation(rotation_degrees / 360, fill_mode="constant", seed=seed)
+    seed = None if seed is None else seed + 1  # the translation's own
+    move = keras.layers.RandomTranslation(shift, shift, fill_mode="constant", seed=seed)
+    return keras.Sequential([rotate, move], name="augmentation")
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """How the course trains one of its models (see :data:`RECIPES`).
-
-    Attributes
-    ----------
-    model, optimizer, precision : str
-        One of :data:`~mnist_course.models.MODELS`; ``"rmsprop"`` or ``"adam"``;
-        ``"float32"`` or ``"auto"`` (:func:`~mnist_course.models.resolve_precision`).
-    epochs, batch_size : int
-        Passes over the training set; images per gradient step.
-    learning_rate, warmup : float
-        The peak rate, which then falls to zero along a cosine; the fraction of training
-        spent climbing to it from a 25th of it.
-    augment : bool
-        Train on randomly shifted and rotated digits (:func:`augmentation`).
-    options : dict
-        Passed to the model's function, e.g. ``{"filters": (16, 32)}``.
-    """
+    """How the course trains one of its models (see :data:`RECIPES`): ``model`` in
+    :data:`~mnist_course.models.MODELS` with ``options`` such as ``{"filters": (16, 32)}``,
+    ``optimizer`` "rmsprop" or "adam", ``learning_rate`` the peak rate, which falls to zero
+    along a cosine after ``warmup`` (a fraction of training) spent climbing from a 25th of it,
+    ``augment`` with :func:`augmentation`, ``precision`` "float32" or "auto"."""
 
     model: str
     epochs: int
@@ -105,13 +76,11 @@ class Recipe:
         if any(isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1 for n in counts):
             problems.append("epochs and batch_size must be at least 1 (whole numbers)")
         number = (int, float, np.integer, np.floating)
-        rate = self.learning_rate
+        rate, warmup = self.learning_rate, self.warmup
         if isinstance(rate, bool) or not isinstance(rate, number) or not 0 < rate < 10:
             problems.append(f"learning_rate must be above 0, got {rate!r}")
-        if not isinstance(self.warmup, number) or not 0 <= self.warmup < 1:
-            problems.append(
-                f"warmup is a fraction of training, from 0 to below 1, got {self.warmup}"
-            )
+        if not isinstance(warmup, number) or not 0 <= warmup < 1:
+            problems.append(f"warmup is a fraction of training, from 0 to below 1, got {warmup}")
         if problems:
             raise InputError("Recipe: " + "; ".join(problems) + ".")
 
@@ -121,15 +90,17 @@ class Recipe:
             return one_cycle(steps, peak=self.learning_rate, warmup=self.warmup)
         return cosine_decay(steps, start=self.learning_rate)
 
+    def compiled_model(self, epochs: int, images: int, precision: str | None = None) -> keras.Model:
+        """The recipe's model, compiled with its schedule for ``epochs`` over ``images``
+        (under a strategy, call it inside the strategy's scope)."""
+        steps = epochs * math.ceil(images / self.batch_size)
+        model = build_model(self.model, precision=precision or self.precision, **self.options)
+        return compile_model(model, optimizer=OPTIMIZERS[self.optimizer](self.schedule(steps)))
 
-# Measured on 2 CPU cores, full MNIST, means over 3 seeds (README, Performance):
-# - MLPs: the tutorial's settings with a cosine decay: 98.1% for the MLP instead of
-#   97.1-97.9%. Dense layers this small gain nothing from bfloat16.
-# - LeNet: batches of 1024 at 0.008 after a warm-up, in bfloat16: 1.1 s an epoch instead of
-#   2.9 s for the tutorial's recipe, and 99.1% instead of 98.8%.
-# - CNN: Adam, one-cycle rate, augmentation: 99.56% in under two minutes.
-# - fast-cnn: the CNN at half width, one epoch: 99.1% in under 5 s.
-# Both CNNs train with Adam, in bfloat16 where the CPU has it.
+
+# Measured on 2 CPU cores, full MNIST, 3 seeds (docs/performance.md): the MLPs reach 98.1%
+# (tutorial: 97.1-97.9%); LeNet 99.1% (98.8%) at 1.1 s an epoch (2.9 s); the CNN 99.56% in
+# under two minutes; fast-cnn 99.1% in under 5 s. bfloat16 only helps the convolutions.
 _CNN = {"optimizer": "adam", "precision": "auto"}
 RECIPES: dict[str, Recipe] = {
     "tiny-mlp": Recipe("tiny-mlp", epochs=20),
@@ -145,11 +116,12 @@ RECIPES: dict[str, Recipe] = {
 DEFAULT_EPOCHS = {name: recipe.epochs for name, recipe in RECIPES.items()}
 
 
-def _raw(images: object, labels: object, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Checked raw (0-255) images and their digits."""
+def _scaled(images: object, labels: object, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Checked raw (0-255) images as float32 in [0, 1], and their digits."""
     raw = check_images(images, name=name)
     refuse_scaled(raw, name)
-    return raw, check_labels(labels, name=name, count=len(raw))
+    digits = check_labels(labels, name=name, count=len(raw))
+    return raw.astype(np.float32) / np.float32(255), digits
 
 
 def train_course_model(
@@ -179,12 +151,12 @@ def train_course_model(
         Seeds the batch order and augmentation, not the weights (see :func:`~.fitting.set_seed`).
     progress, callbacks
         As in :func:`~.fitting.train`.
+    validation : (images, labels), optional
+        Raw, like ``images`` and ``labels``.
+    strategy : tf.distribute.Strategy, optional
+        E.g. ``tf.distribute.MirroredStrategy()``.
     precision : str, optional
         Overrides the recipe's: ``"float32"``, ``"mixed_bfloat16"`` or ``"auto"``.
-    validation : (images, labels), optional
-        Raw validation images and digits, evaluated after each epoch.
-    strategy : tf.distribute.Strategy, optional
-        Train on several devices, e.g. ``tf.distribute.MirroredStrategy()``.
 
     Returns
     -------
@@ -194,50 +166,35 @@ def train_course_model(
     epochs = check_count(
         recipe.epochs if epochs is None else epochs, name="train_course_model", what="epochs"
     )
-    raw, digits = _raw(images, labels, "train_course_model")
+    images, labels = _scaled(images, labels, "train_course_model")
     val_name = "train_course_model (validation)"
     if validation is not None:
         if not isinstance(validation, tuple | list) or len(validation) != 2:
             raise InputError(
                 tr("{val_name}: validation must be a pair (images, labels).", val_name=val_name)
             )
-        validation = _raw(*validation, val_name)
-    steps = epochs * math.ceil(len(raw) / recipe.batch_size)
+        validation = _scaled(*validation, val_name)
     # Under a strategy, variables (weights, optimizer slots) must be made inside its scope.
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
-        model = build_model(recipe.model, precision=precision or recipe.precision, **recipe.options)
-        compile_model(model, optimizer=OPTIMIZERS[recipe.optimizer](recipe.schedule(steps)))
-
-    def shaped(pair: tuple[np.ndarray, np.ndarray], name: str) -> tuple[np.ndarray, np.ndarray]:
-        return reshape_for(model, as_float_pixels(pair[0]), name), one_hot(pair[1])
-
-    history = fit_checked(
+        model = recipe.compiled_model(epochs, len(images), precision)
+    augment = augmentation(seed=seed) if recipe.augment else None
+    return model, train(
         model,
-        *shaped((raw, digits), "train_course_model"),
+        images,
+        labels,
         epochs=epochs,
         batch_size=recipe.batch_size,
-        validation=validation and shaped(validation, val_name),
+        validation_data=validation,
         seed=seed,
         progress=progress,
         callbacks=callbacks,
-        augment=augmentation(seed=seed) if recipe.augment else None,
+        augment=augment,
     )
-    return model, history
-
-
-def as_float_pixels(images: np.ndarray) -> np.ndarray:
-    """Pixels 0-255 as float32 in [0, 1], as the recipes train on."""
-    return images.astype(np.float32) / np.float32(255)
 
 
 def use_logical_cpus(count: int = 2) -> list[str]:
-    """Split the CPU into ``count`` logical devices, to try ``MirroredStrategy`` anywhere.
-
-    They share the same cores: no speed-up. Call it before TensorFlow runs anything.
-
-    Parameters
-    ----------
-    count : int
+    """Split the CPU into ``count`` logical devices, to try ``MirroredStrategy`` anywhere
+    (they share the cores: no speed-up). Call it before TensorFlow runs anything.
 
     Returns
     -------
@@ -246,14 +203,11 @@ def use_logical_cpus(count: int = 2) -> list[str]:
     """
     check_count(count, name="use_logical_cpus")
     cpu = tf.config.list_physical_devices("CPU")[0]
-    try:
-        tf.config.set_logical_device_configuration(
-            cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(count)]
-        )
-    except RuntimeError:
-        existing = [device.name for device in tf.config.list_logical_devices("CPU")]
-        if len(existing) == count:  # the cell was simply run a second time
-            return existing
+    devices = [tf.config.LogicalDeviceConfiguration() for _ in range(count)]
+    with contextlib.suppress(RuntimeError):  # TensorFlow has started: fine if run a second time
+        tf.config.set_logical_device_configuration(cpu, devices)
+    existing = [device.name for device in tf.config.list_logical_devices("CPU")]
+    if len(existing) != count:
         raise MnistCourseError(
             tr(
                 "use_logical_cpus: TensorFlow has already started with {count} CPU "
@@ -261,5 +215,5 @@ def use_logical_cpus(count: int = 2) -> list[str]:
                 "call this first, before building any model.",
                 count=len(existing),
             )
-        ) from None
-    return [device.name for device in tf.config.list_logical_devices("CPU")]
+        )
+    return existing

@@ -19,17 +19,13 @@ from ..models.builders import check_choice, check_keras_model
 from .recipes import RECIPES, train_course_model
 
 CACHE_ENV_VAR = "MNIST_COURSE_MODELS"
+# Notebooks 03 to 05 validate on the last 5,000 training images: trained_model never sees them.
+VALIDATION_IMAGES = 5_000
 
 
 def plain_model(model: keras.Model) -> keras.Model:
-    """A copy of ``model`` that plain Keras can load: what :func:`save_model` writes.
-
-    Returns
-    -------
-    keras.Model
-        The same layers and weights in float32 (predictions agree to about 1e-2 for a
-        bfloat16 model), compiled like ``model`` if it is, one step per call.
-    """
+    """A float32 copy of ``model`` that plain Keras loads, compiled like it if it is (one step
+    per call): what :func:`save_model` writes. Predictions of a bfloat16 model agree to 1e-2."""
 
     def float32(layer):  # bfloat16 is only fast on some CPUs; weights are float32 anyway
         return type(layer).from_config({**layer.get_config(), "dtype": "float32"})
@@ -52,12 +48,11 @@ def save_model(model: keras.Model, path: str | os.PathLike[str]) -> Path:
     ----------
     model : keras.Model
     path : str or path-like
-        Must end in ``.keras``.
+        Ends in ``.keras``.
 
     Returns
     -------
     pathlib.Path
-        Where it was saved.
     """
     if not isinstance(path, str | os.PathLike):
         raise InputError(
@@ -85,12 +80,9 @@ def save_model(model: keras.Model, path: str | os.PathLike[str]) -> Path:
         with atomic_path(path) as tmp:
             plain.save(tmp)
     except OSError as error:
+        reason = error.strerror or error
         raise ModelFileError(
-            tr(
-                "save_model: cannot write {path} ({error}).",
-                path=path,
-                error=error.strerror or error,
-            )
+            tr("save_model: cannot write {path} ({error}).", path=path, error=reason)
         ) from None
     return path
 
@@ -108,11 +100,9 @@ def load_model(path: str | os.PathLike[str]) -> keras.Model:
         Missing, truncated, another format, or refused by safe mode; the message says which.
     """
     if not isinstance(path, str | os.PathLike):
+        kind = type(path).__name__
         raise InputError(
-            tr(
-                "load_model: expected the path of a .keras file, got {kind}.",
-                kind=type(path).__name__,
-            )
+            tr("load_model: expected the path of a .keras file, got {kind}.", kind=kind)
         )
     path = Path(path).expanduser()
     if path.is_dir():
@@ -138,10 +128,9 @@ def load_model(path: str | os.PathLike[str]) -> keras.Model:
         if "safe_mode" in text or "Lambda" in text:
             raise ModelFileError(
                 tr(
-                    "load_model: {path} was refused by Keras's safe mode: it contains code "
-                    "(such as a Lambda layer) that would run when loaded. Load it only if "
-                    "you trust its author, with keras.saving.load_model(path, "
-                    "safe_mode=False).",
+                    "load_model: {path} was refused by Keras's safe mode: it contains code (such "
+                    "as a Lambda layer) that would run when loaded. Load it only if you trust its "
+                    "author, with keras.saving.load_model(path, safe_mode=False).",
                     path=path,
                 )
             ) from None
@@ -157,8 +146,7 @@ def load_model(path: str | os.PathLike[str]) -> keras.Model:
 
 
 def model_cache_dir() -> Path:
-    """Folder of trained models: ``$MNIST_COURSE_MODELS``, else the repository's ``models/``,
-    else ``~/.cache/mnist_course/models``."""
+    """``$MNIST_COURSE_MODELS``, else the course's ``models/``, else ``~/.cache/mnist_course``'s."""
     if env := os.environ.get(CACHE_ENV_VAR, "").strip():
         return Path(env).expanduser()
     return (COURSE_ROOT or Path.home() / ".cache" / "mnist_course") / "models"
@@ -195,10 +183,6 @@ def cache_model(model: keras.Model, name: str) -> Path:
     return save_model(model, path)
 
 
-# Notebooks 03 to 05 validate on the last 5,000 training images: trained_model never sees them.
-VALIDATION_IMAGES = 5_000
-
-
 def trained_model(
     name: str, *, retrain: bool = False, progress: keras.callbacks.Callback | None = None
 ) -> keras.Model:
@@ -212,7 +196,6 @@ def trained_model(
     retrain : bool
         Ignore the cached file and train again.
     progress : keras.callbacks.Callback, optional
-        As in :func:`~.fitting.train`.
 
     Returns
     -------
