@@ -13,7 +13,8 @@ _MODULES = {
     "data.loading": "load_mnist",
     "data.arrays": "flatten scale one_hot to_images prepare summarize",
     "data.images": "to_mnist_image NoDigitError",
-    "models.builders": "tiny_mlp mlp lenet cnn build_model input_layout resolve_precision MODELS",
+    "models.builders": "tiny_mlp mlp lenet cnn build_model input_layout resolve_precision "
+    "has_native_bfloat16 MODELS",
     "training.fitting": "set_seed compile_model train",
     "training.callbacks": "LiveCurves EpochLog Stopwatch",
     "training.recipes": "Recipe RECIPES DEFAULT_EPOCHS train_course_model cosine_decay "

@@ -139,7 +139,7 @@ def plot_label_counts(train_labels: np.ndarray, test_labels: np.ndarray | None =
         counts = np.bincount(labels, minlength=NUM_CLASSES)
         bars = ax.bar(digits + (i - (len(splits) - 1) / 2) * width, counts, width, label=name)
         ax.bar_label(bars, fontsize=7)
-    ax.set(xticks=digits, xlabel=tr_plot("digit"), ylabel=tr_plot("images"))
+    ax.set(xticks=digits, xlabel=tr_plot("digit"), ylabel=tr_plot("number of images"))
     ax.set_title(tr_plot("Images per digit: the classes are roughly balanced"))
     if len(splits) > 1:
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))

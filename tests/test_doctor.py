@@ -780,3 +780,23 @@ def test_the_report_shows_the_course_environment_and_data_beside_the_course(
     assert "(the course's environment, .venv)" in report
     assert f"${ENV_VAR}: ../mnist.npz" in report
     assert str(tmp_path) not in report and sys.executable not in report
+
+
+@pytest.mark.parametrize(
+    ("flags", "precision", "says"),
+    [
+        ("fpu avx2", "float32", "no native bfloat16"),
+        ("fpu avx512f avx512_bf16", "float32", "only on CPUs with AMX"),
+        ("fpu amx_bf16 amx_tile avx512_bf16", "mixed_bfloat16", "natively"),
+    ],
+)
+def test_the_precision_finding_says_why(npz_path, monkeypatch, tmp_path, flags, precision, says):
+    import mnist_course.models.builders as builders
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
+    monkeypatch.setattr(builders, "_CPUINFO", str(cpuinfo))
+    monkeypatch.delenv("MNIST_COURSE_PRECISION", raising=False)
+    finding = dm.doctor(npz_path, probe=Probe())["Precision"]
+    assert finding.status == "ok" and finding.found.startswith(precision), finding.found
+    assert says in finding.found, finding.found

@@ -191,3 +191,21 @@ def test_a_pass_says_what_the_checker_could_not_see() -> None:
     history = real_history("adam", [0.96] * 5)
     compared = ex.check_optimizer_comparison(history, real_history("rmsprop", [0.95] * 5))
     assert "Not checked: the learning rate and the images each run used" in str(compared)
+
+
+def test_a_notebook_shows_feedback_and_results_as_their_text() -> None:
+    # IPython prefers a class's own __repr__ (a dataclass has one) to an inherited
+    # _repr_pretty_: what a learner sees must be the sentence, not the dataclass fields
+    from IPython.lib.pretty import pretty
+
+    from mnist_course.evaluation.metrics import Evaluation
+    from mnist_course.exercises.feedback import Feedback
+
+    shown = [
+        Feedback("The average 7", "not attempted"),
+        Evaluation(0.1, 0.0, 0.9, np.eye(10, dtype="float32"), np.arange(10)),
+        mc.classification_report(np.arange(10), np.arange(10)),
+    ]
+    for result in shown:
+        assert pretty(result) == str(result)
+        assert "(" not in pretty(result).split("\n")[0][:12], pretty(result)

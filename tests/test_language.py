@@ -644,6 +644,7 @@ def test_the_playground_in_chinese(chinese_plots, tiny_mnist) -> None:
 
 # Names that stay as they are in Chinese: products, formats, commands, the course's own name.
 NAMES_IN_CHINESE = {
+    "AMX",
     "CNN",
     "CPU",
     "IDX",

@@ -102,15 +102,8 @@ def predict_digit(model: keras.Model, image: np.ndarray) -> tuple[int, float, np
     return digit, float(probabilities[digit]), probabilities
 
 
-class Shown:
-    """Shown in a notebook as its ``str``."""
-
-    def _repr_pretty_(self, printer, cycle: bool) -> None:
-        printer.text(str(self))
-
-
 @dataclass(frozen=True)
-class Evaluation(Shown):
+class Evaluation:
     """Test-set results: ``loss`` (mean cross-entropy), ``penalty`` (the weight penalties
     ``model.evaluate`` adds to it, 0 without any), ``accuracy``, and the ``probabilities``
     float32 (n, 10) and true ``labels`` int64 (n,) they came from."""
@@ -153,6 +146,9 @@ class Evaluation(Shown):
             wrong=len(self.mistakes),
             count=len(self.labels),
         )
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:  # IPython shows the str
+        printer.text(str(self))
 
 
 def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> Evaluation:
@@ -252,7 +248,7 @@ def confusion_matrix(labels: np.ndarray, predictions: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class ClassificationReport(Shown):
+class ClassificationReport:
     """Per-digit precision, recall, F1 and support (number of true examples)."""
 
     precision: np.ndarray
@@ -269,6 +265,9 @@ class ClassificationReport(Shown):
                 for d in range(len(self.support))
             ]
         )
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:  # IPython shows the str
+        printer.text(str(self))
 
 
 def classification_report(labels: np.ndarray, predictions: np.ndarray) -> ClassificationReport:

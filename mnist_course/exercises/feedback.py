@@ -12,7 +12,6 @@ import numpy as np
 
 from ..backend import keras
 from ..errors import MnistCourseError
-from ..evaluation.metrics import Shown
 from ..language import N_, tr
 from ..models.builders import weights_fingerprint
 
@@ -23,7 +22,7 @@ VAL_ACCURACY_KEYS = ("val_accuracy", "val_acc", "val_categorical_accuracy")
 
 
 @dataclass
-class Feedback(Shown):
+class Feedback:
     """The verdict on one exercise: ``status`` is "not attempted", "correct" or "not yet"."""
 
     exercise: str
@@ -55,6 +54,9 @@ class Feedback(Shown):
         if self.cannot_see and self.correct:
             lines.append(tr("  (Not checked: {what}.)", what=tr(self.cannot_see)))
         return "\n".join(lines)
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:  # IPython shows the str
+        printer.text(str(self))
 
 
 class Unreadable(MnistCourseError, ValueError):

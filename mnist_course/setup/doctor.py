@@ -166,7 +166,12 @@ def _check_precision() -> Finding:
     if not installed.importable("tensorflow"):
         return Finding("Precision", WARNING, tr("not checked: TensorFlow is not installed"))
     try:
-        from ..models.builders import PRECISION_ENV_VAR, has_native_bfloat16, resolve_precision
+        from ..models.builders import (
+            PRECISION_ENV_VAR,
+            cpu_flags,
+            has_native_bfloat16,
+            resolve_precision,
+        )
     except Exception:
         return Finding("Precision", WARNING, tr("not checked: TensorFlow did not import"))
     try:
@@ -185,8 +190,13 @@ def _check_precision() -> Finding:
             "this CPU computes bfloat16 natively, so LeNet and the CNNs train in it "
             "(notebook 06 times what it gains on this machine)"
         )
-    elif has_native_bfloat16():
+    elif "amx_bf16" in cpu_flags():
         why = tr("bfloat16 is available on this CPU but turned off")
+    elif has_native_bfloat16():
+        why = tr(
+            "the course computes in float32 here: 16-bit bfloat16 pays only on CPUs with AMX "
+            "(notebook 06 explains)"
+        )
     else:
         why = tr(
             "this CPU has no native bfloat16 (that is fine: the course runs in float32, "
