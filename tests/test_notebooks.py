@@ -140,9 +140,15 @@ def test_hints_come_before_folded_solutions_below_the_attempt_cell() -> None:
     at = [c["id"] for c in learn].index("exercise")
     attempt, hint, solution = learn[at], learn[at + 1], learn[at + 2]
     assert attempt["type"] == "code" and "descend(" not in attempt["source"]
-    assert hint["source"].startswith("<details><summary>Hint 1</summary>")
-    assert solution["source"].startswith("<details><summary>Solution</summary>")
+    assert hint["source"].startswith("<details><summary><b>Hint 1</b></summary>")
+    assert solution["source"].startswith("<details><summary><b>Show a solution</b>")
     assert "</details>" in solution["source"]
+    at = [c["id"] for c in learn].index("exercise-backprop")
+    attempt, hint, solution = learn[at], learn[at + 1], learn[at + 2]
+    assert attempt["type"] == "code" and "d_w1 = None" in attempt["source"]
+    assert hint["source"].startswith("<details><summary><b>Hint 1</b></summary>")
+    assert solution["source"].startswith("<details><summary><b>Show a solution</b>")
+    assert "d_w1 = x_batch.T @" in solution["source"] and "</details>" in solution["source"]
 
 
 def test_the_capstones_code_appears_only_inside_a_fold() -> None:

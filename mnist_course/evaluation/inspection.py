@@ -55,7 +55,7 @@ def plot_layer_shapes(model: object) -> Figure:
     flat vectors are bars growing with their length.
     """
     try:
-        stages = [("input", tuple(model.input_shape[1:]))] + [
+        stages = [(tr_plot("input"), tuple(model.input_shape[1:]))] + [
             (layer.name, tuple(layer.output.shape[1:])) for layer in model.layers
         ]
     except (AttributeError, TypeError, ValueError):
