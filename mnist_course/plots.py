@@ -207,7 +207,8 @@ def plot_history(
     for prefix, style in (("", "-"), ("val_", "--")):
         name = tr_plot("validation") if prefix else tr_plot("training")
         for i, (metrics, seconds, label) in enumerate(zip(runs, times, labels, strict=True)):
-            line, color = f"{label}, {name}" if label else name, f"C{i % 10}"
+            line = tr_plot("{run}, {split}", run=label, split=name) if label else name
+            color = f"C{i % 10}"
             for key, ax in panels.items():
                 if values := metrics.get(prefix + key):
                     at = seconds[: len(values)] if seconds else range(1, len(values) + 1)

@@ -596,7 +596,7 @@ def test_plot_titles_and_labels_in_chinese(chinese_plots, tiny_mnist) -> None:
         "损失",
     )
     assert accuracy.get_title() == "准确率（越高越好）"
-    assert [t.get_text() for t in loss.get_legend().get_texts()] == ["MLP, 训练", "MLP, 验证"]
+    assert [t.get_text() for t in loss.get_legend().get_texts()] == ["MLP，训练", "MLP，验证"]
     counts = mc.plot_label_counts(tiny_mnist["y_train"], tiny_mnist["y_test"]).axes[0]
     assert counts.get_xlabel() == "数字" and counts.get_title().startswith("每个数字的图像数")
     assert [t.get_text() for t in counts.get_legend().get_texts()] == ["训练集", "测试集"]
