@@ -56,7 +56,8 @@ MACHINE_PATH = re.compile(
     (?<![\w.~])(?:/home|/Users|/root|/tmp|/var/folders|/private|/work|/mnt|/media|/opt|/srv)
         /[^\s'"<>)\]]*
     | (?<![A-Za-z])[A-Za-z]:[\\/][^\s'"<>)\]]*
-    | [^\s'"<>(\[]*(?:\.venv|venv|site-packages|envs|miniconda3|anaconda3)[\\/][^\s'"<>)\]]*
+    | (?<![^\s'"<>(\[])  # from a word's start only: linear on a long base64 string
+      [^\s'"<>(\[]*(?:\.venv|venv|site-packages|envs|miniconda3|anaconda3)[\\/][^\s'"<>)\]]*
     """,
     re.VERBOSE,
 )
