@@ -29,7 +29,7 @@ class NoDigitError(InputError):
 
 def _as_grey(image: object) -> np.ndarray:
     """A float (h, w) array in [0, 1] from grey, RGB or RGBA input of common dtypes."""
-    array = as_numbers(image, "to_mnist_image", tr("images"))
+    array = as_numbers(image, "to_mnist_image", tr("image's values"))
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4)):
@@ -50,7 +50,7 @@ def _as_grey(image: object) -> np.ndarray:
         )
     integers = np.issubdtype(array.dtype, np.integer)
     array = array.astype(np.float64)
-    check_finite(array, "to_mnist_image", tr("images"))
+    check_finite(array, "to_mnist_image", tr("image's values"))
     low, high = array.min(), array.max()
     if integers and (low < 0 or high > 65535):
         raise InputError(
