@@ -21,7 +21,7 @@ STAMP := $(VENV)/.installed
 # JupyterLab settings shipped with the course (no news pop-up); binder/postBuild installs the same.
 LAB_CONFIG := $(CURDIR)/jupyter-config
 
-.PHONY: lab test test-fast lint clean about-test messages
+.PHONY: lab test test-fast lint clean about-test messages screenshots
 
 lab: $(STAMP)
 	@echo "==> Starting JupyterLab on notebooks/01_dataset.ipynb; your browser opens it in a few seconds."
@@ -45,6 +45,12 @@ messages: $(STAMP)
 	$(BIN)/pybabel update --input-file=$(LOCALE)/messages.pot --output-dir=$(LOCALE) \
 	  --domain=messages --width=100 --ignore-obsolete
 	$(BIN)/pybabel compile --directory=$(LOCALE) --domain=messages --statistics
+
+# The widget pictures the notebooks show (notebooks/images/, zh/ for the Chinese edition),
+# taken by the browser tests in JupyterLab; needs Chromium and Playwright (docs/testing.md).
+screenshots: $(STAMP)
+	MNIST_COURSE_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -m browser tests/test_browser.py
+	$(BIN)/python tools/copy_screenshots.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -9,6 +9,7 @@ its baseline with the ratio. Accuracies are means over seeds.
     python bench/bench.py --sections 7     # only benchmark 7 (combine with --quick)
     python bench/bench.py --sections 8     # the quick tests against the tutorial's script
     python bench/bench.py --sections 9     # each notebook's nbval run against the script
+    python bench/bench.py --sections 10    # where the course LeNet's whole process goes
 
 Needs the full MNIST: MNIST_COURSE_DATA or the Keras cache (see README).
 """
@@ -135,6 +136,71 @@ def worker_course(seed: int, quick: bool, name: str, epochs: int | None) -> dict
         callbacks=[clock.callback],
     )
     return {"seconds": clock.train_seconds, "accuracy": clock.curve[-1][1], "curve": clock.curve}
+
+
+def worker_phases(seed: int, quick: bool, started: float, tutorial_accuracy: float) -> dict:
+    """`python -m mnist_course train lenet`'s own steps, stamped: where the process goes.
+
+    ``started`` is the parent's wall clock when it launched this process. Each epoch's test
+    accuracy is measured for "time to the tutorial's accuracy", with its own time taken out
+    of every later stamp (the command does not evaluate after each epoch).
+    """
+    stamps = {"interpreter": time.time()}
+    from mnist_course.backend import keras  # TensorFlow and Keras
+
+    stamps["import"] = time.time()
+    from mnist_course.data.loading import load_mnist
+    from mnist_course.evaluation.metrics import evaluate
+    from mnist_course.training.callbacks import EpochLog
+    from mnist_course.training.fitting import set_seed
+    from mnist_course.training.recipes import train_course_model
+    from mnist_course.training.saving import plain_model, save_model
+
+    (x, y), (xt, yt) = load_mnist()
+    if quick:
+        x, y = x[:6000], y[:6000]
+    stamps["data"] = time.time()
+    probe = {"seconds": 0.0, "epochs": [], "reached": None}
+
+    class Stamps(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            stamps["build"] = time.time()
+
+        def on_epoch_end(self, epoch, logs=None):
+            now = time.time() - probe["seconds"]
+            probe["epochs"].append(now)
+            start = time.perf_counter()
+            accuracy = evaluate(self.model, xt, yt).accuracy
+            probe["seconds"] += time.perf_counter() - start
+            if probe["reached"] is None and accuracy >= tutorial_accuracy:
+                probe["reached"] = now
+
+    set_seed(seed)
+    model, _ = train_course_model(
+        "lenet",
+        x,
+        y,
+        epochs=1 if quick else None,
+        seed=seed,
+        progress=EpochLog(lambda line: None),
+        callbacks=[Stamps()],
+    )
+    shift = probe["seconds"]
+    stamps["first epoch"] = probe["epochs"][0]
+    stamps["other epochs"] = probe["epochs"][-1]
+    out = Path(os.environ["BENCH_OUT"])
+    save_model(model, out)
+    stamps["save"] = time.time() - shift
+    accuracy = evaluate(plain_model(model), xt, yt).accuracy
+    stamps["evaluate"] = time.time() - shift
+    reached = probe["reached"]
+    return {
+        "started": started,
+        "stamps": stamps,
+        "shift": shift,
+        "accuracy": accuracy,
+        "reached": None if reached is None else reached - started,
+    }
 
 
 def worker_inference(quick: bool) -> dict:
@@ -330,6 +396,85 @@ def report_whole_process(seeds: list[int], quick: bool) -> None:
     print("   target: ratio <= 0.30, the saved file plain Keras\n", flush=True)
 
 
+PHASES = ["interpreter", "import", "data", "build", "first epoch", "other epochs", "save"]
+PHASES += ["evaluate"]
+PHASE_NAMES = {
+    "interpreter": "Python starts",
+    "import": "import TensorFlow and Keras",
+    "data": "load MNIST",
+    "build": "build and compile, prepare the data",
+    "first epoch": "first epoch (tracing included)",
+    "other epochs": "the other epochs",
+    "save": "save the .keras file",
+    "evaluate": "evaluate on the test set",
+    "exit": "Python exits",
+}
+
+
+def report_phases(seeds: list[int], quick: bool) -> None:
+    """Where `python -m mnist_course train lenet`'s whole process goes, against the
+    tutorial's script run just before it, seed by seed."""
+    import tempfile
+
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="bench-phases-") as folder:
+        for seed in seeds:
+            epochs, limit = ("1", "6000") if quick else ("10", "60000")
+            script = [sys.executable, "-c", TUTORIAL_SCRIPT, epochs, limit, str(seed)]
+            script += [str(Path(folder) / "tutorial.keras"), str(_mnist_file())]
+            tutorial, out = _whole_process(script, dict(os.environ))
+            target = _test_accuracy(out)
+            started = time.time()
+            command = [sys.executable, __file__, "--worker", "phases", "--seed", str(seed)]
+            command += ["--started", repr(started), "--target", repr(target)]
+            env = dict(os.environ, PYTHONPATH=str(ROOT), BENCH_OUT=f"{folder}/course.keras")
+            result = subprocess.run(command + (["--quick"] if quick else []), env=env, **_TEXT)
+            ended = time.time()
+            if result.returncode != 0:
+                raise SystemExit(f"phases worker failed:\n{result.stderr[-3000:]}")
+            run = json.loads(result.stdout.strip().splitlines()[-1])
+            run.update(tutorial=tutorial, target=target, total=ended - started - run["shift"])
+            run["stamps"]["exit"] = ended - run["shift"]
+            runs.append(run)
+    print("10. Where the course LeNet's whole process goes (python -m mnist_course train lenet)")
+    print(f"   {'':40}{'seconds':>9}{'share':>8}{'ratio to the tutorial':>23}")
+    tutorial = mean(r["tutorial"] for r in runs)
+    previous = ["started"] + PHASES
+    for phase, before in zip([*PHASES, "exit"], previous, strict=True):
+        seconds = mean(
+            r["stamps"][phase] - (r["started"] if before == "started" else r["stamps"][before])
+            for r in runs
+        )
+        total = mean(r["total"] for r in runs)
+        print(
+            f"   {PHASE_NAMES[phase]:40}{seconds:>8.2f}s{seconds / total:>8.0%}"
+            f"{seconds / tutorial:>23.3f}"
+        )
+    total = mean(r["total"] for r in runs)
+    print(f"   {'whole process':40}{total:>8.2f}s{'':>8}{total / tutorial:>23.2f}")
+    print(
+        f"   tutorial's script, start to saved file  {tutorial:>8.2f}s  (accuracy "
+        f"{mean(r['target'] for r in runs):.2%}; course {mean(r['accuracy'] for r in runs):.2%})"
+    )
+    reached = [r["reached"] for r in runs]
+    if all(t is not None for t in reached):
+        each = ", ".join(f"{t / r['tutorial']:.2f}" for t, r in zip(reached, runs, strict=True))
+        print(
+            f"   time to the tutorial's own test accuracy, from the start: "
+            f"{mean(reached):.1f}s, ratio {mean(reached) / tutorial:.2f} (seed by seed {each})"
+        )
+    else:
+        print("   the course LeNet did not reach the tutorial's test accuracy in every run")
+    ratios = ", ".join(f"{r['total'] / r['tutorial']:.2f}" for r in runs)
+    print(f"   whole-process ratio seed by seed: {ratios}")
+    print(
+        "   targets: whole process <= 0.45, time to the tutorial's accuracy <= 0.25\n", flush=True
+    )
+
+
+_TEXT = {"capture_output": True, "text": True}
+
+
 def _tutorial_seconds(folder: Path, quick: bool) -> float:
     """The tutorial's LeNet script (seed 0), start to saved file: the unit of benchmarks 8-9."""
     epochs, limit = ("1", "6000") if quick else ("10", "60000")
@@ -429,9 +574,13 @@ def report(seeds: list[int], quick: bool, sections: set[int]) -> None:
 
     q = ["--quick"] if quick else []
     mode = "QUICK (subset, 1 epoch)" if quick else "full"
+    from mnist_course.models.builders import cpu_flags
+
+    native = sorted(cpu_flags() & {"amx_bf16", "avx512_bf16"})
     print(
         f"machine: {cpu_name()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; {mode} run, seeds {seeds}\n"
+        f"native bfloat16: {'yes (' + ', '.join(native) + ')' if native else 'no'}; "
         f"precision of the recipes marked auto (LeNet, CNNs) here: "
         f"{mc.resolve_precision('auto')}\n",
         flush=True,
@@ -440,7 +589,7 @@ def report(seeds: list[int], quick: bool, sections: set[int]) -> None:
     def runs(kind: str, *extra: str) -> list[dict]:
         return [run_worker(kind, "--seed", str(seed), *extra, *q) for seed in seeds]
 
-    if sections <= {7, 8, 9}:  # benchmarks 7, 8 and 9 alone
+    if sections <= {7, 8, 9, 10}:  # the whole-process benchmarks alone
         report_whole_processes(sections, seeds, quick)
         return
 
@@ -548,6 +697,8 @@ def report_whole_processes(sections: set[int], seeds: list[int], quick: bool) ->
         report_quick_tests(quick)
     if 9 in sections:
         report_notebooks(quick)
+    if 10 in sections:
+        report_phases(seeds, quick)
 
 
 def main() -> None:
@@ -557,13 +708,16 @@ def main() -> None:
     parser.add_argument(
         "--sections",
         type=lambda text: {int(n) for n in text.split(",")},
-        default=set(range(1, 10)),
-        help="7 (whole process), 8 (quick tests) and 9 (notebooks) can run alone; default: all",
+        default=set(range(1, 11)),
+        help="7 (whole process), 8 (quick tests), 9 (notebooks) and 10 (where the whole "
+        "process goes) can run alone; default: all",
     )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
     parser.add_argument("--epochs", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--started", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--target", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         result = {
@@ -572,6 +726,7 @@ def main() -> None:
             "course": lambda: worker_course(args.seed, args.quick, args.model, args.epochs),
             "inference": lambda: worker_inference(args.quick),
             "nbval": worker_nbval,
+            "phases": lambda: worker_phases(args.seed, args.quick, args.started, args.target),
         }[args.worker]()
         print(json.dumps(result))
         return

@@ -80,12 +80,15 @@ def plot_digits(
         predictions = check_labels(predictions[:count], name="plot_digits", count=count)
     fig, axes = grid(count, columns, (1.1, 1.3), title)
     for i, ax in zip(range(count), axes, strict=False):
-        parts = [] if labels is None else [f"{labels[i]}"]
-        if predictions is not None:
-            parts.append(tr_plot("pred {digit}", digit=int(predictions[i])))
+        if predictions is None:
+            caption = "" if labels is None else f"{labels[i]}"
+        elif labels is None:
+            caption = tr_plot("pred {digit}", digit=int(predictions[i]))
+        else:
+            caption = tr_plot("{label}  pred {digit}", label=labels[i], digit=int(predictions[i]))
         wrong = labels is not None and predictions is not None and labels[i] != predictions[i]
         color = "crimson" if wrong else "black"
-        draw_digit(ax, images[i], "  ".join(parts), fontsize=9, color=color)
+        draw_digit(ax, images[i], caption, fontsize=9, color=color)
     return fig
 
 

@@ -8,7 +8,11 @@ JupyterLab's own Run menu and, for each widget the notebook shows:
   showing its selected option (an empty box is a failure), the widget within the notebook;
 * moves one control (a dropdown, a checkbox, the pen on the drawing pad, a playground run
   with a tiny setting) and checks that the picture or the text changed;
-* saves a screenshot of the widget in build/browser/ for people to look at.
+* saves a screenshot of the widget in build/browser/ (build/browser/zh/ for the Chinese
+  notebooks) for people to look at: notebooks/images/ holds copies (make screenshots).
+
+Each test runs twice, on the English notebook and on its Chinese edition
+(notebooks/zh/), and checks the texts the widgets show in that language.
 
 The notebooks get their models from the model cache (MNIST_COURSE_MODELS), filled once
 here with small models trained in seconds, so nothing in a notebook trains long. Notebook
@@ -38,6 +42,7 @@ import nbformat
 import pytest
 
 import mnist_course as mc
+from mnist_course.backend import keras
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -53,6 +58,68 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+# What the widgets show, in each language (the Chinese from the gettext catalogue: a
+# changed translation must change these too, or the test fails).
+TEXTS = {
+    "en": {
+        "show": "Show",
+        "image": "Image",
+        "all digits": "all digits",
+        "browser start": "image 1 of 60000",
+        "label 3": "label 3",
+        "of 6131": "image 1 of 6131",
+        "train on": "train on 4,000",
+        "only mistakes": "only mistakes",
+        "explorer start": "image 1 of 10000",
+        "explorer labels": ["true", "predicted", "only mistakes", "image"],
+        "any": "any",
+        "wrong": "wrong",
+        "true 7": "true 7",
+        "no image": "No image matches these filters",
+        "draw": "Draw a digit in the box",
+        "predict": "Predict",
+        "clear": "Clear",
+        "looks like": "It looks like a",
+        "sure": "sure)",
+        "playground labels": [
+            "hidden units",
+            "dropout",
+            "learning rate",
+            "epochs",
+            "training images",
+        ],
+        "no runs": "No runs yet",
+        "train": "Train",
+        "run 1": "Run 1: validation accuracy",
+    },
+    "zh": {
+        "show": "显示",
+        "image": "图像",
+        "all digits": "全部数字",
+        "browser start": "第 1 张，共 60000 张",
+        "label 3": "标签 3",
+        "of 6131": "第 1 张，共 6131 张",
+        "train on": "在 4,000 张图像上训练",
+        "only mistakes": "只看错误",
+        "explorer start": "第 1 张，共 10000 张",
+        "explorer labels": ["真实", "预测", "只看错误", "图像"],
+        "any": "任意",
+        "wrong": "错误",
+        "true 7": "真实 7",
+        "no image": "没有符合这些筛选条件的图像",
+        "draw": "在方框里写一个数字",
+        "predict": "预测",
+        "clear": "清除",
+        "looks like": "看起来是",
+        "sure": "把握",
+        "playground labels": ["隐藏层神经元数", "Dropout 比例", "学习率", "轮数", "训练图像数"],
+        "no runs": "还没有运行过",
+        "train": "训练",
+        "run 1": "第 1 次运行：验证准确率",
+    },
+}
+LANGUAGES = pytest.mark.parametrize("lang", list(TEXTS))
 
 # What each control of a widget output shows, measured in the page: labels (and whether
 # the text is wider than its box, i.e. cut off), each dropdown's selected option, slider
@@ -78,6 +145,14 @@ INSPECT = r"""output => {
     overflow: widest - area.right,
   };
 }"""
+
+
+def _folder(lang: str) -> str:
+    return "" if lang == "en" else lang
+
+
+def _screenshots(lang: str) -> Path:
+    return SCREENSHOTS / _folder(lang)
 
 
 @dataclass
@@ -111,9 +186,9 @@ def _copy_without_outputs(notebook: nbformat.NotebookNode, target: Path) -> None
     nbformat.write(notebook, target)
 
 
-def _short_notebook_03(target: Path) -> None:
+def _short_notebook_03(source: Path, target: Path) -> None:
     """Notebook 03 up to its first training with live curves (3 epochs), on 4,000 images."""
-    notebook = nbformat.read(NOTEBOOKS / "03_train.ipynb", as_version=4)
+    notebook = nbformat.read(source, as_version=4)
     last = next(i for i, c in enumerate(notebook.cells) if "mc.LiveCurves(" in c.source)
     notebook.cells = notebook.cells[: last + 1]
     replacements = {"x_train[:55_000], y_train[:55_000]": "x_train[:4_000], y_train[:4_000]"}
@@ -124,13 +199,13 @@ def _short_notebook_03(target: Path) -> None:
     _copy_without_outputs(notebook, target)
 
 
-def _short_notebook_04(target: Path) -> None:
+def _short_notebook_04(source: Path, target: Path) -> None:
     """Notebook 04 with its one training (the MLP without L1) cut to 1 epoch on 4,000 images.
 
     The small cached models of this suite are not the course's, so the cells that check
     the course's figures (`assert ...`) are left out.
     """
-    notebook = nbformat.read(NOTEBOOKS / "04_evaluate.ipynb", as_version=4)
+    notebook = nbformat.read(source, as_version=4)
     training = [c for c in notebook.cells if c.cell_type == "code" and "mc.mlp(l1=0)" in c.source]
     assert len(training) == 1 and "epochs=20" in training[0].source, "update this test"
     for cell in notebook.cells:
@@ -158,17 +233,23 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
     models.mkdir()
     (x_train, y_train), _ = mc.load_mnist(mnist)
     quiet = mc.EpochLog(lambda line: None)
+    # Seeded starting weights: the screenshots, and the figures the notebooks quote from
+    # them, come out the same in both languages and on each run.
+    keras.utils.set_random_seed(0)
     for name in ("lenet", "mlp"):
         model, _ = mc.train_course_model(
-            name, x_train[:12000], y_train[:12000], epochs=2, progress=quiet
+            name, x_train[:12000], y_train[:12000], epochs=2, seed=0, progress=quiet
         )
         mc.save_model(model, models / f"{name}.keras")
     root = tmp / "root"
-    root.mkdir()
-    for name in ("01_dataset.ipynb", "05_draw.ipynb"):
-        _copy_without_outputs(nbformat.read(NOTEBOOKS / name, as_version=4), root / name)
-    _short_notebook_03(root / "03_train.ipynb")
-    _short_notebook_04(root / "04_evaluate.ipynb")
+    for lang in TEXTS:
+        # the Chinese notebooks in zh/, as in notebooks/
+        source, target = NOTEBOOKS / _folder(lang), root / _folder(lang)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in ("01_dataset.ipynb", "05_draw.ipynb"):
+            _copy_without_outputs(nbformat.read(source / name, as_version=4), target / name)
+        _short_notebook_03(source / "03_train.ipynb", target / "03_train.ipynb")
+        _short_notebook_04(source / "04_evaluate.ipynb", target / "04_evaluate.ipynb")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -215,7 +296,8 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
                 time.sleep(0.5)
         else:
             pytest.fail("JupyterLab did not start:\n" + (tmp / "lab.log").read_text()[-2000:])
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for lang in TEXTS:
+            _screenshots(lang).mkdir(parents=True, exist_ok=True)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
             try:
@@ -242,12 +324,13 @@ def _shut_down_kernels(url: str) -> None:
 
 
 @contextlib.contextmanager
-def run_notebook(lab: Lab, name: str) -> Iterator[object]:
-    """Open notebook `name` in JupyterLab, Run All Cells, and give the page."""
+def run_notebook(lab: Lab, lang: str, name: str) -> Iterator[object]:
+    """Open notebook `name` of language `lang` in JupyterLab, Run All Cells, give the page."""
     page = lab.browser.new_page(viewport={"width": 1400, "height": 1100})
+    path = "/".join(filter(None, [_folder(lang), name]))
     try:
         # a workspace of its own, reset: only this notebook open, no tab left from another
-        page.goto(f"{lab.url}/lab/workspaces/{Path(name).stem}/tree/{name}?reset")
+        page.goto(f"{lab.url}/lab/workspaces/{lang}-{Path(name).stem}/tree/{path}?reset")
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
         # Run All before the kernel is connected clears the cells without running them
         page.wait_for_function(
@@ -258,7 +341,7 @@ def run_notebook(lab: Lab, name: str) -> Iterator[object]:
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
         yield page
     except Exception:
-        page.screenshot(path=str(SCREENSHOTS / f"failed_{Path(name).stem}.png"))
+        page.screenshot(path=str(_screenshots(lang) / f"failed_{Path(name).stem}.png"))
         raise
     finally:
         page.close()
@@ -319,30 +402,35 @@ def wait_for_new_picture(output, before: str, index: int = 0, timeout: float = 6
     raise AssertionError("the picture did not change after moving the control")
 
 
-def test_dataset_browser_in_notebook_01(lab) -> None:
+@LANGUAGES
+def test_dataset_browser_in_notebook_01(lab, lang) -> None:
     from playwright.sync_api import expect
 
-    with run_notebook(lab, "01_dataset.ipynb") as page:
-        output = widget_output(page, "Show")
-        expect(output).to_contain_text("image 1 of 60000", timeout=60_000)
-        check_controls(output, ["Show", "Image"], dropdowns=["all digits"])
+    text, shots = TEXTS[lang], _screenshots(lang)
+    with run_notebook(lab, lang, "01_dataset.ipynb") as page:
+        output = widget_output(page, text["show"])
+        expect(output).to_contain_text(text["browser start"], timeout=60_000)
+        check_controls(output, [text["show"], text["image"]], dropdowns=[text["all digits"]])
         wait_for_pictures(output)
-        output.screenshot(path=str(SCREENSHOTS / "dataset_browser_start.png"))
+        output.screenshot(path=str(shots / "dataset_browser_start.png"))
         first = picture(output)
         output.locator("select").select_option(label="3")
-        expect(output).to_contain_text("label 3", timeout=30_000)
-        expect(output).to_contain_text("image 1 of 6131")
+        expect(output).to_contain_text(text["label 3"], timeout=30_000)
+        expect(output).to_contain_text(text["of 6131"])
         wait_for_new_picture(output, first)
-        check_controls(output, ["Show", "Image"], dropdowns=["3"])
+        check_controls(output, [text["show"], text["image"]], dropdowns=["3"])
         wait_for_pictures(output)
-        output.screenshot(path=str(SCREENSHOTS / "dataset_browser.png"))
+        output.screenshot(path=str(shots / "dataset_browser.png"))
 
 
-def test_live_curves_in_notebook_03(lab) -> None:
+@LANGUAGES
+def test_live_curves_in_notebook_03(lab, lang) -> None:
     from playwright.sync_api import expect
 
-    with run_notebook(lab, "03_train.ipynb") as page:
-        expect(page.locator(".jp-Notebook")).to_contain_text("train on 4,000", timeout=120_000)
+    with run_notebook(lab, lang, "03_train.ipynb") as page:
+        expect(page.locator(".jp-Notebook")).to_contain_text(
+            TEXTS[lang]["train on"], timeout=120_000
+        )
         # Every distinct picture the training cell shows, sampled while it trains.
         output = page.locator(".jp-OutputArea-output").filter(has=page.locator("img")).first
         output.wait_for(state="visible", timeout=180_000)
@@ -364,48 +452,52 @@ def test_live_curves_in_notebook_03(lab) -> None:
         assert box and box["width"] > 300
         output.scroll_into_view_if_needed()
         wait_for_pictures(output)
-        output.screenshot(path=str(SCREENSHOTS / "live_curves.png"))
+        output.screenshot(path=str(_screenshots(lang) / "live_curves.png"))
 
 
-def test_prediction_explorer_in_notebook_04(lab) -> None:
+@LANGUAGES
+def test_prediction_explorer_in_notebook_04(lab, lang) -> None:
     from playwright.sync_api import expect
 
-    with run_notebook(lab, "04_evaluate.ipynb") as page:
-        output = widget_output(page, "only mistakes")
-        expect(output).to_contain_text("image 1 of 10000", timeout=60_000)
-        labels = ["true", "predicted", "only mistakes", "image"]
-        check_controls(output, labels, dropdowns=["any", "any"])
+    text, shots = TEXTS[lang], _screenshots(lang)
+    with run_notebook(lab, lang, "04_evaluate.ipynb") as page:
+        output = widget_output(page, text["only mistakes"])
+        expect(output).to_contain_text(text["explorer start"], timeout=60_000)
+        labels = text["explorer labels"]
+        check_controls(output, labels, dropdowns=[text["any"], text["any"]])
         wait_for_pictures(output)
-        output.screenshot(path=str(SCREENSHOTS / "prediction_explorer_start.png"))
+        output.screenshot(path=str(shots / "prediction_explorer_start.png"))
         first = picture(output)
-        output.get_by_role("checkbox", name="only mistakes").check()
-        expect(output).to_contain_text("wrong", timeout=30_000)
+        output.get_by_role("checkbox", name=text["only mistakes"]).check()
+        expect(output).to_contain_text(text["wrong"], timeout=30_000)
         wait_for_new_picture(output, first)
         output.locator("select").first.select_option(label="7")
-        expect(output).to_contain_text("true 7", timeout=30_000)
-        check_controls(output, labels, dropdowns=["7", "any"])
+        expect(output).to_contain_text(text["true 7"], timeout=30_000)
+        check_controls(output, labels, dropdowns=["7", text["any"]])
         # no image passes: the caption says so, and no broken-image icon is left
         output.locator("select").nth(1).select_option(label="7")
-        expect(output).to_contain_text("No image matches these filters", timeout=30_000)
+        expect(output).to_contain_text(text["no image"], timeout=30_000)
         assert output.locator("img:visible").count() == 0, "an empty picture is still shown"
-        output.locator("select").nth(1).select_option(label="any")
-        expect(output).to_contain_text("true 7", timeout=30_000)
+        output.locator("select").nth(1).select_option(label=text["any"])
+        expect(output).to_contain_text(text["true 7"], timeout=30_000)
         wait_for_pictures(output)
-        output.screenshot(path=str(SCREENSHOTS / "prediction_explorer.png"))
+        output.screenshot(path=str(shots / "prediction_explorer.png"))
 
 
-def test_drawing_pad_and_playground_in_notebook_05(lab) -> None:
+@LANGUAGES
+def test_drawing_pad_and_playground_in_notebook_05(lab, lang) -> None:
     from playwright.sync_api import expect
 
-    with run_notebook(lab, "05_draw.ipynb") as page:
+    text, shots = TEXTS[lang], _screenshots(lang)
+    with run_notebook(lab, lang, "05_draw.ipynb") as page:
         # the first canvas is the learner's pad (the demo pad is drawn by code)
         pad = page.locator(".jp-OutputArea-output").filter(has=page.locator("canvas")).first
         canvas = pad.locator("canvas").first
         canvas.wait_for(state="visible", timeout=180_000)
-        expect(pad).to_contain_text("Draw a digit in the box", timeout=60_000)
+        expect(pad).to_contain_text(text["draw"], timeout=60_000)
         canvas.scroll_into_view_if_needed()
         check_controls(pad, [])
-        assert {"Predict", "Clear"} <= set(pad.evaluate(INSPECT)["buttons"])
+        assert {text["predict"], text["clear"]} <= set(pad.evaluate(INSPECT)["buttons"])
         box = canvas.bounding_box()
         assert box and box["width"] > 100
         scale = box["width"] / 280
@@ -415,36 +507,35 @@ def test_drawing_pad_and_playground_in_notebook_05(lab) -> None:
         for x, y in stroke[1:]:
             page.mouse.move(box["x"] + x * scale, box["y"] + y * scale, steps=8)
         page.mouse.up()
-        pad.get_by_role("button", name="Predict").click()
-        expect(pad).to_contain_text("It looks like a", timeout=60_000)
-        assert "sure)" in pad.inner_text()
+        pad.get_by_role("button", name=text["predict"]).click()
+        expect(pad).to_contain_text(text["looks like"], timeout=60_000)
+        assert text["sure"] in pad.inner_text()
         assert pad.locator("img").count() >= 1, "no picture of what the model read"
         wait_for_pictures(pad)
-        pad.screenshot(path=str(SCREENSHOTS / "drawing_pad.png"))
+        pad.screenshot(path=str(shots / "drawing_pad.png"))
 
-        playground = widget_output(page, "hidden units")
-        labels = ["hidden units", "dropout", "learning rate", "epochs", "training images"]
-        seen = check_controls(playground, labels)
+        playground = widget_output(page, text["playground labels"][0])
+        seen = check_controls(playground, text["playground labels"])
         assert all(seen["readouts"]), f"a slider shows no value: {seen['readouts']}"
-        expect(playground).to_contain_text("No runs yet")
+        expect(playground).to_contain_text(text["no runs"])
         # the tiniest run: 1 epoch on the fewest images
-        epochs = playground.locator(".widget-slider").filter(has_text="epochs")
+        epochs = playground.locator(".widget-slider").filter(has_text=text["playground labels"][3])
         epochs.locator(".widget-readout").click()
         page.keyboard.press("Control+A")
         page.keyboard.type("1")
         page.keyboard.press("Enter")
         expect(epochs.locator(".widget-readout")).to_have_text("1")
-        size = playground.locator(".widget-slider").filter(has_text="training images")
+        size = playground.locator(".widget-slider").filter(has_text=text["playground labels"][4])
         size.locator(".noUi-handle").focus()
         page.keyboard.press("Home")
         expect(size.locator(".widget-readout")).to_have_text("1000")
-        playground.get_by_role("button", name="Train").click()
-        expect(playground).to_contain_text("Run 1: validation accuracy", timeout=120_000)
+        playground.get_by_role("button", name=text["train"], exact=True).click()
+        expect(playground).to_contain_text(text["run 1"], timeout=120_000)
         table = playground.locator("table").inner_text()
-        assert "1,000" in table and "No runs yet" not in playground.inner_text()
+        assert "1,000" in table and text["no runs"] not in playground.inner_text()
         assert playground.locator("img").count() >= 1, "no learning curves"
         wait_for_pictures(playground)
-        playground.screenshot(path=str(SCREENSHOTS / "training_playground.png"))
-        page.screenshot(path=str(SCREENSHOTS / "notebook_05.png"))
+        playground.screenshot(path=str(shots / "training_playground.png"))
+        page.screenshot(path=str(shots / "notebook_05.png"))
     for name in ("drawing_pad", "training_playground"):
-        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 5_000
+        assert (shots / f"{name}.png").stat().st_size > 5_000

@@ -14,8 +14,8 @@ from ..training.callbacks import LiveCurves
 from ..training.fitting import compile_model, train
 from .widgets import CourseWidget
 
-# How the table shows a run's values, in the order of the run's row
-_FORMATS = ("{}", "{:.2f}", "{:.0e}", "{}", "{:,}", "{:.1f} s", "{:.2%}")
+# How the table shows a run's values, in the order of the run's row (units in the header)
+_FORMATS = ("{}", "{:.2f}", "{:.0e}", "{}", "{:,}", "{:.1f}", "{:.2%}")
 
 
 class TrainingPlayground(CourseWidget):
