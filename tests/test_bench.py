@@ -26,8 +26,13 @@ def test_quick_benchmark_prints_every_section_with_ratios(real_mnist_path) -> No
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
     headings = ("1. LeNet", "2. Time to reach", "3. The strongest", "4. MLP", "5. Inference")
-    for heading in (*headings, "7. Whole process", "9. Each notebook under nbval"):
+    more = ("7. Whole process", "8. The quick tests", "9. Each notebook under nbval")
+    more += ("10. Where the course LeNet's whole process goes", "11. How far MNIST goes")
+    for heading in (*headings, *more):
         assert heading in out
+    assert "native bfloat16: " in out  # the CPU is named with what it computes natively
+    assert "import TensorFlow and Keras" in out and "whole-process ratio seed by seed" in out
+    assert "the 1 averaged (mnist_course evaluate)" in out and "one-pixel shifts" in out
     # benchmark 7 ran both processes and checked the course's file without mnist_course
     assert "python -m mnist_course train lenet" in out
     assert "saved file plain Keras (loads without mnist_course; Keras layers; float32): yes" in out

@@ -402,6 +402,19 @@ def wait_for_new_picture(output, before: str, index: int = 0, timeout: float = 6
     raise AssertionError("the picture did not change after moving the control")
 
 
+def wait_for_settled_picture(output, still: float = 2.0, timeout: float = 30) -> None:
+    """Wait until the widget's picture has stayed the same for ``still`` seconds."""
+    deadline = time.monotonic() + timeout
+    before = picture(output)
+    while time.monotonic() < deadline:
+        time.sleep(still)
+        now = picture(output)
+        if now == before:
+            return
+        before = now
+    raise AssertionError(f"the picture kept changing for {timeout} s")
+
+
 @LANGUAGES
 def test_dataset_browser_in_notebook_01(lab, lang) -> None:
     from playwright.sync_api import expect
@@ -518,13 +531,13 @@ def test_drawing_pad_and_playground_in_notebook_05(lab, lang) -> None:
         seen = check_controls(playground, text["playground labels"])
         assert all(seen["readouts"]), f"a slider shows no value: {seen['readouts']}"
         expect(playground).to_contain_text(text["no runs"])
-        # the tiniest run: 1 epoch on the fewest images
+        # a tiny run: 3 epochs (the screenshot shows curves, not dots) on the fewest images
         epochs = playground.locator(".widget-slider").filter(has_text=text["playground labels"][3])
         epochs.locator(".widget-readout").click()
         page.keyboard.press("Control+A")
-        page.keyboard.type("1")
+        page.keyboard.type("3")
         page.keyboard.press("Enter")
-        expect(epochs.locator(".widget-readout")).to_have_text("1")
+        expect(epochs.locator(".widget-readout")).to_have_text("3")
         size = playground.locator(".widget-slider").filter(has_text=text["playground labels"][4])
         size.locator(".noUi-handle").focus()
         page.keyboard.press("Home")
@@ -534,6 +547,8 @@ def test_drawing_pad_and_playground_in_notebook_05(lab, lang) -> None:
         table = playground.locator("table").inner_text()
         assert "1,000" in table and text["no runs"] not in playground.inner_text()
         assert playground.locator("img").count() >= 1, "no learning curves"
+        # the last epoch's curves may reach the page just after the run's line
+        wait_for_settled_picture(playground)
         wait_for_pictures(playground)
         playground.screenshot(path=str(shots / "training_playground.png"))
         page.screenshot(path=str(shots / "notebook_05.png"))

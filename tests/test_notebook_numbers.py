@@ -25,6 +25,7 @@ NUMBER = re.compile(r"(?<![\w.,/-])(\d{1,3}(?:,\d{3})+|\d+\.\d+)%?(?![\w/]|\.\d|
 NOT_PROSE = re.compile(r"```[\s\S]*?```|`[^`\n]*`|[Ee]xercises? \d+\.\d+|^#+ [^\n]*$", re.M)
 
 # Figures measured outside the notebook, each with where it comes from.
+BENCH_11 = "(bench/bench.py --sections 11 --seeds 5, 2026-12-06, 2-core Intel Xeon)"
 EARLIER_RUN = "an earlier run, as the prose says (the cell varies by CPU: not compared by nbval)"
 RECORDED: dict[str, dict[str, str]] = {
     "02_build": {
@@ -57,7 +58,7 @@ RECORDED: dict[str, dict[str, str]] = {
         "99.5%": "the cnn recipe (bench/bench.py benchmark 3)",
     },
     "04_evaluate": {
-        "92.6%": "the committed screenshot images/prediction_explorer.png (tests/test_browser.py)",
+        "92.5%": "the committed screenshot images/prediction_explorer.png (make screenshots)",
     },
     "05_draw": {
         "0.5": "a playground setting to try",
@@ -72,22 +73,31 @@ RECORDED: dict[str, dict[str, str]] = {
         "99.5%": "the cnn recipe (bench/bench.py benchmark 3)",
     },
     "06_going_further": {
-        "0.6": "bench/bench.py benchmark 7 (0.56 and 0.64)",
+        "0.50": "bench/bench.py benchmark 10, seed by seed 0.59, 0.50, 0.60 (docs/performance.md)",
+        "0.60": "idem",
         "60,000": "the training set's size, printed in notebook 01",
         "99.2%": "python -m mnist_course train lenet (bench/bench.py benchmark 7)",
         "3.15": "the Keras version pinned in requirements.txt",
         "99.5%": "the cnn recipe (bench/bench.py benchmark 3)",
-        "99.52%": "cnn seeds 0-2 on the CI machine (issue 33's runs: 99.52, 99.57, 99.59%)",
-        "99.57%": "cnn seed 1 (idem)",
-        "99.59%": "cnn seed 2 (idem)",
-        "99.58%": "their ensemble in the same runs (python -m mnist_course evaluate ...)",
-        "6.1": "minutes of training per cnn seed on the CI machine (issue 33's runs)",
-        "6.3": "idem",
-        "99.60": "an earlier cnn run (docs/performance.md, benchmark 3)",
-        "99.52": "idem",
-        "0.0116": "the ensemble's test loss in the same runs",
-        "0.0138": "a cnn member's test loss in the same runs",
-        "0.0151": "a cnn member's test loss in the same runs",
+        "99.53%": "cnn seed 0 " + BENCH_11,
+        "99.55%": "cnn seed 1 " + BENCH_11,
+        "99.56%": "cnn seed 2 " + BENCH_11,
+        "99.52%": "cnn seed 3 " + BENCH_11,
+        "99.50%": "cnn seed 4 " + BENCH_11,
+        "3.0": "seed 1's time over the tutorial script's " + BENCH_11,
+        "3.8": "seed 2's, idem",
+        "4.2": "seed 0's, idem",
+        "99.59%": "seeds 0-2 averaged " + BENCH_11,
+        "99.64%": "seeds 0-4 averaged (python -m mnist_course evaluate) " + BENCH_11,
+        "0.03": "the smallest gain from shifted copies (99.52 -> 99.55%) " + BENCH_11,
+        "0.09": "the largest (99.50 -> 99.59%) " + BENCH_11,
+        "99.61": "a member with shifted copies " + BENCH_11,
+        "99.60": "idem",
+        "99.55": "idem",
+        "99.69%": "the five with shifted copies " + BENCH_11,
+        "0.0117": "the five's ensemble test loss (python -m mnist_course evaluate) " + BENCH_11,
+        "0.0138": "a member's test loss, idem",
+        "0.0167": "a member's test loss, idem",
         "99.5": "the cnn recipe (bench/bench.py benchmark 3)",
         "99.7%": "published ensembles (Deotte's Kaggle study), cited",
         "99.77%": "published ensembles, cited",

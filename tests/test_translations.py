@@ -257,6 +257,20 @@ def glossary() -> list[tuple[str, str]]:
     return sorted(terms, key=lambda pair: -len(pair[0]))
 
 
+def test_each_glossary_row_has_the_anchor_of_its_english_term() -> None:
+    rows = re.findall(
+        r"^\| ([^|]+?) \| ([^|]+?) \|[^|]*\|([^|]*)\|$",
+        (ROOT / "docs" / "glossary.md").read_text(),
+        re.M,
+    )
+    rows = [r for r in rows if r[0] not in ("中文", "---")]
+    anchors = [re.match(r' <a id="([^"]+)"></a>', note) for _, _, note in rows]
+    assert all(anchors), [row for row, anchor in zip(rows, anchors, strict=True) if not anchor]
+    slugs = [re.sub(r"[^a-z0-9]+", "-", english.lower()).strip("-") for _, english, _ in rows]
+    assert [a.group(1) for a in anchors] == slugs
+    assert len(set(slugs)) == len(slugs)
+
+
 def test_the_glossary_is_linked_from_both_readmes() -> None:
     assert len(glossary()) > 50
     for readme in ("README.md", "README.zh-CN.md"):
@@ -286,8 +300,12 @@ def test_chinese_cells_use_the_glossary_terms(catalogue) -> None:
 def test_each_glossary_term_is_linked_where_it_first_appears(catalogue) -> None:
     chinese = nbformat.read(ROOT / "notebooks" / "zh" / f"{catalogue.stem}.ipynb", as_version=4)
     prose = "\n\n".join(c.source for c in chinese.cells if c.cell_type == "markdown")
-    link = "(../../docs/glossary.md)"
-    linked = re.findall(r"\[([^\]]+)\]" + re.escape(link), prose)
+    found = re.findall(r"\[([^\]]+)\]\(\.\./\.\./docs/glossary\.md(#[^)]*)?\)", prose)
+    anchors = tool.glossary_anchors(ROOT)
+    # each link lands on its term's row, not at the top of the page
+    assert all(anchor == f"#{anchors.get(term)}" for term, anchor in found), found
+    linked = [term for term, _ in found]
+    link = "(../../docs/glossary.md#{})"
     unlinked = tool.load_catalogue(catalogue).get("not_glossary", [])
     terms = [t for t in tool.glossary_terms(ROOT) if t not in unlinked]
     assert set(linked) <= set(terms), "a glossary link whose text is not a term"
@@ -302,7 +320,7 @@ def test_each_glossary_term_is_linked_where_it_first_appears(catalogue) -> None:
             text = text.replace(term, " ")
     counts = {term: linked.count(term) for term in used}
     assert all(n == 1 for n in counts.values()), {t: n for t, n in counts.items() if n != 1}
-    first = {term: prose.index(f"[{term}]{link}") for term in used}
+    first = {term: prose.index(f"[{term}]{link.format(anchors[term])}") for term in used}
     for term in used:  # the link is the first use
         earlier = prose[: first[term]]
         plain = re.sub(
@@ -341,3 +359,21 @@ def test_the_chinese_readme_has_the_english_readmes_sections() -> None:
     for needed in ("Windows", "Binder", "mybinder.org", "conda"):
         assert needed in run, f"README.zh-CN's 运行课程 does not cover {needed}"
     assert "bench/bench.py" in chinese["性能"]
+
+
+# --------------------------------------------------------------------------- pictures
+def test_chinese_notebooks_show_chinese_pictures() -> None:
+    # Each screenshot or stored figure a Chinese notebook shows is its own, from
+    # notebooks/images/zh/ (make screenshots), and every English one has a Chinese twin.
+    shown = set()
+    for path in sorted((ROOT / "notebooks" / "zh").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            for target in re.findall(r"\]\(([^)\s]+\.png)\)|src=\"([^\"]+\.png)\"", cell.source):
+                target = next(t for t in target if t)
+                assert target.startswith("../images/zh/"), f"{path.name} {cell.id}: {target}"
+                assert (path.parent / target).is_file(), f"{path.name}: {target} is missing"
+                shown.add(Path(target).name)
+    english = {p.name for p in (ROOT / "notebooks" / "images").glob("*.png")}
+    assert (
+        english == shown == {p.name for p in (ROOT / "notebooks" / "images" / "zh").glob("*.png")}
+    )

@@ -314,6 +314,39 @@ def test_live_curves_draw_the_final_epoch_of_a_run_stopped_early(monkeypatch) ->
     assert curves.redraws == 2  # epoch 1, and epoch 3 when training ended
 
 
+def test_live_curves_in_a_widget_output_redraw_it_whole(monkeypatch) -> None:
+    # A widget's Output area ignores in-place (display_id) updates: the playground showed
+    # its first epoch's curves to the end. Given the Output, LiveCurves replaces its content.
+    from mnist_course.training import callbacks
+
+    class Output:
+        def __init__(self) -> None:
+            self.shown, self.inside = [], False
+
+        def clear_output(self, wait: bool = False) -> None:
+            self.shown.clear()
+
+        def __enter__(self) -> None:
+            self.inside = True
+
+        def __exit__(self, *exc) -> None:
+            self.inside = False
+
+    output = Output()
+
+    def display(figure, display_id=None):
+        assert output.inside and display_id is None, "drawn outside the widget, or in place"
+        output.shown.append(figure)
+
+    clock = {"now": 100.0}
+    monkeypatch.setattr(callbacks.time, "perf_counter", lambda: clock["now"])
+    monkeypatch.setattr("IPython.display.display", display)
+    curves = callbacks.LiveCurves("test", interval=5.0, output=output)
+    _run_epochs(curves, clock, [1.0] * 3, total=3)
+    assert curves.redraws == 2 and len(output.shown) == 1  # epoch 1, then the last, alone
+    assert "3/3" in output.shown[0].texts[0].get_text()
+
+
 @pytest.mark.parametrize("interval", [-1, "5", True, float("nan")])
 def test_live_curves_refuse_a_bad_interval(interval) -> None:
     from mnist_course import LiveCurves

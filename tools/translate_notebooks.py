@@ -232,12 +232,17 @@ EVERYDAY = {
 }
 
 
+def glossary_anchors(root: Path) -> dict[str, str]:
+    """Each Chinese term of the glossary -> the anchor of its row (``<a id="...">``)."""
+    text = (root / GLOSSARY).read_text("utf-8")
+    rows = re.findall(r'^\| ([^|]+?) \| [^|]+? \|[^|]*\| <a id="([^"]+)"></a>', text, re.M)
+    return {re.sub(r"（.*?）", "", term).strip(): anchor for term, anchor in rows}
+
+
 def glossary_terms(root: Path) -> list[str]:
     """The Chinese terms of the glossary worth a link (two characters or more, not everyday
     words), longest first."""
-    rows = re.findall(r"^\| ([^|]+?) \| [^|]+? \|", (root / GLOSSARY).read_text("utf-8"), re.M)
-    terms = {re.sub(r"（.*?）", "", row).strip() for row in rows if row not in ("中文", "---")}
-    terms = {t for t in terms if len(t) >= 2 and t not in EVERYDAY}
+    terms = {t for t in glossary_anchors(root) if len(t) >= 2 and t not in EVERYDAY}
     return sorted(terms, key=lambda t: (-len(t), t))
 
 
@@ -272,8 +277,11 @@ def first_uses(markdowns: list[str], terms: list[str]) -> dict[str, tuple[int, i
     return found
 
 
-def link_glossary(markdowns: list[str], terms: list[str]) -> list[str]:
-    """``markdowns`` with the first use of each glossary term linked to the glossary."""
+def link_glossary(
+    markdowns: list[str], terms: list[str], anchors: dict[str, str] | None = None
+) -> list[str]:
+    """``markdowns`` with the first use of each glossary term linked to its row of the
+    glossary (``anchors``: term -> the row's anchor; without it, to the page)."""
     inserts: dict[int, list[tuple[int, str]]] = {}
     for term, (index, offset) in first_uses(markdowns, terms).items():
         inserts.setdefault(index, []).append((offset, term))
@@ -282,7 +290,8 @@ def link_glossary(markdowns: list[str], terms: list[str]) -> list[str]:
         text = linked[index]
         for offset, term in sorted(places, reverse=True):
             end = offset + len(term)
-            text = text[:offset] + f"[{term}]({GLOSSARY_LINK})" + text[end:]
+            anchor = f"#{anchors[term]}" if anchors and term in anchors else ""
+            text = text[:offset] + f"[{term}]({GLOSSARY_LINK}{anchor})" + text[end:]
         linked[index] = text
     return linked
 
@@ -364,7 +373,7 @@ def build(english_path: Path, root: Path) -> Result:
     prose = [c for c in out.cells if c.cell_type == "markdown"]
     # terms this notebook uses only in another sense (副本, a copy of a file, not a replica)
     terms = [t for t in glossary_terms(root) if t not in catalogue.get("not_glossary", ())]
-    linked = link_glossary([c.source for c in prose], terms)
+    linked = link_glossary([c.source for c in prose], terms, glossary_anchors(root))
     for cell, text in zip(prose, linked, strict=True):
         cell.source = text
     for orphan in sorted(set(cells) - ids):

@@ -88,7 +88,9 @@ class TrainingPlayground(CourseWidget):
                     self._y[:count],
                     epochs=row["epochs"],
                     validation_data=self._validation,
-                    progress=LiveCurves(tr_plot("run {number}", number=len(self.runs) + 1)),
+                    progress=LiveCurves(
+                        tr_plot("run {number}", number=len(self.runs) + 1), output=self.curves
+                    ),
                 )
             row["seconds"] = time.perf_counter() - start
             row["validation accuracy"] = evaluate(model, *self._validation).accuracy

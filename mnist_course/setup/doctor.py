@@ -202,7 +202,11 @@ def _check_precision() -> Finding:
             "this CPU has no native bfloat16 (that is fine: the course runs in float32, "
             "and the training times in the notebooks may be up to twice as long here)"
         )
-    return Finding("Precision", OK, f"{precision}{chosen}: {why}")
+    return Finding(
+        "Precision",
+        OK,
+        tr("{precision}{chosen}: {why}", precision=precision, chosen=chosen, why=why),
+    )
 
 
 def _check_pictures() -> Finding:

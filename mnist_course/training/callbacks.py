@@ -82,9 +82,14 @@ class LiveCurves(EpochLog):
     ----------
     title : str, optional
     interval : float
+    output : ipywidgets.Output, optional
+        Draw in this widget, replacing what it shows, instead of in the cell's output (a
+        widget's own output area does not receive in-place updates).
     """
 
-    def __init__(self, title: str | None = None, interval: float = 5.0) -> None:
+    def __init__(
+        self, title: str | None = None, interval: float = 5.0, output: object = None
+    ) -> None:
         super().__init__()
         if isinstance(interval, bool) or not isinstance(interval, int | float) or not interval >= 0:
             raise InputError(
@@ -95,7 +100,8 @@ class LiveCurves(EpochLog):
                 )
             )
         self.title, self.interval = title, float(interval)
-        self._handle, self._notebook = None, _in_notebook()
+        self._handle, self._output = None, output
+        self._notebook = output is not None or _in_notebook()
         self.metrics: dict[str, list[float]] = {}
         self.redraws, self._drawn_at, self._drawn_epochs = 0, None, 0
 
@@ -135,7 +141,11 @@ class LiveCurves(EpochLog):
         else:
             heading = tr_plot("epoch {epoch}/{epochs}   {metrics}", **values)
         fig = plot_history(self.metrics, epochs=total, title=heading)
-        if self._handle is None:
+        if self._output is not None:
+            self._output.clear_output(wait=True)
+            with self._output:
+                display(fig)
+        elif self._handle is None:
             self._handle = display(fig, display_id=True)
         else:
             self._handle.update(fig)
