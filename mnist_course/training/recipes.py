@@ -116,12 +116,11 @@ RECIPES: dict[str, Recipe] = {
 DEFAULT_EPOCHS = {name: recipe.epochs for name, recipe in RECIPES.items()}
 
 
-def _scaled(images: object, labels: object, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Checked raw (0-255) images as float32 in [0, 1], and their digits."""
+def _raw(images: object, labels: object, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Checked raw (0-255) images, which ``train`` scales, and their digits."""
     raw = check_images(images, name=name)
     refuse_scaled(raw, name)
-    digits = check_labels(labels, name=name, count=len(raw))
-    return raw.astype(np.float32) / np.float32(255), digits
+    return raw, check_labels(labels, name=name, count=len(raw))
 
 
 def train_course_model(
@@ -166,14 +165,14 @@ def train_course_model(
     epochs = check_count(
         recipe.epochs if epochs is None else epochs, name="train_course_model", what="epochs"
     )
-    images, labels = _scaled(images, labels, "train_course_model")
+    images, labels = _raw(images, labels, "train_course_model")
     val_name = "train_course_model (validation)"
     if validation is not None:
         if not isinstance(validation, tuple | list) or len(validation) != 2:
             raise InputError(
                 tr("{val_name}: validation must be a pair (images, labels).", val_name=val_name)
             )
-        validation = _scaled(*validation, val_name)
+        validation = _raw(*validation, val_name)
     # Under a strategy, variables (weights, optimizer slots) must be made inside its scope.
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
         model = recipe.compiled_model(epochs, len(images), precision)
