@@ -542,7 +542,7 @@ def test_evaluate_epoch_lines_and_summaries_in_chinese(tiny_mnist) -> None:
     assert english[0] == "loss 0.2500  accuracy 75.00%  (1 of 4 wrong)"
     mc.set_language("zh")
     assert str(result) == "损失 0.2500  准确率 75.00%（4 张中错了 1 张）"
-    assert "（交叉熵；加上权重惩罚项 0.0100" in str(penalised)
+    assert "（这是交叉熵；加上权重惩罚项 0.0100，共 0.2600" in str(penalised)
     header, first = str(report).splitlines()[:2]
     assert "精确率" in header and "召回率" in header
     # each Chinese character is two columns wide: the header lines up with the numbers
