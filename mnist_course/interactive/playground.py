@@ -117,4 +117,6 @@ class TrainingPlayground(CourseWidget):
             cells = [i, *(f.format(v) for f, v in zip(_FORMATS, run.values(), strict=True))]
             weight = " style='font-weight:bold'" if i == best + 1 else ""
             rows.append(f"<tr{weight}>" + "".join(f"<td>{c}</td>" for c in cells))
-        self.table.value = "<table><tr>" + "</tr>".join(rows) + "</tr></table>"
+        # spaced columns: without it, "1e-03 3 1,000" runs together
+        spaced = "<table style='border-collapse:separate; border-spacing:14px 2px'><tr>"
+        self.table.value = spaced + "</tr>".join(rows) + "</tr></table>"
