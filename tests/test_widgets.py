@@ -347,6 +347,14 @@ def test_live_curves_in_a_widget_output_redraw_it_whole(monkeypatch) -> None:
     assert "3/3" in output.shown[0].texts[0].get_text()
 
 
+@pytest.mark.parametrize("output", ["out", 3, [], object()])
+def test_live_curves_refuse_an_output_that_is_not_a_widget(output) -> None:
+    from mnist_course import InputError, LiveCurves
+
+    with pytest.raises(InputError, match="ipywidgets.Output"):
+        LiveCurves(output=output)
+
+
 @pytest.mark.parametrize("interval", [-1, "5", True, float("nan")])
 def test_live_curves_refuse_a_bad_interval(interval) -> None:
     from mnist_course import LiveCurves

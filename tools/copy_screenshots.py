@@ -46,6 +46,8 @@ def main() -> None:
         source, target = ROOT / "build" / "browser" / folder, ROOT / "notebooks" / "images" / folder
         target.mkdir(parents=True, exist_ok=True)
         for name, shot in SHOTS.items():
+            if not (source / f"{shot}.png").is_file():
+                raise SystemExit(f"{source / shot}.png is missing: run the browser tests first")
             crop(Image.open(source / f"{shot}.png")).save(target / f"{name}.png", optimize=True)
             print(f"notebooks/images/{folder}/{name}.png".replace("//", "/"))
 

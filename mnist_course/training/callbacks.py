@@ -100,6 +100,16 @@ class LiveCurves(EpochLog):
                 )
             )
         self.title, self.interval = title, float(interval)
+        if output is not None and not all(
+            hasattr(output, name) for name in ("clear_output", "__enter__", "__exit__")
+        ):
+            raise InputError(
+                tr(
+                    "LiveCurves: output must be an ipywidgets.Output (or None, to draw in the "
+                    "cell's output), got {kind}.",
+                    kind=type(output).__name__,
+                )
+            )
         self._handle, self._output = None, output
         self._notebook = output is not None or _in_notebook()
         self.metrics: dict[str, list[float]] = {}
