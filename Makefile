@@ -38,9 +38,12 @@ test-fast: $(STAMP)
 # The course's messages with gettext (docs/translating.md): extract the template from the
 # source with Babel, merge it into each language's .po (what translators edit), compile .mo.
 LOCALE := mnist_course/locale
+# mnist_course/errors.py: each of the course's exceptions translates its message as tr() does.
+ERRORS := MnistCourseError DataNotFoundError DataFileError DownloadError InputError ModelFileError
 messages: $(STAMP)
 	$(BIN)/pybabel extract --project=mnist-course --version=0.1.0 --width=100 \
-	  --keyword=tr --keyword=tr_plot --keyword=N_ --add-comments=TRANSLATORS: \
+	  --keyword=tr --keyword=tr_plot --keyword=N_ \
+	  $(foreach error,$(ERRORS),--keyword=$(error)) --add-comments=TRANSLATORS: \
 	  --output-file=$(LOCALE)/messages.pot mnist_course
 	$(BIN)/pybabel update --input-file=$(LOCALE)/messages.pot --output-dir=$(LOCALE) \
 	  --domain=messages --width=100 --ignore-obsolete

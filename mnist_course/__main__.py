@@ -117,12 +117,12 @@ def _train(args: argparse.Namespace) -> int:
 
     out = args.out or Path(f"{args.model}.keras")
     if out.suffix != ".keras":
-        raise MnistCourseError(tr("--out {out}: the file name must end in .keras", out=out))
+        raise MnistCourseError("--out {out}: the file name must end in .keras", out=out)
     if not out.parent.resolve().is_dir():
         message = tr("--out {out}: folder {folder} does not exist", out=out, folder=out.parent)
         raise MnistCourseError(message)
     if out.is_dir():
-        raise MnistCourseError(tr("--out {out}: is a folder; give a file name inside it", out=out))
+        raise MnistCourseError("--out {out}: is a folder; give a file name inside it", out=out)
     if (n := len(out.name.encode())) > 255:
         message = tr("--out: the file name is {n} bytes long; most file systems allow 255", n=n)
         raise MnistCourseError(message)
@@ -236,7 +236,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     except OSError as error:
         reason = error.strerror
         raise InputError(
-            tr("--mistakes: could not write {path} ({reason}).", path=picture, reason=reason)
+            "--mistakes: could not write {path} ({reason}).", path=picture, reason=reason
         ) from None
     print(tr("{count} mistakes drawn in {path}", count=len(worst), path=picture))
     return 0

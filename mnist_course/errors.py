@@ -1,9 +1,19 @@
 """The exceptions a learner can meet. Each subclasses the built-in exception it refines, so a
-learner's ``except ValueError`` still catches it; messages come from ``language.tr``."""
+learner's ``except ValueError`` still catches it."""
 
 
 class MnistCourseError(Exception):
-    """Base class of every error raised on purpose by ``mnist_course``."""
+    """Base class of every error raised on purpose by ``mnist_course``.
+
+    ``message`` is English, the gettext message id (Babel extracts it from each raise, as
+    from ``tr``); the error carries it in the course's language, its ``str.format``
+    placeholders filled in from ``values``: ``InputError("{name}: empty", name="scale")``.
+    """
+
+    def __init__(self, message: str, /, **values: object) -> None:
+        from .language import tr  # language itself raises InputError, so import it late
+
+        super().__init__(tr(message, **values))
 
 
 class DataNotFoundError(MnistCourseError, FileNotFoundError):

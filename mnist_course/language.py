@@ -81,11 +81,9 @@ def set_language(language: str) -> None:
     if (code := normalize_language(language)) is None:
         known = ", ".join(f"{c!r} ({name})" for c, (_, name) in LANGUAGES.items())
         raise InputError(
-            tr(
-                "set_language: {language!r} is not a language of the course: {known}.",
-                language=language,
-                known=known,
-            )
+            "set_language: {language!r} is not a language of the course: {known}.",
+            language=language,
+            known=known,
         )
     _current = code
     if code != "en":

@@ -17,7 +17,7 @@ from .data.arrays import (
     check_probabilities,
 )
 from .errors import InputError
-from .language import tr, tr_plot
+from .language import tr_plot
 
 CENTER = {"ha": "center", "va": "center"}
 
@@ -172,35 +172,29 @@ def plot_history(
         (train with an ``mc.Stopwatch()`` callback and pass it): fair for runs of unequal speed.
     """
     if not histories:
-        raise InputError(tr("plot_history: give at least one training history."))
+        raise InputError("plot_history: give at least one training history.")
     if x not in ("epoch", "seconds"):
-        raise InputError(tr("plot_history: x must be 'epoch' or 'seconds', got {x!r}.", x=x))
+        raise InputError("plot_history: x must be 'epoch' or 'seconds', got {x!r}.", x=x)
     labels = list(labels) if labels is not None else [None] * len(histories)
     if len(labels) != len(histories):
         raise InputError(
-            tr(
-                "plot_history: {histories} histories but {labels} labels.",
-                histories=len(histories),
-                labels=len(labels),
-            )
+            "plot_history: {histories} histories but {labels} labels.",
+            histories=len(histories),
+            labels=len(labels),
         )
     runs = [getattr(history, "history", history) for history in histories]
     if odd := [h for h, run in zip(histories, runs, strict=True) if not isinstance(run, dict)]:
         raise InputError(
-            tr(
-                "plot_history: expected what model.fit or mc.train returns (a History), "
-                "or its .history dict; got {kind}.",
-                kind=type(odd[0]).__name__,
-            )
+            "plot_history: expected what model.fit or mc.train returns (a History), "
+            "or its .history dict; got {kind}.",
+            kind=type(odd[0]).__name__,
         )
     times = [run.get("seconds") if x == "seconds" else None for run in runs]
     if x == "seconds" and not all(times):
         raise InputError(
-            tr(
-                "plot_history: x='seconds' needs the time of each epoch: train with "
-                "callbacks=[watch := mc.Stopwatch()] and pass watch instead of the "
-                "history."
-            )
+            "plot_history: x='seconds' needs the time of each epoch: train with "
+            "callbacks=[watch := mc.Stopwatch()] and pass watch instead of the "
+            "history."
         )
     fig = Figure(figsize=(10, 3.8), layout="constrained")
     panels = dict(zip(("loss", "accuracy"), fig.subplots(1, 2), strict=True))
@@ -254,7 +248,7 @@ def plot_confusion_matrix(
     """
     named = matrix if isinstance(matrix, dict) else {"": matrix}
     if not named:
-        raise InputError(tr("plot_confusion_matrix: the dict of matrices is empty."))
+        raise InputError("plot_confusion_matrix: the dict of matrices is empty.")
     where = {k: f"plot_confusion_matrix ({k})" if k else "plot_confusion_matrix" for k in named}
     named = {str(k): check_matrix(m, name=where[k]) for k, m in named.items()}
     # colour the mistakes only: the diagonal would swamp them
@@ -307,7 +301,7 @@ def plot_mistakes(
     probabilities = check_probabilities(probabilities, name="plot_mistakes", count=len(images))
     indices = check_indices(indices, len(images), name="plot_mistakes")
     if not indices:
-        raise InputError(tr("plot_mistakes: no images to show (is the list of mistakes empty?)."))
+        raise InputError("plot_mistakes: no images to show (is the list of mistakes empty?).")
     columns = check_count(columns, name="plot_mistakes", what="columns")
     fig, axes = grid(len(indices), columns, (1.35, 1.6), title)
     for ax, i in zip(axes, indices, strict=False):

@@ -16,7 +16,7 @@ import pytest
 from conftest import without_tensorflow_lines
 
 import mnist_course as mc
-from mnist_course import language
+from mnist_course import errors, language
 from mnist_course.evaluation.metrics import Evaluation
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,7 +79,8 @@ def read_po(path: Path):
 
 
 def extracted() -> dict[str, list[str]]:
-    """Each message the source marks (tr, tr_plot, N_), with where: what Babel extracts."""
+    """Each message the source marks (tr, tr_plot, N_, a course exception), with where: what
+    Babel extracts."""
     from babel.messages.extract import extract_from_dir
 
     found: dict[str, list[str]] = {}
@@ -90,7 +91,9 @@ def extracted() -> dict[str, list[str]]:
     return found
 
 
-KEYWORDS = {"tr": None, "tr_plot": None, "N_": None}
+# Each course exception translates its message as tr() does (mnist_course/errors.py).
+ERRORS = {name for name, value in vars(errors).items() if isinstance(value, type)}
+KEYWORDS = {"tr": None, "tr_plot": None, "N_": None} | dict.fromkeys(ERRORS)
 MESSAGES = extracted()
 
 
@@ -146,22 +149,27 @@ def test_messages_are_marked_where_babel_can_read_them() -> None:
     """tr("...") with a literal, or tr(CONSTANT) of an N_("...") constant: never a text
     built at run time, which no catalogue could hold."""
     for path in sorted(PACKAGE.rglob("*.py")):
-        if path.name == "language.py":
-            continue  # where tr and tr_plot are defined, on their parameters
+        if path.name in ("language.py", "errors.py"):
+            continue  # where tr, tr_plot and the errors are defined, on their parameters
         for node in ast.walk(ast.parse(path.read_text())):
             if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") in KEYWORDS):
                 continue
             (first, *_) = node.args
             where = f"{path.relative_to(PACKAGE)}:{node.lineno}"
-            if node.func.id == "N_" or isinstance(first, ast.Constant):
+            if node.func.id in ERRORS and not isinstance(first, ast.Constant | ast.JoinedStr):
+                # a message built and translated before the raise (a name), never a text
+                # assembled in the call, whose pieces Babel would extract
+                assert isinstance(first, ast.Name), f"{where}: {ast.unparse(first)}"
+            elif node.func.id == "N_" or isinstance(first, ast.Constant):
                 assert isinstance(first, ast.Constant) and isinstance(first.value, str), where
             else:
                 assert ast.unparse(first) in N_CONSTANTS, f"{where}: tr({ast.unparse(first)})"
 
 
 def test_every_error_the_course_raises_is_marked_for_translation() -> None:
-    """A raise whose message is a sentence (three words or more) goes through tr(): the
-    Chinese edition never meets a course error in English."""
+    """A raise whose message is a sentence (three words or more) is a course exception with
+    a literal message, or goes through tr(): the Chinese edition never meets an error in
+    English."""
     left = []
     for path in sorted(PACKAGE.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
@@ -170,15 +178,16 @@ def test_every_error_the_course_raises_is_marked_for_translation() -> None:
             if not node.exc.args or getattr(node.exc.func, "id", "") == "AttributeError":
                 continue  # AttributeError keeps Python's own wording, as modules do
             first = node.exc.args[0]
+            course_error = getattr(node.exc.func, "id", "") in ERRORS
             if isinstance(first, ast.JoinedStr):
                 words = "".join(v.value for v in first.values if isinstance(v, ast.Constant))
             elif isinstance(first, ast.Constant) and isinstance(first.value, str):
-                words = first.value
+                words = "" if course_error else first.value
             else:
                 continue
             if len(re.findall(r"[A-Za-z]{2,}", words)) >= 3:
                 left.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
-    assert left == [], f"raised in English only, wrap the message in tr(): {left}"
+    assert left == [], f"raised in English only: raise a course error, or use tr(): {left}"
 
 
 N_CONSTANTS = {

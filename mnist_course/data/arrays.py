@@ -30,22 +30,18 @@ def as_numbers(values: object, name: str, what: str) -> np.ndarray:
         array = None
     if array is None or array.dtype == object:
         raise InputError(
-            tr(
-                "{name}: the {what} are a ragged list or mixed objects (dtype object); "
-                "give a NumPy array of numbers with one shape.",
-                name=name,
-                what=what,
-            )
+            "{name}: the {what} are a ragged list or mixed objects (dtype object); "
+            "give a NumPy array of numbers with one shape.",
+            name=name,
+            what=what,
         )
     if array.dtype == bool or not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
         raise InputError(
-            tr(
-                "{name}: the {what} have dtype {dtype}; they must be real numbers (for "
-                "example uint8 or float32).",
-                name=name,
-                what=what,
-                dtype=array.dtype,
-            )
+            "{name}: the {what} have dtype {dtype}; they must be real numbers (for "
+            "example uint8 or float32).",
+            name=name,
+            what=what,
+            dtype=array.dtype,
         )
     return array
 
@@ -53,9 +49,7 @@ def as_numbers(values: object, name: str, what: str) -> np.ndarray:
 def check_finite(array: np.ndarray, name: str, what: str) -> None:
     """Raise if ``array`` holds NaN or infinities."""
     if not np.all(np.isfinite(array)):
-        raise InputError(
-            tr("{name}: the {what} contain NaN or infinite values.", name=name, what=what)
-        )
+        raise InputError("{name}: the {what} contain NaN or infinite values.", name=name, what=what)
 
 
 def check_images(
@@ -70,12 +64,10 @@ def check_images(
     shape = array.shape
     if len(shape) >= 3 and shape[-1] in (3, 4) and shape[-3:-1] == IMAGE_SHAPE:
         raise InputError(
-            tr(
-                "{name}: got shape {shape}, colour (RGB/RGBA) images. MNIST models read "
-                "grey images; convert a photo with mc.to_mnist_image(image).",
-                name=name,
-                shape=shape,
-            )
+            "{name}: got shape {shape}, colour (RGB/RGBA) images. MNIST models read "
+            "grey images; convert a photo with mc.to_mnist_image(image).",
+            name=name,
+            shape=shape,
         )
     is_one = shape in _ONE
     is_batch = len(shape) in (2, 3, 4) and shape[1:] in _ONE and shape != (28, 28, 1)
@@ -93,16 +85,14 @@ def check_images(
         else:
             hint = tr(" That is one image; make a batch of one with image[None].") if is_one else ""
         raise InputError(
-            tr(
-                "{name}: expected {what}; got shape {shape}.{hint}",
-                name=name,
-                what=tr(_ONE_TEXT) if single else tr(_BATCH_TEXT),
-                shape=shape,
-                hint=hint,
-            )
+            "{name}: expected {what}; got shape {shape}.{hint}",
+            name=name,
+            what=tr(_ONE_TEXT) if single else tr(_BATCH_TEXT),
+            shape=shape,
+            hint=hint,
         )
     if not single and shape[0] == 0:
-        raise InputError(tr("{name}: got an empty batch (0 images).", name=name))
+        raise InputError("{name}: got an empty batch (0 images).", name=name)
     array = array.reshape(IMAGE_SHAPE if single else (len(array), *IMAGE_SHAPE))
     if array.dtype == np.uint8:  # cannot leave 0-255: skip the scan of a large batch
         return array
@@ -110,25 +100,21 @@ def check_images(
     low, high = array.min(), array.max()
     if low < 0 or high > 255:
         raise InputError(
-            tr(
-                "{name}: values range from {low:g} to {high:g} ({dtype}); pixels are raw "
-                "0-255 (uint8) or scaled 0-1 (float).",
-                name=name,
-                low=low,
-                high=high,
-                dtype=array.dtype,
-            )
+            "{name}: values range from {low:g} to {high:g} ({dtype}); pixels are raw "
+            "0-255 (uint8) or scaled 0-1 (float).",
+            name=name,
+            low=low,
+            high=high,
+            dtype=array.dtype,
         )
     if pixels == "model" and not np.issubdtype(array.dtype, np.integer) and high > 1:
         raise InputError(
-            tr(
-                "{name}: float values range from {low:g} to {high:g}; a model reads "
-                "uint8 pixels 0-255 or float pixels scaled to [0, 1]. Divide by 255 "
-                "(mc.scale), or pass the uint8 pixels as they are.",
-                name=name,
-                low=low,
-                high=high,
-            )
+            "{name}: float values range from {low:g} to {high:g}; a model reads "
+            "uint8 pixels 0-255 or float pixels scaled to [0, 1]. Divide by 255 "
+            "(mc.scale), or pass the uint8 pixels as they are.",
+            name=name,
+            low=low,
+            high=high,
         )
     return array
 
@@ -147,43 +133,34 @@ def check_labels(
         array = array.argmax(axis=1)
     if array.ndim != 1:
         raise InputError(
-            tr(
-                "{name}: labels have shape {shape}; expected digits 0-9 shaped (n,){also}.",
-                name=name,
-                shape=array.shape,
-                also=tr(" or one-hot rows (n, 10)") if rows else "",
-            )
+            "{name}: labels have shape {shape}; expected digits 0-9 shaped (n,){also}.",
+            name=name,
+            shape=array.shape,
+            also=tr(" or one-hot rows (n, 10)") if rows else "",
         )
     if array.size == 0:
-        raise InputError(tr("{name}: got no labels (an empty array).", name=name))
+        raise InputError("{name}: got no labels (an empty array).", name=name)
     if np.any(array != np.round(array)):
         raise InputError(
-            tr(
-                "{name}: labels must be whole numbers 0-9; got {dtype} values with "
-                "fractions. Are these probabilities? Take probabilities.argmax(axis=1).",
-                name=name,
-                dtype=array.dtype,
-            )
+            "{name}: labels must be whole numbers 0-9; got {dtype} values with "
+            "fractions. Are these probabilities? Take probabilities.argmax(axis=1).",
+            name=name,
+            dtype=array.dtype,
         )
     bad = array[(array < 0) | (array >= NUM_CLASSES)]
     if bad.size:
         raise InputError(
-            tr(
-                "{name}: {count} label(s) outside 0-9 (e.g. {value:g}); labels are the digits 0-9.",
-                name=name,
-                count=bad.size,
-                value=bad[0],
-            )
+            "{name}: {count} label(s) outside 0-9 (e.g. {value:g}); labels are the digits 0-9.",
+            name=name,
+            count=bad.size,
+            value=bad[0],
         )
     if count is not None and len(array) != count:
         raise InputError(
-            tr(
-                "{name}: got {count} images but {labels} labels; every image needs "
-                "exactly one label.",
-                name=name,
-                count=count,
-                labels=len(array),
-            )
+            "{name}: got {count} images but {labels} labels; every image needs exactly one label.",
+            name=name,
+            count=count,
+            labels=len(array),
         )
     return array.astype(np.int64)
 
@@ -195,24 +172,20 @@ def check_probabilities(
     array = as_numbers(probabilities, name, tr("probabilities"))
     if array.ndim != 2 or not array.size or array.shape != (count or len(array), NUM_CLASSES):
         raise InputError(
-            tr(
-                "{name}: probabilities have shape {shape}; expected {expected}, one row "
-                "of ten per image, as mc.predict returns.",
-                name=name,
-                shape=array.shape,
-                expected=f"({'n' if count is None else count}, 10)",
-            )
+            "{name}: probabilities have shape {shape}; expected {expected}, one row "
+            "of ten per image, as mc.predict returns.",
+            name=name,
+            shape=array.shape,
+            expected=f"({'n' if count is None else count}, 10)",
         )
     check_finite(array, name, tr("probabilities"))
     if array.min() < 0 or array.max() > 1 + 1e-6:
         raise InputError(
-            tr(
-                "{name}: values range from {low:g} to {high:g}; probabilities run from 0 "
-                "to 1 (raw scores? the model's last layer needs activation='softmax').",
-                name=name,
-                low=array.min(),
-                high=array.max(),
-            )
+            "{name}: values range from {low:g} to {high:g}; probabilities run from 0 "
+            "to 1 (raw scores? the model's last layer needs activation='softmax').",
+            name=name,
+            low=array.min(),
+            high=array.max(),
         )
     return array.astype(np.float32, copy=False)
 
@@ -222,16 +195,14 @@ def check_matrix(matrix: object, *, name: str = "matrix") -> np.ndarray:
     array = as_numbers(matrix, name, tr("counts"))
     if array.shape != (NUM_CLASSES, NUM_CLASSES):
         raise InputError(
-            tr(
-                "{name}: expected a (10, 10) confusion matrix (mc.confusion_matrix), got "
-                "shape {shape}.",
-                name=name,
-                shape=array.shape,
-            )
+            "{name}: expected a (10, 10) confusion matrix (mc.confusion_matrix), got "
+            "shape {shape}.",
+            name=name,
+            shape=array.shape,
         )
     if not np.all(np.isfinite(array)) or array.min() < 0 or np.any(array != np.round(array)):
         raise InputError(
-            tr("{name}: a confusion matrix holds counts: whole numbers from 0 up.", name=name)
+            "{name}: a confusion matrix holds counts: whole numbers from 0 up.", name=name
         )
     return array.astype(np.int64)
 
@@ -240,12 +211,10 @@ def check_count(value: object, *, name: str, what: str = "count") -> int:
     """A positive whole number of things to show (``count``, ``columns``...)."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
         raise InputError(
-            tr(
-                "{name}: {what} must be a whole number of at least 1, got {value!r}.",
-                name=name,
-                what=what,
-                value=value,
-            )
+            "{name}: {what} must be a whole number of at least 1, got {value!r}.",
+            name=name,
+            what=what,
+            value=value,
         )
     return int(value)
 
@@ -256,26 +225,22 @@ def check_indices(indices: object, size: int, *, name: str) -> list[int]:
     if array.dtype == bool:
         if array.shape != (size,):
             raise InputError(
-                tr(
-                    "{name}: a boolean mask needs one entry per image ({size}), got {shape}.",
-                    name=name,
-                    size=size,
-                    shape=array.shape,
-                )
+                "{name}: a boolean mask needs one entry per image ({size}), got {shape}.",
+                name=name,
+                size=size,
+                shape=array.shape,
             )
         array = np.flatnonzero(array)
     if not np.issubdtype(array.dtype, np.integer) or array.ndim > 1:
         raise InputError(
-            tr(
-                "{name}: indices must be whole numbers (positions of images) or a "
-                "boolean mask, got {indices!r:.60}.",
-                name=name,
-                indices=indices,
-            )
+            "{name}: indices must be whole numbers (positions of images) or a "
+            "boolean mask, got {indices!r:.60}.",
+            name=name,
+            indices=indices,
         )
     if array.size and (array.min() < -size or array.max() >= size):
         raise InputError(
-            tr("{name}: indices must be below {size}, the number of images.", name=name, size=size)
+            "{name}: indices must be below {size}, the number of images.", name=name, size=size
         )
     return [int(i) for i in array.reshape(-1)]
 
@@ -333,14 +298,12 @@ def refuse_scaled(images: np.ndarray, name: str) -> None:
     """Raise if float images already look scaled to [0, 1]: scaling again would dim them."""
     if np.issubdtype(images.dtype, np.floating) and images.size and 0 < images.max() <= 1:
         raise InputError(
-            tr(
-                "{name}: these images are already scaled (values from {low:g} to "
-                "{high:g}); scaling again would divide by 255 twice. Pass the raw "
-                "pixels, as load_mnist gives them (uint8 0-255).",
-                name=name,
-                low=images.min(),
-                high=images.max(),
-            )
+            "{name}: these images are already scaled (values from {low:g} to "
+            "{high:g}); scaling again would divide by 255 twice. Pass the raw "
+            "pixels, as load_mnist gives them (uint8 0-255).",
+            name=name,
+            low=images.min(),
+            high=images.max(),
         )
 
 
@@ -382,7 +345,7 @@ def prepare(
     """
     if layout not in ("flat", "image"):
         raise InputError(
-            tr("prepare: layout must be 'flat' or 'image', not {layout!r}.", layout=layout)
+            "prepare: layout must be 'flat' or 'image', not {layout!r}.", layout=layout
         )
     batch = check_images(images, name="prepare")
     if scaled:

@@ -26,37 +26,31 @@ def _header(data: bytes, name: str) -> tuple[np.dtype, tuple[int, ...], int]:
     """The big-endian dtype, the shape and the header's size that ``data`` begins with."""
     if len(data) < 4:
         raise DataFileError(
-            tr(
-                "{name}: only {size} bytes, too short to be an IDX file (the header alone is at "
-                "least 4 bytes). The file is empty or truncated: download it again.",
-                name=name,
-                size=len(data),
-            )
+            "{name}: only {size} bytes, too short to be an IDX file (the header alone is at "
+            "least 4 bytes). The file is empty or truncated: download it again.",
+            name=name,
+            size=len(data),
         )
     if data[:2] != b"\0\0" or data[2] not in _DTYPES:
         raise DataFileError(
-            tr(
-                "{name}: bad IDX magic number 0x{magic} (expected 0x0000 followed by a "
-                "type code such as 0x08 and the number of dimensions). This is not an "
-                "IDX file, or it is still compressed.",
-                name=name,
-                magic=data[:4].hex(),
-            )
+            "{name}: bad IDX magic number 0x{magic} (expected 0x0000 followed by a "
+            "type code such as 0x08 and the number of dimensions). This is not an "
+            "IDX file, or it is still compressed.",
+            name=name,
+            magic=data[:4].hex(),
         )
     ndim = data[3]
     if ndim == 0:
         raise DataFileError(
-            tr("{name}: IDX header declares 0 dimensions; MNIST files have 1 or 3.", name=name)
+            "{name}: IDX header declares 0 dimensions; MNIST files have 1 or 3.", name=name
         )
     if len(data) < 4 + 4 * ndim:
         raise DataFileError(
-            tr(
-                "{name}: the header declares {ndim} dimensions but the file ends after "
-                "{size} bytes, before their sizes. The file is truncated.",
-                name=name,
-                ndim=ndim,
-                size=len(data),
-            )
+            "{name}: the header declares {ndim} dimensions but the file ends after "
+            "{size} bytes, before their sizes. The file is truncated.",
+            name=name,
+            ndim=ndim,
+            size=len(data),
         )
     shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     return np.dtype(_DTYPES[data[2]]), shape, 4 + 4 * ndim
@@ -70,15 +64,13 @@ def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
     if body != expected:
         what = tr("truncated") if body < expected else tr("longer than its header says")
         raise DataFileError(
-            tr(
-                "{name}: the header declares shape {shape} ({expected} bytes of data) but the file "
-                "holds {body} bytes after the header: it is {what}. Download the file again.",
-                name=name,
-                shape=shape,
-                expected=expected,
-                body=body,
-                what=what,
-            )
+            "{name}: the header declares shape {shape} ({expected} bytes of data) but the file "
+            "holds {body} bytes after the header: it is {what}. Download the file again.",
+            name=name,
+            shape=shape,
+            expected=expected,
+            body=body,
+            what=what,
         )
     array = np.frombuffer(data, dtype=dtype, offset=start).reshape(shape)
     return array.astype(dtype.newbyteorder("="))
@@ -95,17 +87,15 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
                 raw = _gunzip(file, path)
             elif path.suffix == ".gz":
                 raise DataFileError(
-                    tr(
-                        "{path}: the name ends in .gz but the content is not gzip-compressed. "
-                        "The download may have been replaced by an error page; download it again.",
-                        path=path,
-                    )
+                    "{path}: the name ends in .gz but the content is not gzip-compressed. "
+                    "The download may have been replaced by an error page; download it again.",
+                    path=path,
                 )
             else:
                 raw = head + file.read()  # as long as the file on disk: nothing to bound
     except OSError as error:
         raise DataFileError(
-            tr("{path}: cannot be read ({error}).", path=path, error=error.strerror or error)
+            "{path}: cannot be read ({error}).", path=path, error=error.strerror or error
         ) from None
     return parse_idx(raw, name=str(path))
 
@@ -120,23 +110,19 @@ def _gunzip(file, path: Path) -> bytes:
             declared = math.prod(shape) * dtype.itemsize
             if declared > MAX_BYTES:
                 raise DataFileError(
-                    tr(
-                        "{path}: the header declares {declared:,} bytes of data, more than the "
-                        "{max_bytes:,} an IDX file read here may hold (MNIST's largest holds "
-                        "47,040,000). It is not an MNIST file, or it is damaged.",
-                        path=path,
-                        declared=declared,
-                        max_bytes=MAX_BYTES,
-                    )
+                    "{path}: the header declares {declared:,} bytes of data, more than the "
+                    "{max_bytes:,} an IDX file read here may hold (MNIST's largest holds "
+                    "47,040,000). It is not an MNIST file, or it is damaged.",
+                    path=path,
+                    declared=declared,
+                    max_bytes=MAX_BYTES,
                 )
             return header + stream.read(declared + 1)  # one more, to notice a longer file
     except (OSError, EOFError, zlib.error) as error:
         raise DataFileError(
-            tr(
-                "{path}: the gzip data is corrupt or truncated ({error}). Download the file again.",
-                path=path,
-                error=error,
-            )
+            "{path}: the gzip data is corrupt or truncated ({error}). Download the file again.",
+            path=path,
+            error=error,
         ) from None
 
 
@@ -147,12 +133,10 @@ def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:
     code = _CODES.get(array.dtype.newbyteorder("="))
     if code is None or array.ndim == 0 or array.ndim > 255:
         raise DataFileError(
-            tr(
-                "cannot write IDX: dtype {dtype} with {ndim} dimensions; use uint8, "
-                "int8, int16, int32, float32 or float64 with 1 to 255 dimensions.",
-                dtype=array.dtype,
-                ndim=array.ndim,
-            )
+            "cannot write IDX: dtype {dtype} with {ndim} dimensions; use uint8, "
+            "int8, int16, int32, float32 or float64 with 1 to 255 dimensions.",
+            dtype=array.dtype,
+            ndim=array.ndim,
         )
     sizes = b"".join(int(n).to_bytes(4, "big") for n in array.shape)
     payload = bytes([0, 0, code, array.ndim]) + sizes + array.astype(_DTYPES[code]).tobytes()

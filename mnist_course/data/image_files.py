@@ -30,7 +30,7 @@ def read_image(path: str | os.PathLike[str], longest: int | None = None) -> np.n
     try:
         file = open_regular_file(path, what=tr("an image file"), error=InputError)
     except FileNotFoundError:
-        raise InputError(tr("{path}: no such file.", path=path)) from None
+        raise InputError("{path}: no such file.", path=path) from None
     with file:
         head = file.read(4096)
         file.seek(0)
@@ -40,37 +40,33 @@ def read_image(path: str | os.PathLike[str], longest: int | None = None) -> np.n
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 image = Image.open(file)
         except UnidentifiedImageError:
-            raise InputError(f"{path}: {_what_it_is(head)}") from None
+            raise InputError("{path}: {problem}", path=path, problem=_what_it_is(head)) from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             found = re.search(r"\((\d+) pixels\)", str(error))
             count = int(found.group(1)) / 1e6 if found else 0
             size = tr("{count:,.0f} megapixels", count=count) if found else tr("too large")
             raise InputError(
-                tr("{path}: the image is {size}; {limit}", path=path, size=size, limit=_limit())
+                "{path}: the image is {size}; {limit}", path=path, size=size, limit=_limit()
             ) from None
         except Exception as error:  # Pillow's plugins raise many types on odd headers
             raise InputError(
-                tr(
-                    "{path}: the image header is damaged ({error}).",
-                    path=path,
-                    error=f"{type(error).__name__}: {error}",
-                )
+                "{path}: the image header is damaged ({error}).",
+                path=path,
+                error=f"{type(error).__name__}: {error}",
             ) from None
         with image:
             if image.format in ("EPS", "PDF"):
-                raise InputError(f"{path}: {_unsupported(image.format)}")
+                raise InputError("{path}: {problem}", path=path, problem=_unsupported(image.format))
             width, height = image.size
             if width * height > MAX_PIXELS:
                 raise InputError(
-                    tr(
-                        "{path}: the image is {width}x{height} pixels ({count:,.0f} "
-                        "megapixels); {limit}",
-                        path=path,
-                        width=width,
-                        height=height,
-                        count=width * height / 1e6,
-                        limit=_limit(),
-                    )
+                    "{path}: the image is {width}x{height} pixels ({count:,.0f} "
+                    "megapixels); {limit}",
+                    path=path,
+                    width=width,
+                    height=height,
+                    count=width * height / 1e6,
+                    limit=_limit(),
                 )
             try:
                 if longest and max(width, height) > longest:
@@ -89,21 +85,17 @@ def read_image(path: str | os.PathLike[str], longest: int | None = None) -> np.n
                 return _from_pil(image)
             except MemoryError:
                 raise InputError(
-                    tr(
-                        "{path}: not enough memory to decode this {size} image. Shrink it "
-                        "(2000 pixels on the longer side is plenty).",
-                        path=path,
-                        size=f"{width}x{height}",
-                    )
+                    "{path}: not enough memory to decode this {size} image. Shrink it "
+                    "(2000 pixels on the longer side is plenty).",
+                    path=path,
+                    size=f"{width}x{height}",
                 ) from None
             except Exception as error:  # OSError, SyntaxError, struct.error, EOFError...
                 raise InputError(
-                    tr(
-                        "{path}: the {kind} file is damaged or truncated ({error}).",
-                        path=path,
-                        kind=image.format or tr("image"),
-                        error=f"{type(error).__name__}: {error}",
-                    )
+                    "{path}: the {kind} file is damaged or truncated ({error}).",
+                    path=path,
+                    kind=image.format or tr("image"),
+                    error=f"{type(error).__name__}: {error}",
                 ) from None
 
 

@@ -34,19 +34,15 @@ def _as_grey(image: object) -> np.ndarray:
         array = array[..., 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4)):
         raise InputError(
-            tr(
-                "expected one image: (height, width) grey, or (height, width, 3 or 4) "
-                "colour; got shape {shape}.",
-                shape=array.shape,
-            )
+            "expected one image: (height, width) grey, or (height, width, 3 or 4) "
+            "colour; got shape {shape}.",
+            shape=array.shape,
         )
     if min(array.shape[:2]) < 2:
         raise InputError(
-            tr(
-                "the image is only {width}x{height} pixels.",
-                width=array.shape[0],
-                height=array.shape[1],
-            )
+            "the image is only {width}x{height} pixels.",
+            width=array.shape[0],
+            height=array.shape[1],
         )
     integers = np.issubdtype(array.dtype, np.integer)
     array = array.astype(np.float64)
@@ -54,21 +50,17 @@ def _as_grey(image: object) -> np.ndarray:
     low, high = array.min(), array.max()
     if integers and (low < 0 or high > 65535):
         raise InputError(
-            tr(
-                "integer pixel values range from {low:g} to {high:g}; expected 0-255 "
-                "(8-bit) or 0-65535 (16-bit).",
-                low=low,
-                high=high,
-            )
+            "integer pixel values range from {low:g} to {high:g}; expected 0-255 "
+            "(8-bit) or 0-65535 (16-bit).",
+            low=low,
+            high=high,
         )
     if not integers and (low < 0 or high > 1):
         raise InputError(
-            tr(
-                "float image values range from {low:g} to {high:g}; expected 0-1 (for "
-                "0-255 pixel values, pass a uint8 array).",
-                low=low,
-                high=high,
-            )
+            "float image values range from {low:g} to {high:g}; expected 0-1 (for "
+            "0-255 pixel values, pass a uint8 array).",
+            low=low,
+            high=high,
         )
     if integers:  # 8-bit pixels whatever the integer type that holds them; 16-bit above 255
         array /= 255.0 if high <= 255 else 65535.0

@@ -73,13 +73,11 @@ def load_mnist(
         path, origin = Path(path).expanduser(), ""
     if not path.exists() and not path.is_symlink():  # a broken link is explained when opened
         raise DataNotFoundError(
-            tr(
-                "MNIST data not found at {path}. Give the path of a Keras-layout mnist.npz or "
-                "of a folder holding the four IDX files, or unset {var} and call load_mnist() "
-                "with no path to download it.",
-                path=str(path) + origin,
-                var=ENV_VAR,
-            )
+            "MNIST data not found at {path}. Give the path of a Keras-layout mnist.npz or "
+            "of a folder holding the four IDX files, or unset {var} and call load_mnist() "
+            "with no path to download it.",
+            path=str(path) + origin,
+            var=ENV_VAR,
         )
     arrays = _read_folder(path) if path.is_dir() else _read_npz(path)
     for split in ("train", "test"):
@@ -91,12 +89,10 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
     with open_regular_file(path, what=tr("an .npz file"), error=DataFileError) as file:
         if file.read(6) == b"\x93NUMPY":
             raise DataFileError(
-                tr(
-                    "{path}: holds a single array (a .npy file), not an .npz archive of the "
-                    "four arrays {keys}.",
-                    path=path,
-                    keys=", ".join(NPZ_KEYS),
-                )
+                "{path}: holds a single array (a .npy file), not an .npz archive of the "
+                "four arrays {keys}.",
+                path=path,
+                keys=", ".join(NPZ_KEYS),
             )
         file.seek(0)
         try:
@@ -106,12 +102,10 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
             raise
         except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
             raise DataFileError(
-                tr(
-                    "{path}: is not a readable .npz archive ({error}). It may be truncated "
-                    "or not an .npz at all: download it again.",
-                    path=path,
-                    error=error,
-                )
+                "{path}: is not a readable .npz archive ({error}). It may be truncated "
+                "or not an .npz at all: download it again.",
+                path=path,
+                error=error,
             ) from None
 
 
@@ -120,28 +114,24 @@ def _read_members(archive: zipfile.ZipFile, path: Path) -> dict[str, np.ndarray]
     members = {info.filename.removesuffix(".npy"): info for info in archive.infolist()}
     if set(members) != set(NPZ_KEYS):
         raise DataFileError(
-            tr(
-                "{path}: an MNIST .npz holds exactly the arrays {keys}; this one holds "
-                "{found}. Is it another dataset? Use the mnist.npz that "
-                "keras.datasets.mnist.load_data() downloads.",
-                path=path,
-                keys=", ".join(NPZ_KEYS),
-                found=", ".join(sorted(members)) or tr("none"),
-            )
+            "{path}: an MNIST .npz holds exactly the arrays {keys}; this one holds "
+            "{found}. Is it another dataset? Use the mnist.npz that "
+            "keras.datasets.mnist.load_data() downloads.",
+            path=path,
+            keys=", ".join(NPZ_KEYS),
+            found=", ".join(sorted(members)) or tr("none"),
         )
     arrays = {}
     for key in NPZ_KEYS:
         info = members[key]
         if info.file_size > MAX_BYTES:
             raise DataFileError(
-                tr(
-                    "{path}: the array {key} would unpack to {size:,} bytes, more than the "
-                    "{limit:,} read here (MNIST's largest is 47 MB). It is not MNIST.",
-                    path=path,
-                    key=key,
-                    size=info.file_size,
-                    limit=MAX_BYTES,
-                )
+                "{path}: the array {key} would unpack to {size:,} bytes, more than the "
+                "{limit:,} read here (MNIST's largest is 47 MB). It is not MNIST.",
+                path=path,
+                key=key,
+                size=info.file_size,
+                limit=MAX_BYTES,
             )
         with archive.open(info) as member:
             if np.lib.format.read_magic(member) == (1, 0):
@@ -152,16 +142,14 @@ def _read_members(archive: zipfile.ZipFile, path: Path) -> dict[str, np.ndarray]
             declared = math.prod(shape) * dtype.itemsize
             if declared > held:
                 raise DataFileError(
-                    tr(
-                        "{path}: the array {key} declares shape {shape} ({declared:,} bytes) "
-                        "but the archive holds {held:,} bytes for it: the file is damaged or "
-                        "truncated. Download it again.",
-                        path=path,
-                        key=key,
-                        shape=shape,
-                        declared=declared,
-                        held=held,
-                    )
+                    "{path}: the array {key} declares shape {shape} ({declared:,} bytes) "
+                    "but the archive holds {held:,} bytes for it: the file is damaged or "
+                    "truncated. Download it again.",
+                    path=path,
+                    key=key,
+                    shape=shape,
+                    declared=declared,
+                    held=held,
                 )
             member.seek(0)
             arrays[key] = np.lib.format.read_array(member, allow_pickle=False)
@@ -183,24 +171,19 @@ def _read_folder(folder: Path) -> dict[str, np.ndarray]:
                     path=str(archives[0]),
                 )
             raise DataNotFoundError(
-                tr(
-                    "{folder}: no {stem} (or {stem}.gz) in this folder. An MNIST folder holds "
-                    "the four IDX files {files}.{hint}",
-                    folder=folder,
-                    stem=stem,
-                    files=", ".join(IDX_FILES.values()),
-                    hint=hint,
-                )
+                "{folder}: no {stem} (or {stem}.gz) in this folder. An MNIST folder holds "
+                "the four IDX files {files}.{hint}",
+                folder=folder,
+                stem=stem,
+                files=", ".join(IDX_FILES.values()),
+                hint=hint,
             )
         arrays[key] = read_idx(found)
         if arrays[key].dtype != np.uint8:
             raise DataFileError(
-                tr(
-                    "{path}: holds {dtype} values; MNIST files hold unsigned bytes (IDX type "
-                    "0x08).",
-                    path=found,
-                    dtype=arrays[key].dtype,
-                )
+                "{path}: holds {dtype} values; MNIST files hold unsigned bytes (IDX type 0x08).",
+                path=found,
+                dtype=arrays[key].dtype,
             )
     return arrays
 
@@ -227,12 +210,10 @@ def mirror_urls(mirrors: str | Sequence[str] | None = None) -> list[str]:
         scheme = urllib.parse.urlsplit(url).scheme.lower() if isinstance(url, str) else ""
         if scheme not in ("https", "http", "ftp", "file"):
             raise InputError(
-                tr(
-                    "MNIST mirror {url!r} is not an address starting with https://, http://, "
-                    "ftp:// or file://. For a copy on this machine, set {var} to its path.",
-                    url=url,
-                    var=ENV_VAR,
-                )
+                "MNIST mirror {url!r} is not an address starting with https://, http://, "
+                "ftp:// or file://. For a copy on this machine, set {var} to its path.",
+                url=url,
+                var=ENV_VAR,
             )
     return list(dict.fromkeys([*mirrors, MNIST_URL]))
 
@@ -287,21 +268,22 @@ def download_mnist(
                 mirrors_var=MIRRORS_ENV_VAR,
             )
             if len(failures) == 1:
-                raise DownloadError(f"{failures[0]} {fix}")
-            tried = tr(
-                "Could not download MNIST from any of the {count} addresses tried:", count=len(urls)
+                raise DownloadError("{failure} {fix}", failure=failures[0], fix=fix)
+            raise DownloadError(
+                "Could not download MNIST from any of the {count} addresses tried:\n{failures}\n"
+                "{fix}",
+                count=len(urls),
+                failures="\n".join(failures),
+                fix=fix,
             )
-            raise DownloadError("\n".join([tried, *failures, fix]))
     except DownloadError:
         raise
     except OSError as error:
         raise DownloadError(
-            tr(
-                "Cannot write the MNIST download to {folder} ({reason}). Set KERAS_HOME "
-                "to a writable folder, or pass path= to load_mnist.",
-                folder=folder,
-                reason=error.strerror or error,
-            )
+            "Cannot write the MNIST download to {folder} ({reason}). Set KERAS_HOME "
+            "to a writable folder, or pass path= to load_mnist.",
+            folder=folder,
+            reason=error.strerror or error,
         ) from None
 
 
@@ -316,28 +298,24 @@ def check_dataset(images: np.ndarray, labels: np.ndarray, source: str = "data") 
         images, labels = np.asarray(images), np.asarray(labels)
         if images.ndim != 3:
             raise InputError(
-                tr(
-                    "images have shape {shape}; MNIST images have shape (n, 28, 28).",
-                    shape=images.shape,
-                )
+                "images have shape {shape}; MNIST images have shape (n, 28, 28).",
+                shape=images.shape,
             )
         if labels.ndim == 1 and len(images) != len(labels):  # said before the empty batch
             raise InputError(
-                tr(
-                    "{images} images but {labels} labels; every image needs one label.",
-                    images=len(images),
-                    labels=len(labels),
-                )
+                "{images} images but {labels} labels; every image needs one label.",
+                images=len(images),
+                labels=len(labels),
             )
         check_images(images, name=tr("images"))
         if images.dtype != np.uint8:
             raise InputError(
-                tr("images are {dtype}; MNIST pixels are uint8 (0-255).", dtype=images.dtype)
+                "images are {dtype}; MNIST pixels are uint8 (0-255).", dtype=images.dtype
             )
         if labels.ndim == 1 and not np.issubdtype(labels.dtype, np.integer):
             raise InputError(
-                tr("labels are {dtype}; MNIST labels are integers 0-9.", dtype=labels.dtype)
+                "labels are {dtype}; MNIST labels are integers 0-9.", dtype=labels.dtype
             )
         check_labels(labels, name=tr("labels"), count=len(images), rows=False)
     except InputError as error:
-        raise DataFileError(f"{source}: {error}") from None
+        raise DataFileError("{source}: {error}", source=source, error=error) from None

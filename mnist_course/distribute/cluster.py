@@ -164,12 +164,10 @@ def train_on_workers(
     """
     if not isinstance(name, str) or name not in MODELS_ON_WORKERS:
         raise InputError(
-            tr(
-                "train_on_workers: model {name!r} is not one of {models} (the cnn "
-                "recipe's random augmentation is not split between workers).",
-                name=name,
-                models=", ".join(MODELS_ON_WORKERS),
-            )
+            "train_on_workers: model {name!r} is not one of {models} (the cnn "
+            "recipe's random augmentation is not split between workers).",
+            name=name,
+            models=", ".join(MODELS_ON_WORKERS),
         )
     for label, value, least in (
         ("workers", workers, 1),
@@ -179,19 +177,15 @@ def train_on_workers(
     ):
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
             raise InputError(
-                tr(
-                    "train_on_workers: {label} must be a whole number >= {least}, got {value!r}.",
-                    label=label,
-                    least=least,
-                    value=value,
-                )
+                "train_on_workers: {label} must be a whole number >= {least}, got {value!r}.",
+                label=label,
+                least=least,
+                value=value,
             )
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
         raise InputError(
-            tr(
-                "train_on_workers: timeout must be a number of seconds, got {timeout!r}.",
-                timeout=timeout,
-            )
+            "train_on_workers: timeout must be a number of seconds, got {timeout!r}.",
+            timeout=timeout,
         )
     if out is None:
         from ..training.saving import model_cache_dir
@@ -199,7 +193,7 @@ def train_on_workers(
         out = model_cache_dir() / f"{name}-on-{workers}-workers.keras"
     out = Path(out).expanduser().absolute()
     if out.suffix != ".keras":
-        raise InputError(tr("train_on_workers: out {out} must end in .keras.", out=out))
+        raise InputError("train_on_workers: out {out} must end in .keras.", out=out)
     out.parent.mkdir(parents=True, exist_ok=True)
     threads = max(1, (os.cpu_count() or 1) // workers)  # the workers share this machine
     command = [sys.executable, "-m", "mnist_course.distribute.multiworker", name]

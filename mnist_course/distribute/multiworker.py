@@ -184,9 +184,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, start: float) -> None:
     if "TF_CONFIG" not in os.environ:
-        raise MnistCourseError(
-            tr("TF_CONFIG is not set: it names the workers and this one's index.")
-        )
+        raise MnistCourseError("TF_CONFIG is not set: it names the workers and this one's index.")
     from ..data.loading import load_mnist
 
     # The data first (NumPy only): a wrong path fails in a second, before TensorFlow loads.
@@ -194,11 +192,9 @@ def _run(args: argparse.Namespace, start: float) -> None:
     held = args.validation
     if not 0 <= held < len(x):
         raise InputError(
-            tr(
-                "--validation {held}: hold out between 0 and {most} images.",
-                held=held,
-                most=len(x) - 1,
-            )
+            "--validation {held}: hold out between 0 and {most} images.",
+            held=held,
+            most=len(x) - 1,
         )
     end = min(len(x) - held, args.limit or len(x))
     validation = (x[len(x) - held :], y[len(x) - held :]) if held else None

@@ -10,7 +10,7 @@ from matplotlib.patches import Rectangle
 from ..backend import keras
 from ..data.arrays import check_count, check_images
 from ..errors import InputError
-from ..language import tr, tr_plot
+from ..language import tr_plot
 from ..models.builders import check_model
 from ..plots import draw_digit, grid
 
@@ -35,12 +35,10 @@ def feature_maps(model: keras.Model, image: np.ndarray, layer: str) -> np.ndarra
     names = [item.name for item in model.layers]
     if layer not in names:
         raise InputError(
-            tr(
-                "model {model!r} has no layer {layer!r}; it has {names}.",
-                model=model.name,
-                layer=layer,
-                names=", ".join(names),
-            )
+            "model {model!r} has no layer {layer!r}; it has {names}.",
+            model=model.name,
+            layer=layer,
+            names=", ".join(names),
         )
     one = check_images(image, name="feature_maps", single=True, pixels="model")
     x = one.astype(np.float32) / (255 if np.issubdtype(one.dtype, np.integer) else 1)
@@ -59,7 +57,7 @@ def plot_layer_shapes(model: object) -> Figure:
             (layer.name, tuple(layer.output.shape[1:])) for layer in model.layers
         ]
     except (AttributeError, TypeError, ValueError):
-        raise InputError(tr("plot_layer_shapes: expected a built Keras model.")) from None
+        raise InputError("plot_layer_shapes: expected a built Keras model.") from None
     fig = Figure(figsize=(1.45 * len(stages), 3.6), layout="constrained")
     ax = fig.subplots()
     largest = max((shape[0] for _, shape in stages if len(shape) == 3), default=28)
@@ -118,12 +116,9 @@ def plot_weight_images(
         or weights.dtype.kind != "f"
     ):
         raise InputError(
-            tr(
-                "plot_weight_images: expected float weights shaped (784, units), got "
-                "{shape} {dtype}.",
-                shape=weights.shape,
-                dtype=weights.dtype,
-            )
+            "plot_weight_images: expected float weights shaped (784, units), got {shape} {dtype}.",
+            shape=weights.shape,
+            dtype=weights.dtype,
         )
     count = min(check_count(count, name="plot_weight_images", what="count"), weights.shape[1])
     columns = check_count(columns, name="plot_weight_images", what="columns")
@@ -131,7 +126,7 @@ def plot_weight_images(
         limit = float(np.abs(weights[:, :count]).max()) or 1.0
     elif isinstance(limit, bool) or not isinstance(limit, int | float) or not limit > 0:
         raise InputError(
-            tr("plot_weight_images: limit must be a positive number, got {limit!r}.", limit=limit)
+            "plot_weight_images: limit must be a positive number, got {limit!r}.", limit=limit
         )
     fig, axes = grid(count, columns, (1.7, 1.6), title)
     for unit, ax in zip(range(count), axes, strict=False):
@@ -152,10 +147,8 @@ def plot_filters(kernel: np.ndarray) -> Figure:
     kernel = np.asarray(kernel)
     if kernel.ndim != 4 or kernel.shape[2] != 1:
         raise InputError(
-            tr(
-                "plot_filters: expected a first-layer kernel (h, w, 1, filters), got {shape}.",
-                shape=kernel.shape,
-            )
+            "plot_filters: expected a first-layer kernel (h, w, 1, filters), got {shape}.",
+            shape=kernel.shape,
         )
     fig = Figure(figsize=(1.4 * kernel.shape[3], 1.7), layout="constrained")
     limit = float(np.abs(kernel).max()) or 1.0
@@ -180,10 +173,8 @@ def plot_feature_maps(image: np.ndarray, maps: np.ndarray) -> Figure:
     maps = np.asarray(maps)
     if maps.ndim != 3:
         raise InputError(
-            tr(
-                "plot_feature_maps: expected maps shaped (h, w, channels), got {shape}.",
-                shape=maps.shape,
-            )
+            "plot_feature_maps: expected maps shaped (h, w, channels), got {shape}.",
+            shape=maps.shape,
         )
     channels = min(maps.shape[2], 16)
     fig, axes = grid(channels + 1, channels + 1, (1.5, 1.8), None)

@@ -45,19 +45,15 @@ def _probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
     out = np.concatenate([forward(x[i : i + step]).numpy() for i in range(0, len(x), step)])
     if not np.all(np.isfinite(out)):
         raise InputError(
-            tr(
-                "model {model!r} outputs NaN or infinite values: its weights hold NaN or "
-                "inf (did training diverge? try a smaller learning rate and train again).",
-                model=model.name,
-            )
+            "model {model!r} outputs NaN or infinite values: its weights hold NaN or "
+            "inf (did training diverge? try a smaller learning rate and train again).",
+            model=model.name,
         )
     if out.min() < 0 or np.abs(out.sum(axis=1) - 1).max() > 1e-2:  # raw scores, no softmax
         raise InputError(
-            tr(
-                "model {model!r} does not output probabilities (its rows do not sum to "
-                "1): its last layer needs activation='softmax'.",
-                model=model.name,
-            )
+            "model {model!r} does not output probabilities (its rows do not sum to "
+            "1): its last layer needs activation='softmax'.",
+            model=model.name,
         )
     return out
 
@@ -198,10 +194,8 @@ def check_ensemble(models: Sequence[keras.Model]) -> list[keras.Model]:
     members = list(models) if isinstance(models, list | tuple) else None
     if not members:
         raise InputError(
-            tr(
-                "evaluate_ensemble: give a list of one or more Keras models, got {kind}.",
-                kind=type(models).__name__,
-            )
+            "evaluate_ensemble: give a list of one or more Keras models, got {kind}.",
+            kind=type(models).__name__,
         )
     seen: dict[str, int] = {}
     for number, model in enumerate(members, start=1):
@@ -209,13 +203,11 @@ def check_ensemble(models: Sequence[keras.Model]) -> list[keras.Model]:
         earlier = seen.setdefault(weights_fingerprint(model), number)
         if earlier != number:
             raise InputError(
-                tr(
-                    "evaluate_ensemble: models {first} and {second} are the same model (same "
-                    "layers, same weights); an ensemble averages different models, so give "
-                    "each model once.",
-                    first=earlier,
-                    second=number,
-                )
+                "evaluate_ensemble: models {first} and {second} are the same model (same "
+                "layers, same weights); an ensemble averages different models, so give "
+                "each model once.",
+                first=earlier,
+                second=number,
             )
     return members
 

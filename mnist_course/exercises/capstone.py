@@ -180,7 +180,7 @@ def check_capstone(
         )
         return verdict(NAME, good, problems, hint)
     if held_back is not None and not (isinstance(held_back, tuple | list) and len(held_back) == 2):
-        raise InputError(tr("check_capstone: held_back must be a pair (images, labels)."))
+        raise InputError("check_capstone: held_back must be a pair (images, labels).")
     images, labels = held_back if held_back is not None else load_mnist()[1]
     unseen = evaluate(model, images, labels).accuracy
     # 2.5 standard errors of the difference of two accuracies, at least 0.4 points: an

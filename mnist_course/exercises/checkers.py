@@ -456,7 +456,7 @@ def check_confident_accuracy(
     """Check the accuracy on images whose top probability (n, 10) is at least ``threshold``."""
     number = isinstance(threshold, numbers.Real) and not isinstance(threshold, bool)
     if not (number and 0 < threshold <= 1):
-        raise InputError(tr("threshold must be a number above 0 and at most 1."))
+        raise InputError("threshold must be a number above 0 and at most 1.")
     threshold = float(threshold)
     name = tr("Accuracy when at least {threshold:.0%} sure", threshold=threshold)
     if answer is None:

@@ -12,7 +12,6 @@ import numpy as np
 from ..backend import keras
 from ..data.arrays import NUM_CLASSES
 from ..errors import InputError
-from ..language import tr
 
 layers = keras.layers
 # Faster than Keras's 0.99, so the running statistics are right after a short run too.
@@ -87,10 +86,8 @@ def lenet(filters: Sequence[int] = (6, 16, 120), dense_units: int = 84) -> keras
     """
     if len(filters) != 3:
         raise InputError(
-            tr(
-                "lenet: filters needs three numbers (one per convolution), got {filters}",
-                filters=filters,
-            )
+            "lenet: filters needs three numbers (one per convolution), got {filters}",
+            filters=filters,
         )
     f1, f2, f3 = filters
     hidden = [
@@ -121,10 +118,8 @@ def cnn(filters: Sequence[int] = (32, 64), dropout: float = 0.3) -> keras.Sequen
     """
     if len(filters) != 2:
         raise InputError(
-            tr(
-                "cnn: filters needs two numbers (one per convolution), got {filters}",
-                filters=filters,
-            )
+            "cnn: filters needs two numbers (one per convolution), got {filters}",
+            filters=filters,
         )
     hidden = []
     # Pooling straight after each convolution leaves batch norm a quarter of the values.
@@ -171,13 +166,11 @@ def resolve_precision(precision: str = "auto") -> str:
         precision = os.environ.get(PRECISION_ENV_VAR) or native
     if precision not in PRECISIONS[:2]:
         raise InputError(
-            tr(
-                "unknown precision {precision!r}; choose one of {choices} (check the "
-                "{precision_env_var} environment variable if you set it).",
-                precision=precision,
-                choices=", ".join(PRECISIONS),
-                precision_env_var=PRECISION_ENV_VAR,
-            )
+            "unknown precision {precision!r}; choose one of {choices} (check the "
+            "{precision_env_var} environment variable if you set it).",
+            precision=precision,
+            choices=", ".join(PRECISIONS),
+            precision_env_var=PRECISION_ENV_VAR,
         )
     return precision
 
@@ -186,7 +179,7 @@ def check_choice(name: object, among: dict) -> str:
     """``name`` if it is a key of ``among`` (the models or recipes), else an InputError."""
     if not isinstance(name, str) or name not in among:
         raise InputError(
-            tr("unknown model {name!r}; choose one of {names}.", name=name, names=", ".join(among))
+            "unknown model {name!r}; choose one of {names}.", name=name, names=", ".join(among)
         )
     return name
 
@@ -211,14 +204,12 @@ def build_model(name: str, *, precision: str = "float32", **kwargs: object) -> k
         return builder(**kwargs)
     except (TypeError, ValueError) as error:  # a wrong option, or a size Keras refuses
         raise InputError(
-            tr(
-                "build_model: {name!r} cannot be built with {kwargs}: {error}. See "
-                "help(mc.{builder}) for its options.",
-                name=name,
-                kwargs=kwargs,
-                error=error,
-                builder=builder.__name__,
-            )
+            "build_model: {name!r} cannot be built with {kwargs}: {error}. See "
+            "help(mc.{builder}) for its options.",
+            name=name,
+            kwargs=kwargs,
+            error=error,
+            builder=builder.__name__,
         ) from None
     finally:
         keras.config.set_dtype_policy(previous)
@@ -242,7 +233,7 @@ def check_keras_model(model: object, name: str) -> keras.Model:
     """``model`` if it is a Keras model, else an InputError naming the function ``name``."""
     if not isinstance(model, keras.Model):
         kind = type(model).__name__
-        raise InputError(tr("{name}: expected a Keras model, got {kind}.", name=name, kind=kind))
+        raise InputError("{name}: expected a Keras model, got {kind}.", name=name, kind=kind)
     return model
 
 
@@ -251,43 +242,35 @@ def check_model(model: object, name: str = "model") -> keras.Model:
     InputError that says what is wrong."""
     if isinstance(model, str | os.PathLike):
         raise InputError(
-            tr(
-                "{name}: got the path {path!r}, not a model. Load it first: model = "
-                "mc.load_model(path).",
-                name=name,
-                path=str(model),
-            )
+            "{name}: got the path {path!r}, not a model. Load it first: model = "
+            "mc.load_model(path).",
+            name=name,
+            path=str(model),
         )
     check_keras_model(model, name)
     try:
         inputs, outputs = tuple(model.input_shape[1:]), tuple(model.output_shape[1:])
     except (AttributeError, ValueError):
         raise InputError(
-            tr(
-                "{name}: model {model!r} has no input shape yet; build it with "
-                "keras.Input(shape=...) as its first layer.",
-                name=name,
-                model=model.name,
-            )
+            "{name}: model {model!r} has no input shape yet; build it with "
+            "keras.Input(shape=...) as its first layer.",
+            name=name,
+            model=model.name,
         ) from None
     if inputs not in ((784,), (28, 28), (28, 28, 1)):
         raise InputError(
-            tr(
-                "{name}: model {model!r} reads inputs shaped {inputs}, not MNIST images "
-                "((784,), (28, 28) or (28, 28, 1)). Is it an MNIST model?",
-                name=name,
-                model=model.name,
-                inputs=inputs,
-            )
+            "{name}: model {model!r} reads inputs shaped {inputs}, not MNIST images "
+            "((784,), (28, 28) or (28, 28, 1)). Is it an MNIST model?",
+            name=name,
+            model=model.name,
+            inputs=inputs,
         )
     if outputs != (NUM_CLASSES,):
         raise InputError(
-            tr(
-                "{name}: model {model!r} gives outputs shaped {outputs}; an MNIST "
-                "classifier gives 10, one probability per digit.",
-                name=name,
-                model=model.name,
-                outputs=outputs,
-            )
+            "{name}: model {model!r} gives outputs shaped {outputs}; an MNIST "
+            "classifier gives 10, one probability per digit.",
+            name=name,
+            model=model.name,
+            outputs=outputs,
         )
     return model

@@ -93,22 +93,17 @@ class LiveCurves(EpochLog):
         super().__init__()
         if isinstance(interval, bool) or not isinstance(interval, int | float) or not interval >= 0:
             raise InputError(
-                tr(
-                    "LiveCurves: interval must be a number of seconds, 0 or more, got "
-                    "{interval!r}.",
-                    interval=interval,
-                )
+                "LiveCurves: interval must be a number of seconds, 0 or more, got {interval!r}.",
+                interval=interval,
             )
         self.title, self.interval = title, float(interval)
         if output is not None and not all(
             hasattr(output, name) for name in ("clear_output", "__enter__", "__exit__")
         ):
             raise InputError(
-                tr(
-                    "LiveCurves: output must be an ipywidgets.Output (or None, to draw in the "
-                    "cell's output), got {kind}.",
-                    kind=type(output).__name__,
-                )
+                "LiveCurves: output must be an ipywidgets.Output (or None, to draw in the "
+                "cell's output), got {kind}.",
+                kind=type(output).__name__,
             )
         self._handle, self._output = None, output
         self._notebook = output is not None or _in_notebook()

@@ -37,11 +37,9 @@ def set_seed(seed: int) -> None:
 def _seed(seed: object, name: str) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**32:
         raise InputError(
-            tr(
-                "{name}: seed must be a whole number from 0 to 2**32 - 1, got {seed!r}.",
-                name=name,
-                seed=seed,
-            )
+            "{name}: seed must be a whole number from 0 to 2**32 - 1, got {seed!r}.",
+            name=name,
+            seed=seed,
         )
     return int(seed)
 
@@ -168,27 +166,24 @@ def train(
     epochs = check_count(epochs, name="train", what="epochs")
     batch_size = check_count(batch_size, name="train", what="batch_size")
     if y is None:
-        raise InputError(tr("train: labels are needed: train(model, x, y, epochs=...)."))
+        raise InputError("train: labels are needed: train(model, x, y, epochs=...).")
     if seed is not None:
         _seed(seed, "train")
     if progress is not None and not isinstance(progress, keras.callbacks.Callback):
         raise InputError(
-            tr(
-                "train: progress must be a Keras callback such as mc.LiveCurves(), got "
-                "{progress!r}.",
-                progress=progress,
-            )
+            "train: progress must be a Keras callback such as mc.LiveCurves(), got {progress!r}.",
+            progress=progress,
         )
     if not all(isinstance(c, keras.callbacks.Callback) for c in callbacks or ()):
-        raise InputError(tr("train: callbacks must be a list of Keras callbacks."))
+        raise InputError("train: callbacks must be a list of Keras callbacks.")
     if augment is not None and not isinstance(augment, keras.layers.Layer):
         raise InputError(
-            tr("train: augment must be a Keras layer, such as mc.augmentation(), or None.")
+            "train: augment must be a Keras layer, such as mc.augmentation(), or None."
         )
     x, y = _inputs(model, x, y, "train")
     if validation_data is not None:
         if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
-            raise InputError(tr("train: validation_data must be a pair (x_val, y_val)."))
+            raise InputError("train: validation_data must be a pair (x_val, y_val).")
         validation_data = _inputs(model, *validation_data, "train (validation_data)")
     if not model.compiled:
         compile_model(model)

@@ -12,7 +12,6 @@ import numpy as np
 from ..backend import keras, tf
 from ..data.arrays import check_count, check_images, check_labels, refuse_scaled
 from ..errors import InputError, MnistCourseError
-from ..language import tr
 from ..models.builders import MODELS, PRECISIONS, build_model, check_choice
 from .fitting import BATCH_SIZE, LEARNING_RATE, compile_model, train
 
@@ -82,7 +81,7 @@ class Recipe:
         if not isinstance(warmup, number) or not 0 <= warmup < 1:
             problems.append(f"warmup is a fraction of training, from 0 to below 1, got {warmup}")
         if problems:
-            raise InputError("Recipe: " + "; ".join(problems) + ".")
+            raise InputError("Recipe: {problems}.", problems="; ".join(problems))
 
     def schedule(self, steps: int) -> Schedule:
         """The learning rate over ``steps`` gradient steps."""
@@ -170,7 +169,7 @@ def train_course_model(
     if validation is not None:
         if not isinstance(validation, tuple | list) or len(validation) != 2:
             raise InputError(
-                tr("{val_name}: validation must be a pair (images, labels).", val_name=val_name)
+                "{val_name}: validation must be a pair (images, labels).", val_name=val_name
             )
         validation = _raw(*validation, val_name)
     # Under a strategy, variables (weights, optimizer slots) must be made inside its scope.
@@ -208,11 +207,9 @@ def use_logical_cpus(count: int = 2) -> list[str]:
     existing = [device.name for device in tf.config.list_logical_devices("CPU")]
     if len(existing) != count:
         raise MnistCourseError(
-            tr(
-                "use_logical_cpus: TensorFlow has already started with {count} CPU "
-                "device(s), and devices cannot change afterwards. Restart the kernel and "
-                "call this first, before building any model.",
-                count=len(existing),
-            )
+            "use_logical_cpus: TensorFlow has already started with {count} CPU "
+            "device(s), and devices cannot change afterwards. Restart the kernel and "
+            "call this first, before building any model.",
+            count=len(existing),
         )
     return existing

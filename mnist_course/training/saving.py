@@ -14,7 +14,6 @@ from ..backend import keras
 from ..data.loading import load_mnist
 from ..errors import InputError, ModelFileError
 from ..files import COURSE_ROOT, atomic_path
-from ..language import tr
 from ..models.builders import check_choice, check_keras_model
 from .recipes import RECIPES, train_course_model
 
@@ -56,24 +55,20 @@ def save_model(model: keras.Model, path: str | os.PathLike[str]) -> Path:
     """
     if not isinstance(path, str | os.PathLike):
         raise InputError(
-            tr(
-                "save_model: the path must be a file name such as 'lenet.keras', got "
-                "{kind} (the arguments are save_model(model, path)).",
-                kind=type(path).__name__,
-            )
+            "save_model: the path must be a file name such as 'lenet.keras', got "
+            "{kind} (the arguments are save_model(model, path)).",
+            kind=type(path).__name__,
         )
     path = Path(path).expanduser()
     if path.suffix != ".keras":
         raise InputError(
-            tr("save_model: {path} must end in .keras, the Keras 3 model format.", path=path)
+            "save_model: {path} must end in .keras, the Keras 3 model format.", path=path
         )
     if path.is_dir():
-        raise InputError(
-            tr("save_model: {path} is a folder; give a file name inside it.", path=path)
-        )
+        raise InputError("save_model: {path} is a folder; give a file name inside it.", path=path)
     if not path.parent.is_dir():
         raise InputError(
-            tr("save_model: folder {folder} does not exist; create it first.", folder=path.parent)
+            "save_model: folder {folder} does not exist; create it first.", folder=path.parent
         )
     plain = plain_model(model)
     try:
@@ -82,7 +77,7 @@ def save_model(model: keras.Model, path: str | os.PathLike[str]) -> Path:
     except OSError as error:
         reason = error.strerror or error
         raise ModelFileError(
-            tr("save_model: cannot write {path} ({error}).", path=path, error=reason)
+            "save_model: cannot write {path} ({error}).", path=path, error=reason
         ) from None
     return path
 
@@ -101,22 +96,18 @@ def load_model(path: str | os.PathLike[str]) -> keras.Model:
     """
     if not isinstance(path, str | os.PathLike):
         kind = type(path).__name__
-        raise InputError(
-            tr("load_model: expected the path of a .keras file, got {kind}.", kind=kind)
-        )
+        raise InputError("load_model: expected the path of a .keras file, got {kind}.", kind=kind)
     path = Path(path).expanduser()
     if path.is_dir():
-        raise ModelFileError(tr("load_model: {path} is a folder, not a .keras file.", path=path))
+        raise ModelFileError("load_model: {path} is a folder, not a .keras file.", path=path)
     if not path.is_file():
-        raise ModelFileError(tr("load_model: no model file at {path}.", path=path))
+        raise ModelFileError("load_model: no model file at {path}.", path=path)
     if not zipfile.is_zipfile(path):
         raise ModelFileError(
-            tr(
-                "load_model: {path} is not a .keras file (a .keras file is a zip "
-                "archive); it is truncated or another format (HDF5 .h5? SavedModel?). "
-                "Save it again with mc.save_model(model, 'name.keras').",
-                path=path,
-            )
+            "load_model: {path} is not a .keras file (a .keras file is a zip "
+            "archive); it is truncated or another format (HDF5 .h5? SavedModel?). "
+            "Save it again with mc.save_model(model, 'name.keras').",
+            path=path,
         )
     try:
         with warnings.catch_warnings():
@@ -127,21 +118,17 @@ def load_model(path: str | os.PathLike[str]) -> keras.Model:
         text = str(error)
         if "safe_mode" in text or "Lambda" in text:
             raise ModelFileError(
-                tr(
-                    "load_model: {path} was refused by Keras's safe mode: it contains code (such "
-                    "as a Lambda layer) that would run when loaded. Load it only if you trust its "
-                    "author, with keras.saving.load_model(path, safe_mode=False).",
-                    path=path,
-                )
+                "load_model: {path} was refused by Keras's safe mode: it contains code (such "
+                "as a Lambda layer) that would run when loaded. Load it only if you trust its "
+                "author, with keras.saving.load_model(path, safe_mode=False).",
+                path=path,
             ) from None
         raise ModelFileError(
-            tr(
-                "load_model: {path} could not be loaded ({kind}: {value}). It may be "
-                "truncated or made by another version of Keras.",
-                path=path,
-                kind=type(error).__name__,
-                value=text.splitlines()[0] if text else "no detail",
-            )
+            "load_model: {path} could not be loaded ({kind}: {value}). It may be "
+            "truncated or made by another version of Keras.",
+            path=path,
+            kind=type(error).__name__,
+            value=text.splitlines()[0] if text else "no detail",
         ) from None
 
 
@@ -161,24 +148,20 @@ def cache_model(model: keras.Model, name: str) -> Path:
     """Save a trained model in the cache under ``name``, for later notebooks to reuse."""
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
         raise InputError(
-            tr(
-                "cache_model: the name must be a plain name such as 'lenet' (letters, "
-                "digits, '-', '_', '.'), got {name!r}.",
-                name=name,
-            )
+            "cache_model: the name must be a plain name such as 'lenet' (letters, "
+            "digits, '-', '_', '.'), got {name!r}.",
+            name=name,
         )
     path = cached_model_path(name)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ModelFileError(
-            tr(
-                "cannot create the model cache {folder} ({error}); set {cache_env_var} "
-                "to a writable folder.",
-                folder=path.parent,
-                error=error.strerror or error,
-                cache_env_var=CACHE_ENV_VAR,
-            )
+            "cannot create the model cache {folder} ({error}); set {cache_env_var} "
+            "to a writable folder.",
+            folder=path.parent,
+            error=error.strerror or error,
+            cache_env_var=CACHE_ENV_VAR,
         ) from None
     return save_model(model, path)
 
