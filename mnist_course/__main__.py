@@ -82,6 +82,11 @@ def _parser() -> argparse.ArgumentParser:
     add("--data", type=Path, help=tr("mnist.npz or IDX folder (default: as train)"))
     mistakes = tr("also draw the most confident mistakes (of the ensemble, if several models)")
     add("--mistakes", type=Path, metavar="PICTURE.png", help=mistakes)
+    shifted = tr(
+        "also read each test image moved one pixel up, down, left and right, and average "
+        "the five answers (test-time augmentation)"
+    )
+    add("--shifted", action="store_true", help=shifted)
     add = commands.add_parser(
         "predict",
         help=tr("read the digit in image files"),
@@ -119,13 +124,15 @@ def _train(args: argparse.Namespace) -> int:
     if out.suffix != ".keras":
         raise MnistCourseError("--out {out}: the file name must end in .keras", out=out)
     if not out.parent.resolve().is_dir():
-        message = tr("--out {out}: folder {folder} does not exist", out=out, folder=out.parent)
-        raise MnistCourseError(message)
+        raise MnistCourseError(
+            "--out {out}: folder {folder} does not exist", out=out, folder=out.parent
+        )
     if out.is_dir():
         raise MnistCourseError("--out {out}: is a folder; give a file name inside it", out=out)
     if (n := len(out.name.encode())) > 255:
-        message = tr("--out: the file name is {n} bytes long; most file systems allow 255", n=n)
-        raise MnistCourseError(message)
+        raise MnistCourseError(
+            "--out: the file name is {n} bytes long; most file systems allow 255", n=n
+        )
     if args.workers > 1:
         from .distribute.cluster import train_on_workers
 
@@ -186,30 +193,31 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     picture = args.mistakes  # checked before minutes of loading and predicting
     if picture is not None and picture.suffix.lower() != ".png":
-        message = tr(
+        raise InputError(
             "--mistakes: the picture is written as PNG; give a name ending in .png, got {path}.",
             path=picture,
         )
-        raise InputError(message)
     if picture is not None and not picture.parent.resolve().is_dir():
-        message = tr(
+        raise InputError(
             "--mistakes: the folder {folder} does not exist; create it first.",
             folder=picture.parent,
         )
-        raise InputError(message)
     if picture is not None and picture.is_dir():
-        message = tr("--mistakes: {path} is a folder; give a file name inside it.", path=picture)
-        raise InputError(message)
+        raise InputError(
+            "--mistakes: {path} is a folder; give a file name inside it.", path=picture
+        )
     models = [load_model(path) for path in args.model_files]
     if len(models) > 1:
         metrics.check_ensemble(models)  # the same file twice: said before the test set is read
     _, (x_test, y_test) = load_mnist(args.data)
     count = len(y_test)
+    if args.shifted:
+        print(tr("Each test image is read 5 times: as it is and moved one pixel each way."))
     for path, model in zip(args.model_files, models, strict=True):
-        result = metrics.evaluate(model, x_test, y_test)
+        result = metrics.evaluate(model, x_test, y_test, shifted=args.shifted)
         print(tr("{path}: {result} on {count} test images", path=path, result=result, count=count))
     if len(models) > 1:
-        result = metrics.evaluate_ensemble(models, x_test, y_test)
+        result = metrics.evaluate_ensemble(models, x_test, y_test, shifted=args.shifted)
         said = tr(
             "ensemble of {n} (probabilities averaged): {result} on {count} test images",
             n=len(models),

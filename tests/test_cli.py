@@ -286,6 +286,20 @@ def test_evaluate_several_models_reports_each_and_their_ensemble(
     assert [p.name for p in picture.parent.iterdir()] == ["mistakes.png"]  # no temporary left
 
 
+def test_evaluate_shifted_reads_each_test_image_five_times(two_models, npz_path) -> None:
+    result = run("evaluate", *two_models, "--data", str(npz_path), "--shifted")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Each test image is read 5 times: as it is and moved one pixel each way."
+    (_, _), (x_test, y_test) = mc.load_mnist(npz_path)
+    members = [mc.load_model(path) for path in two_models]
+    for line, path, model in zip(lines[1:], two_models, members, strict=False):
+        shifted = mc.evaluate(model, x_test, y_test, shifted=True)
+        assert line == f"{path}: {shifted} on 20 test images"
+    ensemble = mc.evaluate_ensemble(members, x_test, y_test, shifted=True)
+    assert lines[3] == f"ensemble of 2 (probabilities averaged): {ensemble} on 20 test images"
+
+
 def test_evaluate_refuses_the_same_model_twice_before_reading_the_test_set(
     two_models, tmp_path
 ) -> None:

@@ -5,6 +5,7 @@ import pytest
 
 import mnist_course as mc
 from mnist_course import InputError
+from mnist_course.backend import keras
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +79,45 @@ def test_predict_agrees_with_keras_for_every_layout(models, tiny_mnist, layout) 
         np.testing.assert_allclose(probabilities, expected, rtol=1e-5, atol=1e-6)
 
 
+def _moved(images: np.ndarray, down: int, right: int) -> np.ndarray:
+    """Each (28, 28) image moved by one pixel at most, what comes in from the edge black."""
+    out = np.zeros_like(images)
+    rows, cols = slice(max(down, 0), 28 + min(down, 0)), slice(max(right, 0), 28 + min(right, 0))
+    rows_from = slice(max(-down, 0), 28 + min(-down, 0))
+    cols_from = slice(max(-right, 0), 28 + min(-right, 0))
+    out[:, rows, cols] = images[:, rows_from, cols_from]
+    return out
+
+
+@pytest.mark.parametrize("layout", ["flat", "image"])
+def test_predict_shifted_averages_the_image_and_its_four_one_pixel_moves(
+    tiny_mnist, layout
+) -> None:
+    # An untrained LeNet answers about 10% for everything, however the input moves; weights
+    # this large make every moved pixel count.
+
+    init = keras.initializers.RandomNormal(stddev=0.1, seed=0)
+    shape = (784,) if layout == "flat" else (28, 28, 1)
+    model = keras.Sequential(
+        [
+            keras.Input(shape),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, "softmax", kernel_initializer=init),
+        ]
+    )
+    x = tiny_mnist["x_test"].copy()
+    x[:, :, 27] = 255  # ink on the right edge: a move must drop it, not wrap it round
+    moves = [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1)]
+    expected = np.mean([mc.predict(model, _moved(x, *move)) for move in moves], axis=0)
+    for images in (x, mc.scale(x), mc.to_images(x), mc.flatten(x)):
+        shifted = mc.predict(model, images, shifted=True)
+        assert shifted.dtype == np.float32
+        np.testing.assert_allclose(shifted, expected, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(expected, mc.predict(model, x), atol=1e-3)  # the moves count
+    result = mc.evaluate(model, x, tiny_mnist["y_test"], shifted=True)
+    np.testing.assert_allclose(result.probabilities, expected, rtol=1e-5, atol=1e-6)
+
+
 def test_predict_with_a_bfloat16_model(tiny_mnist) -> None:
     mc.set_seed(0)
     model = mc.build_model("lenet", precision="mixed_bfloat16")
@@ -144,7 +184,6 @@ def test_predict_digit_rejects_bad_images(models, image, message) -> None:
 
 
 def test_model_with_an_unexpected_input_shape() -> None:
-    from mnist_course.backend import keras
 
     odd = keras.Sequential(
         [keras.Input((32, 32, 3)), keras.layers.Flatten(), keras.layers.Dense(10)]
@@ -190,7 +229,6 @@ def test_things_that_are_not_models(model, message) -> None:
 
 
 def test_models_that_are_not_mnist_classifiers() -> None:
-    from mnist_course.backend import keras
 
     three = keras.Sequential([keras.Input((784,)), keras.layers.Dense(3, activation="softmax")])
     with pytest.raises(InputError, match=r"outputs shaped \(3,\); an MNIST classifier gives 10"):
@@ -216,6 +254,14 @@ def test_an_ensemble_averages_the_probabilities_of_models_of_any_layout(models, 
     assert result.penalty == 0 and result.probabilities.dtype == np.float32
 
 
+def test_a_shifted_ensemble_averages_its_members_shifted_answers(models, tiny_mnist) -> None:
+    x, y = tiny_mnist["x_test"], tiny_mnist["y_test"]
+    members = [models["flat"], models["image"]]
+    result = mc.evaluate_ensemble(members, x, y, shifted=True)
+    average = np.mean([mc.predict(m, x, shifted=True) for m in members], axis=0)
+    np.testing.assert_allclose(result.probabilities, average, rtol=1e-6)
+
+
 def test_an_ensemble_of_one_is_the_model_itself(models, tiny_mnist) -> None:
     x, y = tiny_mnist["x_test"], tiny_mnist["y_test"]
     alone = mc.evaluate(models["image"], x, y)
@@ -229,7 +275,6 @@ def test_an_ensemble_needs_a_list_of_models(bad, tiny_mnist) -> None:
 
 
 def test_an_ensemble_refuses_the_same_model_twice(models, tiny_mnist) -> None:
-    from mnist_course.backend import keras
 
     x, y = tiny_mnist["x_test"], tiny_mnist["y_test"]
     twin = keras.models.clone_model(models["flat"])  # another object, the same weights

@@ -58,7 +58,7 @@ def _probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
     return out
 
 
-def predict(model: keras.Model, images: np.ndarray) -> np.ndarray:
+def predict(model: keras.Model, images: np.ndarray, *, shifted: bool = False) -> np.ndarray:
     """The model's probability for each digit: ``model.predict(x)``, many times faster.
 
     Parameters
@@ -67,6 +67,10 @@ def predict(model: keras.Model, images: np.ndarray) -> np.ndarray:
         A trained MNIST model (flat or image input, 10 softmax outputs).
     images : numpy.ndarray
         (n, 28, 28), (n, 28, 28, 1) or (n, 784); uint8 0-255 or float 0-1.
+    shifted : bool
+        Also read each image moved one pixel up, down, left and right (the edge filled
+        with background) and average the five answers: test-time augmentation, a little
+        more accurate for a model trained on shifted images, five times the work.
 
     Returns
     -------
@@ -74,7 +78,13 @@ def predict(model: keras.Model, images: np.ndarray) -> np.ndarray:
         float32 (n, 10): row i holds image i's probability of each digit.
     """
     check_model(model, "predict")
-    return _probabilities(model, check_images(images, name="predict", pixels="model"))
+    batch = check_images(images, name="predict", pixels="model")
+    if not shifted:
+        return _probabilities(model, batch)
+    padded = np.pad(batch, ((0, 0), (1, 1), (1, 1)))
+    moves = ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1))
+    views = [padded[:, 1 + dy : 29 + dy, 1 + dx : 29 + dx] for dy, dx in moves]
+    return np.mean([_probabilities(model, view) for view in views], axis=0)
 
 
 def predict_digit(model: keras.Model, image: np.ndarray) -> tuple[int, float, np.ndarray]:
@@ -147,7 +157,9 @@ class Evaluation:
         printer.text(str(self))
 
 
-def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> Evaluation:
+def evaluate(
+    model: keras.Model, images: np.ndarray, labels: np.ndarray, *, shifted: bool = False
+) -> Evaluation:
     """Loss and accuracy over ``images``: ``model.evaluate``, keeping the predictions.
 
     Parameters
@@ -157,18 +169,20 @@ def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> Eval
         As for :func:`predict`.
     labels : numpy.ndarray
         Digits (n,) or one-hot rows (n, 10).
+    shifted : bool
+        As for :func:`predict`.
 
     Returns
     -------
     Evaluation
     """
-    probabilities = predict(model, images)
+    probabilities = predict(model, images, shifted=shifted)
     penalty = float(sum(float(keras.ops.convert_to_numpy(term)) for term in model.losses))
     return _scored(probabilities, labels, penalty, name="evaluate")
 
 
 def evaluate_ensemble(
-    models: Sequence[keras.Model], images: np.ndarray, labels: np.ndarray
+    models: Sequence[keras.Model], images: np.ndarray, labels: np.ndarray, *, shifted: bool = False
 ) -> Evaluation:
     """Loss and accuracy of several models voting together: their probabilities averaged.
 
@@ -178,13 +192,16 @@ def evaluate_ensemble(
         One or more different models, each of any input shape :func:`predict` accepts.
     images, labels : numpy.ndarray
         As for :func:`evaluate`.
+    shifted : bool
+        As for :func:`predict`: each model's answer is then itself an average of five.
 
     Returns
     -------
     Evaluation
         Of the averaged probabilities; ``penalty`` is 0.
     """
-    probabilities = np.mean([predict(model, images) for model in check_ensemble(models)], axis=0)
+    members = check_ensemble(models)
+    probabilities = np.mean([predict(model, images, shifted=shifted) for model in members], axis=0)
     return _scored(probabilities.astype(np.float32), labels, 0.0, name="evaluate_ensemble")
 
 
