@@ -10,10 +10,11 @@ class MnistCourseError(Exception):
     placeholders filled in from ``values``: ``InputError("{name}: empty", name="scale")``.
     """
 
-    def __init__(self, message: str, /, **values: object) -> None:
+    def __init__(self, message: str = "", /, **values: object) -> None:
         from .language import tr  # language itself raises InputError, so import it late
 
-        super().__init__(tr(message, **values))
+        # gettext("") is the catalogue's header, not an empty message
+        super().__init__(tr(message, **values) if message and isinstance(message, str) else message)
 
 
 class DataNotFoundError(MnistCourseError, FileNotFoundError):

@@ -254,6 +254,12 @@ def test_an_ensemble_averages_the_probabilities_of_models_of_any_layout(models, 
     assert result.penalty == 0 and result.probabilities.dtype == np.float32
 
 
+@pytest.mark.parametrize("bad", ["no", 1, None])
+def test_shifted_is_true_or_false(models, tiny_mnist, bad) -> None:
+    with pytest.raises(InputError, match="shifted is True or False"):
+        mc.predict(models["flat"], tiny_mnist["x_test"], shifted=bad)
+
+
 def test_a_shifted_ensemble_averages_its_members_shifted_answers(models, tiny_mnist) -> None:
     x, y = tiny_mnist["x_test"], tiny_mnist["y_test"]
     members = [models["flat"], models["image"]]

@@ -190,6 +190,23 @@ def test_every_error_the_course_raises_is_marked_for_translation() -> None:
     assert left == [], f"raised in English only: raise a course error, or use tr(): {left}"
 
 
+def test_a_course_error_translates_its_message_when_raised() -> None:
+    import pickle
+
+    message = "{name}: got an empty batch (0 images)."
+    assert str(errors.InputError(message, name="scale")) == "scale: got an empty batch (0 images)."
+    assert str(errors.InputError()) == "" and str(errors.InputError("{as is}")) == "{as is}"
+    assert str(errors.InputError(42)) == "42"  # not a message id: kept as Exception keeps it
+    language.set_language("zh")
+    try:
+        error = errors.DownloadError(message, name="scale")  # an OSError: pickled by its args
+        assert str(error) == "scale：得到的是一个空批次（0 张图像）。"
+        copy = pickle.loads(pickle.dumps(error))  # as multiprocessing sends it
+        assert type(copy) is errors.DownloadError and str(copy) == str(error)
+    finally:
+        language.set_language("en")
+
+
 N_CONSTANTS = {
     "FONT_PACKAGES",
     "_ONE_TEXT",

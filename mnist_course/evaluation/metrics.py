@@ -79,6 +79,8 @@ def predict(model: keras.Model, images: np.ndarray, *, shifted: bool = False) ->
     """
     check_model(model, "predict")
     batch = check_images(images, name="predict", pixels="model")
+    if not isinstance(shifted, bool | np.bool_):  # "no" would be true
+        raise InputError("predict: shifted is True or False, got {value!r}.", value=shifted)
     if not shifted:
         return _probabilities(model, batch)
     padded = np.pad(batch, ((0, 0), (1, 1), (1, 1)))
