@@ -16,6 +16,7 @@ from conftest import TENSORFLOW_LINE, without_tensorflow_lines
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow  # a Python of its own, importing TensorFlow
 def test_only_tensorflows_early_lines_reach_stderr() -> None:
     """TF_CPP_MIN_LOG_LEVEL (set only when unset) silences what it can: no CPU-feature note,
     no CUDA probe error; the few lines TensorFlow writes before reading it stay visible."""
@@ -29,6 +30,7 @@ def test_only_tensorflows_early_lines_reach_stderr() -> None:
     assert result.stdout.strip().startswith("3.")
 
 
+@pytest.mark.slow  # a Python of its own, importing TensorFlow
 def test_real_errors_still_reach_stderr_after_import() -> None:
     code = "import sys, mnist_course.backend; print('still here', file=sys.stderr)"
     result = subprocess.run(
@@ -43,6 +45,7 @@ def test_the_filter_keeps_everything_that_is_not_tensorflows() -> None:
     assert without_tensorflow_lines(kept) == kept
 
 
+@pytest.mark.slow  # a Python of its own, importing TensorFlow
 def test_the_course_kernel_keeps_tensorflows_lines_out_of_notebooks(tmp_path: Path) -> None:
     installed = Path(sys.prefix) / "etc" / "ipython" / "ipython_kernel_config.py"
     shipped = ROOT / "jupyter-config" / "ipython_kernel_config.py"

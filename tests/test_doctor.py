@@ -697,6 +697,7 @@ def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
     )
 
 
+@pytest.mark.slow  # a Python of its own, importing TensorFlow
 def test_command_line_exit_status_and_output(npz_path, tmp_path) -> None:
     result = _run("-m", "mnist_course", "doctor", "--data", str(npz_path))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -725,6 +726,7 @@ print("COURSE", sorted(m for m in course if m in sys.modules))
 """
 
 
+@pytest.mark.slow  # a Python of its own, importing TensorFlow
 def test_the_check_imports_what_it_vouches_for_and_none_of_the_course_widgets(npz_path) -> None:
     # an ok is a proof: the doctor imports each package it reports on, when it runs and only
     # then (tests/test_layout.py checks that `import mnist_course` imports none of them)

@@ -255,6 +255,7 @@ def test_the_environment_variable_is_read_at_import() -> None:
     assert "MNIST_COURSE_LANG='klingon' is not a language of the course" in result.stderr
 
 
+@pytest.mark.slow  # a Python of its own, importing TensorFlow
 def test_the_command_line_speaks_chinese(tmp_path) -> None:
     env = dict(os.environ, MNIST_COURSE_LANG="zh")
     result = subprocess.run(

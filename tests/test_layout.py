@@ -130,6 +130,7 @@ def test_nothing_hidden_in_the_package() -> None:
             assert trick not in text, f"{_dotted(path)} uses {trick}"
 
 
+@pytest.mark.slow  # a Python of its own, importing TensorFlow
 def test_importing_the_package_changes_nothing() -> None:
     """Using the package loads TensorFlow, which sets variables of its own when imported;
     the package adds only TensorFlow's and Keras's documented switches, and only where the
@@ -198,6 +199,7 @@ sys.meta_path.insert(0, Block())
 """
 
 
+@pytest.mark.slow  # a Python of its own, importing TensorFlow
 def test_the_command_line_needs_no_widget_packages(npz_path, tmp_path) -> None:
     out = tmp_path / "m.keras"
     result = run_python(

@@ -207,6 +207,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.slow  # trains every recipe
 def test_every_recipe_saves_a_file_that_plain_keras_loads(tiny_mnist, tmp_path, monkeypatch):
     # The files the course writes load where mnist_course was never installed, in safe
     # mode, with standard layers, float32, a plain compile config, and the same answers:
