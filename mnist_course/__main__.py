@@ -123,16 +123,16 @@ def _train(args: argparse.Namespace) -> int:
     out = args.out or Path(f"{args.model}.keras")
     if out.suffix != ".keras":
         raise MnistCourseError("--out {out}: the file name must end in .keras", out=out)
+    if (n := len(out.name.encode())) > 255:
+        raise MnistCourseError(
+            "--out: the file name is {n} bytes long; most file systems allow 255", n=n
+        )
     if not out.parent.resolve().is_dir():
         raise MnistCourseError(
             "--out {out}: folder {folder} does not exist", out=out, folder=out.parent
         )
     if out.is_dir():
         raise MnistCourseError("--out {out}: is a folder; give a file name inside it", out=out)
-    if (n := len(out.name.encode())) > 255:
-        raise MnistCourseError(
-            "--out: the file name is {n} bytes long; most file systems allow 255", n=n
-        )
     if args.workers > 1:
         from .distribute.cluster import train_on_workers
 
@@ -299,6 +299,9 @@ def main(argv: list[str] | None = None) -> int:
     try:  # Ctrl-C during the slow TensorFlow import lands here too: one line, no traceback
         return commands[args.command](args)
     except MnistCourseError as error:
+        print(tr("error: {message}", message=error), file=sys.stderr)
+        return 1
+    except OSError as error:  # what the system refused: a name too long, a full disk...
         print(tr("error: {message}", message=error), file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -286,6 +286,22 @@ def test_evaluate_several_models_reports_each_and_their_ensemble(
     assert [p.name for p in picture.parent.iterdir()] == ["mistakes.png"]  # no temporary left
 
 
+def test_a_file_name_too_long_for_the_system_is_one_line(saved_model, tmp_path) -> None:
+    long = str(tmp_path / ("a" * 300))
+    for args in (
+        ("evaluate", f"{long}.keras"),
+        ("evaluate", saved_model, "--mistakes", f"{long}.png"),
+        ("train", "tiny-mlp", "--out", f"{long}.keras"),
+        ("predict", saved_model, f"{long}.png"),
+    ):
+        result = run(*args)
+        assert result.returncode == 1, (args, result.stderr)
+        assert "Traceback" not in result.stderr and result.stderr.startswith("error: "), args
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        if args[0] == "train":  # said by the course, before any work
+            assert "the file name is 306 bytes long; most file systems allow 255" in result.stderr
+
+
 def test_evaluate_shifted_reads_each_test_image_five_times(two_models, npz_path) -> None:
     result = run("evaluate", *two_models, "--data", str(npz_path), "--shifted")
     assert result.returncode == 0, result.stderr

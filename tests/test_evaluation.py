@@ -256,8 +256,13 @@ def test_an_ensemble_averages_the_probabilities_of_models_of_any_layout(models, 
 
 @pytest.mark.parametrize("bad", ["no", 1, None])
 def test_shifted_is_true_or_false(models, tiny_mnist, bad) -> None:
-    with pytest.raises(InputError, match="shifted is True or False"):
-        mc.predict(models["flat"], tiny_mnist["x_test"], shifted=bad)
+    x, y = tiny_mnist["x_test"], tiny_mnist["y_test"]
+    with pytest.raises(InputError, match="^predict: shifted is True or False"):
+        mc.predict(models["flat"], x, shifted=bad)
+    with pytest.raises(InputError, match="^evaluate: shifted is True or False"):
+        mc.evaluate(models["flat"], x, y, shifted=bad)
+    with pytest.raises(InputError, match="^evaluate_ensemble: shifted is True or False"):
+        mc.evaluate_ensemble([models["flat"], models["image"]], x, y, shifted=bad)
 
 
 def test_a_shifted_ensemble_averages_its_members_shifted_answers(models, tiny_mnist) -> None:

@@ -35,7 +35,7 @@ def as_numbers(values: object, name: str, what: str) -> np.ndarray:
             name=name,
             what=what,
         )
-    if array.dtype == bool or not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
+    if array.dtype.kind not in "uif":  # bool, complex, text, dates and timedeltas are not pixels
         raise InputError(
             "{name}: the {what} have dtype {dtype}; they must be real numbers (for "
             "example uint8 or float32).",

@@ -58,6 +58,14 @@ def _probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
     return out
 
 
+def _check_shifted(shifted: object, name: str) -> bool:
+    if not isinstance(shifted, bool | np.bool_):  # "no" would be true
+        raise InputError(
+            "{name}: shifted is True or False, got {value!r}.", name=name, value=shifted
+        )
+    return bool(shifted)
+
+
 def predict(model: keras.Model, images: np.ndarray, *, shifted: bool = False) -> np.ndarray:
     """The model's probability for each digit: ``model.predict(x)``, many times faster.
 
@@ -79,9 +87,7 @@ def predict(model: keras.Model, images: np.ndarray, *, shifted: bool = False) ->
     """
     check_model(model, "predict")
     batch = check_images(images, name="predict", pixels="model")
-    if not isinstance(shifted, bool | np.bool_):  # "no" would be true
-        raise InputError("predict: shifted is True or False, got {value!r}.", value=shifted)
-    if not shifted:
+    if not _check_shifted(shifted, "predict"):
         return _probabilities(model, batch)
     padded = np.pad(batch, ((0, 0), (1, 1), (1, 1)))
     moves = ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1))
@@ -178,7 +184,7 @@ def evaluate(
     -------
     Evaluation
     """
-    probabilities = predict(model, images, shifted=shifted)
+    probabilities = predict(model, images, shifted=_check_shifted(shifted, "evaluate"))
     penalty = float(sum(float(keras.ops.convert_to_numpy(term)) for term in model.losses))
     return _scored(probabilities, labels, penalty, name="evaluate")
 
@@ -202,7 +208,7 @@ def evaluate_ensemble(
     Evaluation
         Of the averaged probabilities; ``penalty`` is 0.
     """
-    members = check_ensemble(models)
+    members, shifted = check_ensemble(models), _check_shifted(shifted, "evaluate_ensemble")
     probabilities = np.mean([predict(model, images, shifted=shifted) for model in members], axis=0)
     return _scored(probabilities.astype(np.float32), labels, 0.0, name="evaluate_ensemble")
 

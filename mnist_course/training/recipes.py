@@ -12,6 +12,7 @@ import numpy as np
 from ..backend import keras, tf
 from ..data.arrays import check_count, check_images, check_labels, refuse_scaled
 from ..errors import InputError, MnistCourseError
+from ..language import tr
 from ..models.builders import MODELS, PRECISIONS, build_model, check_choice
 from .fitting import BATCH_SIZE, LEARNING_RATE, compile_model, train
 
@@ -70,18 +71,31 @@ class Recipe:
             ("precision", self.precision, PRECISIONS),
         ):
             if not isinstance(value, str) or value not in choices:
-                problems.append(f"{what} {value!r} is not one of {', '.join(choices)}")
+                problems.append(
+                    tr(
+                        "{what} {value!r} is not one of {choices}",
+                        what=what,
+                        value=value,
+                        choices=", ".join(choices),
+                    )
+                )
         counts = (self.epochs, self.batch_size)
         if any(isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1 for n in counts):
-            problems.append("epochs and batch_size must be at least 1 (whole numbers)")
+            problems.append(tr("epochs and batch_size must be at least 1 (whole numbers)"))
         number = (int, float, np.integer, np.floating)
         rate, warmup = self.learning_rate, self.warmup
         if isinstance(rate, bool) or not isinstance(rate, number) or not 0 < rate < 10:
-            problems.append(f"learning_rate must be above 0, got {rate!r}")
+            problems.append(tr("learning_rate must be above 0, got {rate!r}", rate=rate))
         if not isinstance(warmup, number) or not 0 <= warmup < 1:
-            problems.append(f"warmup is a fraction of training, from 0 to below 1, got {warmup}")
+            problems.append(
+                tr(
+                    "warmup is a fraction of training, from 0 to below 1, got {warmup}",
+                    warmup=warmup,
+                )
+            )
         if problems:
-            raise InputError("Recipe: {problems}.", problems="; ".join(problems))
+            # TRANSLATORS: "; " joins a recipe's problems into one sentence
+            raise InputError("Recipe: {problems}.", problems=tr("; ").join(problems))
 
     def schedule(self, steps: int) -> Schedule:
         """The learning rate over ``steps`` gradient steps."""
