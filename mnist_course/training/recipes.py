@@ -85,11 +85,13 @@ class Recipe:
         number = (int, float, np.integer, np.floating)
         rate, warmup = self.learning_rate, self.warmup
         if isinstance(rate, bool) or not isinstance(rate, number) or not 0 < rate < 10:
-            problems.append(tr("learning_rate must be above 0, got {rate!r}", rate=rate))
+            problems.append(
+                tr("learning_rate must be above 0 and below 10, got {rate!r}", rate=rate)
+            )
         if not isinstance(warmup, number) or not 0 <= warmup < 1:
             problems.append(
                 tr(
-                    "warmup is a fraction of training, from 0 to below 1, got {warmup}",
+                    "warmup is a fraction of training, from 0 to below 1, got {warmup!r}",
                     warmup=warmup,
                 )
             )
