@@ -32,7 +32,8 @@ def test_quick_benchmark_prints_every_section_with_ratios(real_mnist_path) -> No
         assert heading in out
     assert "native bfloat16: " in out  # the CPU is named with what it computes natively
     assert "import TensorFlow and Keras" in out and "whole-process ratio seed by seed" in out
-    assert "the 1 averaged (mnist_course evaluate)" in out and "one-pixel shifts" in out
+    assert "each read shifted too (evaluate --shifted)" in out
+    assert "seed 0 alone (evaluate): " in out and "with --shifted: " in out
     # benchmark 7 ran both processes and checked the course's file without mnist_course
     assert "python -m mnist_course train lenet" in out
     assert "saved file plain Keras (loads without mnist_course; Keras layers; float32): yes" in out
