@@ -213,11 +213,10 @@ def _evaluate(args: argparse.Namespace) -> int:
     count = len(y_test)
     if args.shifted:
         print(tr("Each test image is read 5 times: as it is and moved one pixel each way."))
-    for path, model in zip(args.model_files, models, strict=True):
-        result = metrics.evaluate(model, x_test, y_test, shifted=args.shifted)
-        print(tr("{path}: {result} on {count} test images", path=path, result=result, count=count))
+    result = metrics.evaluate_ensemble(models, x_test, y_test, shifted=args.shifted)
+    for path, member in zip(args.model_files, result.members, strict=True):
+        print(tr("{path}: {result} on {count} test images", path=path, result=member, count=count))
     if len(models) > 1:
-        result = metrics.evaluate_ensemble(models, x_test, y_test, shifted=args.shifted)
         said = tr(
             "ensemble of {n} (probabilities averaged): {result} on {count} test images",
             n=len(models),

@@ -273,6 +273,26 @@ def test_a_shifted_ensemble_averages_its_members_shifted_answers(models, tiny_mn
     np.testing.assert_allclose(result.probabilities, average, rtol=1e-6)
 
 
+def test_an_ensemble_keeps_each_members_evaluation_and_asks_each_model_once(
+    models, tiny_mnist, monkeypatch
+) -> None:
+    from mnist_course.evaluation import metrics
+
+    x, y = tiny_mnist["x_test"], tiny_mnist["y_test"]
+    members = [models["flat"], models["image"]]
+    asked, predict = [], metrics.predict
+    monkeypatch.setattr(
+        metrics, "predict", lambda m, *a, **k: asked.append(m) or predict(m, *a, **k)
+    )
+    result = mc.evaluate_ensemble(members, x, y, shifted=True)
+    assert [id(m) for m in asked] == [id(m) for m in members]  # the CLI prints each from this
+    monkeypatch.undo()
+    for member, model in zip(result.members, members, strict=True):
+        alone = mc.evaluate(model, x, y, shifted=True)
+        np.testing.assert_array_equal(member.probabilities, alone.probabilities)
+        assert str(member) == str(alone) and member.members == ()
+
+
 def test_an_ensemble_of_one_is_the_model_itself(models, tiny_mnist) -> None:
     x, y = tiny_mnist["x_test"], tiny_mnist["y_test"]
     alone = mc.evaluate(models["image"], x, y)

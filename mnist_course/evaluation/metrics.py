@@ -4,7 +4,7 @@ so a wrong one gets a message saying what was expected, not a traceback from Ten
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -119,14 +119,16 @@ def predict_digit(model: keras.Model, image: np.ndarray) -> tuple[int, float, np
 @dataclass(frozen=True)
 class Evaluation:
     """Test-set results: ``loss`` (mean cross-entropy), ``penalty`` (the weight penalties
-    ``model.evaluate`` adds to it, 0 without any), ``accuracy``, and the ``probabilities``
-    float32 (n, 10) and true ``labels`` int64 (n,) they came from."""
+    ``model.evaluate`` adds to it, 0 without any), ``accuracy``, the ``probabilities``
+    float32 (n, 10) and true ``labels`` int64 (n,) they came from, and for an ensemble its
+    ``members``: each model's own Evaluation, in order."""
 
     loss: float
     penalty: float
     accuracy: float
     probabilities: np.ndarray
     labels: np.ndarray
+    members: tuple[Evaluation, ...] = ()
 
     @property
     def total_loss(self) -> float:
@@ -184,9 +186,13 @@ def evaluate(
     -------
     Evaluation
     """
-    probabilities = predict(model, images, shifted=_check_shifted(shifted, "evaluate"))
+    return _evaluated(model, images, labels, _check_shifted(shifted, "evaluate"), "evaluate")
+
+
+def _evaluated(model, images, labels, shifted: bool, name: str) -> Evaluation:
+    probabilities = predict(model, images, shifted=shifted)
     penalty = float(sum(float(keras.ops.convert_to_numpy(term)) for term in model.losses))
-    return _scored(probabilities, labels, penalty, name="evaluate")
+    return _scored(probabilities, labels, penalty, name=name)
 
 
 def evaluate_ensemble(
@@ -206,11 +212,15 @@ def evaluate_ensemble(
     Returns
     -------
     Evaluation
-        Of the averaged probabilities; ``penalty`` is 0.
+        Of the averaged probabilities; ``penalty`` is 0, and ``members`` holds each model's
+        own Evaluation (each model predicts once).
     """
     members, shifted = check_ensemble(models), _check_shifted(shifted, "evaluate_ensemble")
-    probabilities = np.mean([predict(model, images, shifted=shifted) for model in members], axis=0)
-    return _scored(probabilities.astype(np.float32), labels, 0.0, name="evaluate_ensemble")
+    name = "evaluate_ensemble"
+    each = tuple(_evaluated(model, images, labels, shifted, name) for model in members)
+    probabilities = np.mean([member.probabilities for member in each], axis=0)
+    together = _scored(probabilities.astype(np.float32), labels, 0.0, name=name)
+    return replace(together, members=each)
 
 
 def check_ensemble(models: Sequence[keras.Model]) -> list[keras.Model]:
