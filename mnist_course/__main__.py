@@ -241,9 +241,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         with atomic_path(picture) as tmp:  # an interrupted write leaves no half picture
             figure.savefig(tmp, format="png", dpi=100)
     except OSError as error:
-        reason = error.strerror
         raise InputError(
-            "--mistakes: could not write {path} ({reason}).", path=picture, reason=reason
+            "--mistakes: could not write {path} ({reason}).", path=picture, reason=error.strerror
         ) from None
     print(tr("{count} mistakes drawn in {path}", count=len(worst), path=picture))
     return 0
@@ -297,10 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"train": _train, "evaluate": _evaluate, "predict": _predict, "doctor": _doctor}
     try:  # Ctrl-C during the slow TensorFlow import lands here too: one line, no traceback
         return commands[args.command](args)
-    except MnistCourseError as error:
-        print(tr("error: {message}", message=error), file=sys.stderr)
-        return 1
-    except OSError as error:  # what the system refused: a name too long, a full disk...
+    except (MnistCourseError, OSError) as error:  # OSError: a name too long, a full disk...
         print(tr("error: {message}", message=error), file=sys.stderr)
         return 1
     except KeyboardInterrupt:

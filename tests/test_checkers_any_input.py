@@ -244,6 +244,13 @@ def test_honest_spellings_found_by_a_hostile_review_are_correct() -> None:
     for count in (np.array(7850), Fraction(7850), Decimal(7850), np.int16(7850), 7850.0):
         assert ex.check_dense_parameters(count, 784, 10).correct, count
     assert not ex.check_dense_parameters("²", 784, 10).correct
+
+
+@pytest.mark.parametrize("flag", [True, np.True_, np.array(True)])
+def test_a_yes_no_value_is_not_a_count(flag) -> None:
+    # True == 1: a Dense(1) on no inputs has 1 parameter, yet True is not a count of anything
+    feedback = ex.check_dense_parameters(flag, 0, 1)
+    assert not feedback.correct and "whole number" in str(feedback), str(feedback)
     onehot_labels = np.eye(10)[LABELS]  # labels one-hot encoded in place: still digits
     average = IMAGES[LABELS == 7].mean(axis=0)
     assert ex.check_mean_image(average, IMAGES, onehot_labels, 7).correct

@@ -99,7 +99,7 @@ def test_blank_image_says_no_digit_found(blank) -> None:
         (np.full((30, 30), np.nan), "NaN"),
         (np.full((30, 30), 2.0), "0-1"),
         (np.zeros((30, 30), bool), "dtype bool"),
-        (np.zeros((1, 30)), "only 1x30"),
+        (np.zeros((1, 30)), "only 30x1 pixels"),  # width x height: 1 row of 30
     ],
 )
 def test_bad_arrays(image, message) -> None:

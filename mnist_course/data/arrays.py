@@ -2,8 +2,7 @@
 
 Images: a batch (n, 28, 28), (n, 28, 28, 1) or (n, 784), n >= 1; one image (28, 28),
 (28, 28, 1) or (784,); finite values 0-255 (``pixels="model"``: integers 0-255 or floats 0-1).
-Labels: digits 0-9 shaped (n,), or one-hot rows (n, 10) read by their largest entry.
-"""
+Labels: digits 0-9 shaped (n,), or one-hot rows (n, 10) read by their largest entry."""
 
 from __future__ import annotations
 
@@ -58,8 +57,7 @@ def check_images(
     """Check images against the module's rules; return their values and dtype (n, 28, 28).
 
     ``single``: False, a batch; True, one image, returned (28, 28) (a batch of one too);
-    None, either. ``pixels``: "raw" or "model", the range accepted. ``name`` starts a message.
-    """
+    None, either. ``pixels``: "raw" or "model", the range accepted. ``name`` starts a message."""
     array = as_numbers(images, name, tr("images"))
     shape = array.shape
     if len(shape) >= 3 and shape[-1] in (3, 4) and shape[-3:-1] == IMAGE_SHAPE:
@@ -70,7 +68,7 @@ def check_images(
             shape=shape,
         )
     is_one = shape in _ONE
-    is_batch = len(shape) in (2, 3, 4) and shape[1:] in _ONE and shape != (28, 28, 1)
+    is_batch = shape[1:] in _ONE and shape != (28, 28, 1)
     if single is None:
         single = is_one and not is_batch
     if single and is_batch and shape[0] == 1:
@@ -125,8 +123,7 @@ def check_labels(
     """Check digit labels and return them as int64 shaped (n,).
 
     ``labels``: digits 0-9 shaped (n,), integers or whole floats, or with ``rows`` rows
-    (n, 10); ``count``: how many there must be (one per image).
-    """
+    (n, 10); ``count``: how many there must be (one per image)."""
     array = as_numbers(labels, name, tr("labels"))
     check_finite(array, name, tr("labels"))
     if rows and array.ndim == 2 and array.shape[1] == NUM_CLASSES:

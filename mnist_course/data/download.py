@@ -1,7 +1,6 @@
 """Fetch one address into a file, and give up cleanly: ``timeout`` bounds each wait,
 ``deadline`` the whole transfer (a timer shuts the connection down: a trickle never times
-out), ``max_bytes`` the size.
-"""
+out), ``max_bytes`` the size."""
 
 from __future__ import annotations
 
@@ -39,8 +38,7 @@ def fetch(
     progress: bool,
 ) -> str | None:
     """Download ``url`` into ``part`` (for the caller to discard after a failure); return
-    None if it arrived whole with checksum ``sha256`` (lower-case hex), else what went wrong.
-    """
+    None if it arrived whole with checksum ``sha256`` (lower-case hex), else what went wrong."""
     digest, received, total, answered = hashlib.sha256(), 0, None, False
     shown = _Progress(url) if progress else None
     watch = _Watch(deadline)

@@ -1,6 +1,5 @@
 """Read and write IDX, MNIST's first format (http://yann.lecun.com/exdb/mnist/): two zero
-bytes, a type code, the number of dimensions, a big-endian uint32 per dimension, the values.
-"""
+bytes, a type code, the number of dimensions, a big-endian uint32 per dimension, the values."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
 """Read a picture file safely: upright (EXIF), bounded in size before decoding, and with a
-message naming what a file that is no picture is (a FIFO, a link loop, SVG, PDF, HEIC...).
-"""
+message naming what a file that is no picture is (a FIFO, a link loop, SVG, PDF, HEIC...)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
 """Turn any picture of a digit into the 28x28 input an MNIST model expects: as MNIST's
-digits were made, light on dark, fitted into 20x20 and centred by mass in 28x28.
-"""
+digits were made, light on dark, fitted into 20x20 and centred by mass in 28x28."""
 
 from __future__ import annotations
 
@@ -41,8 +40,8 @@ def _as_grey(image: object) -> np.ndarray:
     if min(array.shape[:2]) < 2:
         raise InputError(
             "the image is only {width}x{height} pixels.",
-            width=array.shape[0],
-            height=array.shape[1],
+            width=array.shape[1],
+            height=array.shape[0],
         )
     integers = np.issubdtype(array.dtype, np.integer)
     array = array.astype(np.float64)
@@ -151,10 +150,8 @@ def to_mnist_image(image: np.ndarray | str | os.PathLike[str]) -> np.ndarray:
 
 
 def _ink(grey: np.ndarray) -> np.ndarray:
-    """How much ink each pixel holds, 0 = background, less the paper's grain.
-
-    On light paper, ink is a fraction of the paper's brightness, so a shadow hides no digit.
-    """
+    """How much ink each pixel holds, 0 = background, less the paper's grain; on light paper,
+    a fraction of the paper's brightness, so that a shadow hides no digit."""
     background = _background(grey)
     ink = grey - background
     darkest, lightest = np.percentile(ink, [0.01, 99.99])

@@ -1,6 +1,5 @@
 """Find and load MNIST: a path (an ``.npz`` or a folder of IDX files), ``$MNIST_COURSE_DATA``,
-or the Keras cache, downloaded into if missing and checked against Keras's sha256.
-"""
+or the Keras cache, downloaded into if missing and checked against Keras's sha256."""
 
 from __future__ import annotations
 
@@ -234,8 +233,7 @@ def download_mnist(
     The mirrors, then ``url`` (default :data:`MNIST_URL`), are tried until one gives the file
     with checksum ``sha256`` (each failure a :class:`DownloadWarning`), into ``cache_dir``
     (default ``$KERAS_HOME/datasets``, as Keras). ``timeout`` bounds each wait, ``deadline``
-    each address, ``max_bytes`` the size (default :data:`MAX_DOWNLOAD_BYTES`).
-    """
+    each address, ``max_bytes`` the size (default :data:`MAX_DOWNLOAD_BYTES`)."""
     urls = mirror_urls(mirrors)
     if url:
         urls = [u for u in urls if u != MNIST_URL] + [url]

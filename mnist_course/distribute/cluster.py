@@ -104,9 +104,8 @@ def _tail(path: Path, lines: int = 12) -> str:
 def _how_it_ended(code: int) -> str:
     if code >= 0:
         return f"exited with status {code}"
-    with contextlib.suppress(ValueError):
-        return f"was killed by signal {signal.Signals(-code).name}"
-    return f"was killed by signal {-code}"
+    names = {number.value: number.name for number in signal.Signals}
+    return f"was killed by signal {names.get(-code, -code)}"
 
 
 def _stop(processes: list[subprocess.Popen]) -> None:
@@ -252,15 +251,9 @@ def _run(command, count, folder, out, timeout, print_fn) -> ClusterRun:
             reports.append(json.loads(str(saved["report"])))
             weights.append([saved[key] for key in saved.files if key != "report"])  # in order
     pairs = [(a, b) for other in weights[1:] for a, b in zip(weights[0], other, strict=True)]
-    return ClusterRun(
-        path=out,
-        history=reports[0]["history"],
-        workers=[
-            WorkerReport(r["index"], r["pid"], weights_checksum(w), r["seconds"])
-            for r, w in zip(reports, weights, strict=True)
-        ],
-        max_weight_difference=max(
-            (float(np.abs(a - b).max(initial=0)) for a, b in pairs), default=0.0
-        ),
-        seconds=time.monotonic() - start,
-    )
+    difference = max((float(np.abs(a - b).max(initial=0)) for a, b in pairs), default=0.0)
+    workers = [
+        WorkerReport(r["index"], r["pid"], weights_checksum(w), r["seconds"])
+        for r, w in zip(reports, weights, strict=True)
+    ]
+    return ClusterRun(out, reports[0]["history"], workers, difference, time.monotonic() - start)

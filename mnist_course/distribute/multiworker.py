@@ -75,9 +75,7 @@ def _distributed_batches(strategy, images, labels, batch_size: int, seed: int, d
 
             return tf.data.Dataset.range(local).map(share)
 
-        order = tf.data.Dataset.range(count).shuffle(
-            count, seed=seed, reshuffle_each_iteration=True
-        )
+        order = tf.data.Dataset.range(count).shuffle(count, seed=seed)  # reshuffled every epoch
         options = tf.data.Options()
         options.autotune.enabled = False  # as in fitting: steadier on few cores
         # Split between the replicas by hand above.
@@ -88,8 +86,7 @@ def _distributed_batches(strategy, images, labels, batch_size: int, seed: int, d
 
 
 def _train(name, images, labels, strategy, epochs, seed, validation, precision, print_fn):
-    """Train the recipe ``name`` on raw uint8 ``images`` under ``strategy``, as every worker
-    does together; return the model and its history (``loss``, ``accuracy``, ``val_...``)."""
+    """Train ``name`` on uint8 ``images`` under ``strategy``; return the model and its history."""
     from ..backend import keras, tf
     from ..data.arrays import one_hot
     from ..training.callbacks import EpochLog
@@ -100,8 +97,7 @@ def _train(name, images, labels, strategy, epochs, seed, validation, precision, 
     with strategy.scope():
         # compiled as one process would be, so the saved file records the same settings
         model = RECIPES[name].compiled_model(epochs, len(images), precision)
-        optimizer = model.optimizer
-        optimizer.build(model.trainable_variables)  # its slots mirrored too
+        model.optimizer.build(model.trainable_variables)  # its slots mirrored too
     batch_size = RECIPES[name].batch_size
     x, dtype = as_input(model, images), input_dtype(model)
     batches = _distributed_batches(strategy, x, one_hot(labels), batch_size, seed, dtype)
@@ -117,7 +113,7 @@ def _train(name, images, labels, strategy, epochs, seed, validation, precision, 
             # Summed over the replicas, these gradients are the global batch's mean loss.
             objective = tf.reduce_sum(losses) / tf.cast(size, tf.float32) + penalty / replicas
         gradients = tape.gradient(objective, model.trainable_variables)
-        optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))
+        model.optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))
         hits = tf.equal(tf.argmax(probabilities, -1), tf.argmax(y, -1))
         count = tf.cast(tf.shape(y)[0], tf.float32)
         total = tf.reduce_sum(losses) + penalty * count
@@ -189,12 +185,10 @@ def _run(args: argparse.Namespace, start: float) -> None:
 
     # The data first (NumPy only): a wrong path fails in a second, before TensorFlow loads.
     (x, y), _ = load_mnist(args.data)
-    held = args.validation
-    if not 0 <= held < len(x):
+    held, most = args.validation, len(x) - 1
+    if not 0 <= held <= most:
         raise InputError(
-            "--validation {held}: hold out between 0 and {most} images.",
-            held=held,
-            most=len(x) - 1,
+            "--validation {held}: hold out between 0 and {most} images.", held=held, most=most
         )
     end = min(len(x) - held, args.limit or len(x))
     validation = (x[len(x) - held :], y[len(x) - held :]) if held else None
@@ -210,15 +204,9 @@ def _run(args: argparse.Namespace, start: float) -> None:
     index, chief = strategy.cluster_resolver.task_id or 0, strategy.extended.should_checkpoint
     epochs = args.epochs or RECIPES[args.model].epochs
     say = (lambda line: print(line, flush=True)) if chief else (lambda line: None)
-    say(
-        tr(
-            "Training {model} on {count} images for {epochs} epoch(s), {workers} replicas",
-            model=args.model,
-            count=end,
-            epochs=epochs,
-            workers=strategy.num_replicas_in_sync,
-        )
-    )
+    replicas = strategy.num_replicas_in_sync
+    said = {"model": args.model, "count": end, "epochs": epochs, "workers": replicas}
+    say(tr("Training {model} on {count} images for {epochs} epoch(s), {workers} replicas", **said))
     model, history = _train(
         args.model, x[:end], y[:end], strategy, epochs, args.seed, validation, args.precision, say
     )

@@ -151,10 +151,9 @@ def check_capstone(
     except Unreadable as error:
         hint = hint or "history = model.fit(x, y, ..., validation_data=(x_val, y_val))"
         return verdict(NAME, good, [*problems, error.args[0]], hint)
-    epochs, extra = len(record.val_accuracy), record.extra_steps
-    good.append(tr("trained with model.fit for {epochs} epochs", epochs=epochs))
-    if extra:
-        good.append(tr("(and {steps} optimizer steps before this fit)", steps=extra))
+    good.append(tr("trained with model.fit for {epochs} epochs", epochs=len(record.val_accuracy)))
+    if record.extra_steps:
+        good.append(tr("(and {steps} optimizer steps before this fit)", steps=record.extra_steps))
     if (count := len(validation_labels)) < validation_size:
         problems.append(
             tr(
@@ -186,9 +185,7 @@ def check_capstone(
     # 2.5 standard errors of the difference of two accuracies, at least 0.4 points: an
     # honest model lands inside it about 994 times in 1,000
     p = min(max(unseen, 0.5), 0.999)
-    gap = max(
-        0.004, 2.5 * math.sqrt(p * (1 - p) / max(count, 1) + p * (1 - p) / max(len(labels), 1))
-    )
+    gap = max(0.004, 2.5 * math.sqrt(p * (1 - p) * (1 / max(count, 1) + 1 / max(len(labels), 1))))
     if accuracy - unseen > gap:
         problems.append(
             tr(

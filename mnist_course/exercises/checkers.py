@@ -207,8 +207,7 @@ def check_mlp(answer: object, hidden_units: tuple[int, ...] = (15,)) -> Feedback
             tr("activations are {found}, expected {wanted}", found=activations, wanted=wanted)
         )
         hint = hint or tr("softmax turns the 10 outputs into probabilities that sum to 1.")
-    sizes = [784, *want]
-    expected = sum(a * b + b for a, b in zip(sizes, sizes[1:], strict=False))
+    expected = sum((a + 1) * b for a, b in zip([784, *want], want, strict=False))
     count = answer.count_params()
     if not problems and count == expected:
         good.append(tr("{count:,} parameters", count=expected))
@@ -273,8 +272,7 @@ def _names(config: object) -> list[str]:
     if isinstance(config, str):
         return [config]
     if isinstance(config, dict) and "class_name" in config:
-        # a plain function is serialized as its name
-        function = config["class_name"] == "function"
+        function = config["class_name"] == "function"  # a plain function: serialized as its name
         return [str(config.get("config") if function else config["class_name"])]
     if isinstance(config, dict | list | tuple):
         values = config.values() if isinstance(config, dict) else config

@@ -6,7 +6,7 @@ import decimal
 import functools
 import math
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -75,8 +75,7 @@ def never_raises(name: str, cannot_see: str | None = None):
         def checked(*args, **kwargs) -> Feedback:
             try:
                 feedback = checker(*args, **kwargs)
-                feedback.cannot_see = feedback.cannot_see or cannot_see
-                return feedback
+                return replace(feedback, cannot_see=feedback.cannot_see or cannot_see)
             except MnistCourseError as error:  # already in the language it was raised in
                 return verdict(name, [], [str(error.args[0] if error.args else error)], None)
             except Exception as error:
@@ -112,9 +111,8 @@ def as_array(answer: object, what: str) -> np.ndarray:
     if array.dtype.kind in "US":
         raise Unreadable(tr("expected {what}, got text", what=what))
     if array.dtype.kind not in "biuf":
-        dtype = array.dtype
         raise Unreadable(
-            tr("expected {what} of real numbers, got dtype {dtype}", what=what, dtype=dtype)
+            tr("expected {what} of real numbers, got dtype {dtype}", what=what, dtype=array.dtype)
         )
     if array.dtype.kind == "f" and array.size and not np.isfinite(array).all():
         raise Unreadable(tr("{what} holds values that are not finite numbers", what=what))
@@ -129,7 +127,7 @@ def as_whole_number(answer: object) -> int:
         answer = answer.item()  # np.array(50240): one number
     if isinstance(answer, numbers.Integral) and not isinstance(answer, bool | np.bool_):
         return int(answer)
-    if isinstance(answer, numbers.Real | decimal.Decimal) and not isinstance(answer, np.bool_):
+    if isinstance(answer, numbers.Real | decimal.Decimal) and not isinstance(answer, bool):
         value = float(answer)  # Fraction, Decimal, NumPy floats
         if not math.isfinite(value):
             raise Unreadable(tr("expected a whole number, got a value that is not finite"))
@@ -234,9 +232,8 @@ def activation(layer: keras.layers.Layer) -> str:
         plain = not layer.negative_slope and layer.max_value is None and not layer.threshold
         return "relu" if plain else tr("a modified ReLU")
     if isinstance(layer, keras.layers.Softmax):
-        if layer.axis in (-1, [-1], (-1,)):
-            return "softmax"
-        return tr("softmax over axis {axis}", axis=layer.axis)
+        plain = layer.axis in (-1, [-1], (-1,))
+        return "softmax" if plain else tr("softmax over axis {axis}", axis=layer.axis)
     function = getattr(layer, "activation", None)
     return str(getattr(function, "__name__", type(function).__name__)).removesuffix("_v2")
 

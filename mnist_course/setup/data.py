@@ -110,22 +110,16 @@ def _check_data_path(path: Path, origin: str) -> Finding:
     if not path.exists():
         return Finding(NAME, PROBLEM, tr("{where}, which does not exist", where=where), fix)
     if path.is_dir():
-        missing = [
-            stem
-            for stem in IDX_FILES.values()
-            if not any(
-                (path / f"{n}{gz}").is_file()
-                for n in (stem, stem.replace("-idx", ".idx", 1))
-                for gz in ("", ".gz")
-            )
-        ]
-        if not missing:
-            return Finding(NAME, OK, tr("{where} (a folder with the four IDX files)", where=where))
-        missing = ", ".join(missing)
-        found = tr("{where}: a folder without {missing}", where=where, missing=missing)
-        return Finding(NAME, PROBLEM, found, fix)
-    try:
-        # never waits on a pipe or reads a device: says what the path is instead
+
+        def present(stem: str) -> bool:  # also with ".idx" for "-idx", and gzipped
+            names = (stem, stem.replace("-idx", ".idx", 1))
+            return any((path / f"{n}{gz}").is_file() for n in names for gz in ("", ".gz"))
+
+        if missing := ", ".join(stem for stem in IDX_FILES.values() if not present(stem)):
+            found = tr("{where}: a folder without {missing}", where=where, missing=missing)
+            return Finding(NAME, PROBLEM, found, fix)
+        return Finding(NAME, OK, tr("{where} (a folder with the four IDX files)", where=where))
+    try:  # never waits on a pipe or reads a device: says what the path is instead
         with open_regular_file(path, what=tr("an .npz file"), error=DataFileError) as file:
             members = set(zipfile.ZipFile(file).namelist())
     except DataFileError as error:

@@ -106,7 +106,7 @@ def _check_tensorflow_and_keras() -> list[Finding]:
     install = tr("run `make lab` (or `pip install -r requirements.txt` in your environment)")
     said = {"install": install, "binder": tr(BINDER)}
     tf_listed = installed.installed_version("tensorflow", "tensorflow-cpu", "tensorflow-macos")
-    version, imported = installed.installed_version("keras"), False
+    version, tf_version = installed.installed_version("keras"), None
     if tf_listed is None or not installed.importable("tensorflow"):
         found = tr("TensorFlow is not installed in this environment")
         if _intel_mac():
@@ -116,7 +116,6 @@ def _check_tensorflow_and_keras() -> list[Finding]:
     else:
         try:
             tf_version, version = _import_tensorflow()
-            imported = True
         except installed.IMPORT_FAILURES as error:  # ImportError, a library that fails to load
             found = tr(
                 "TensorFlow {tf_installed} is installed but does not import: {error}",
@@ -129,10 +128,10 @@ def _check_tensorflow_and_keras() -> list[Finding]:
                 fix = tr(
                     "reinstall it: delete .venv and {install}; if it still fails, {binder}", **said
                 )
-    if imported:
-        tensorflow = _versioned("TensorFlow", "tensorflow", tf_version, install)
-    else:
+    if tf_version is None:
         tensorflow = Finding("TensorFlow", PROBLEM, found, fix)
+    else:
+        tensorflow = _versioned("TensorFlow", "tensorflow", tf_version, install)
     if version is None:
         keras = Finding("Keras", PROBLEM, tr("Keras is not installed in this environment"), install)
     elif not version.startswith("3."):
@@ -140,7 +139,7 @@ def _check_tensorflow_and_keras() -> list[Finding]:
         pinned = installed.pins().get("keras", "3")
         fix = tr("{install} to get Keras {pinned}", install=install, pinned=pinned)
         keras = Finding("Keras", PROBLEM, found, fix)
-    elif not imported:
+    elif tf_version is None:
         found = tr("Keras {version}, not checked: TensorFlow did not import", version=version)
         keras = Finding("Keras", WARNING, found)
     else:
@@ -166,33 +165,27 @@ def _check_precision() -> Finding:
     if not installed.importable("tensorflow"):
         return Finding("Precision", WARNING, tr("not checked: TensorFlow is not installed"))
     try:
-        from ..models.builders import (
-            PRECISION_ENV_VAR,
-            cpu_flags,
-            has_native_bfloat16,
-            resolve_precision,
-        )
+        from ..models import builders
     except Exception:
         return Finding("Precision", WARNING, tr("not checked: TensorFlow did not import"))
+    var = builders.PRECISION_ENV_VAR
     try:
-        precision = resolve_precision("auto")
+        precision = builders.resolve_precision("auto")
     except Exception as error:
         fix = tr(
             "unset {precision_env_var}, or set it to float32 or mixed_bfloat16",
-            precision_env_var=PRECISION_ENV_VAR,
+            precision_env_var=var,
         )
         return Finding("Precision", PROBLEM, str(error), fix)
-    chosen = ""
-    if os.environ.get(PRECISION_ENV_VAR):
-        chosen = tr(" (chosen by ${var})", var=PRECISION_ENV_VAR)
+    chosen = tr(" (chosen by ${var})", var=var) if os.environ.get(var) else ""
     if precision == "mixed_bfloat16":
         why = tr(
             "this CPU computes bfloat16 natively, so LeNet and the CNNs train in it "
             "(notebook 06 times what it gains on this machine)"
         )
-    elif "amx_bf16" in cpu_flags():
+    elif "amx_bf16" in builders.cpu_flags():
         why = tr("bfloat16 is available on this CPU but turned off")
-    elif has_native_bfloat16():
+    elif builders.has_native_bfloat16():
         why = tr(
             "the course computes in float32 here: 16-bit bfloat16 pays only on CPUs with AMX "
             "(notebook 06 explains)"
@@ -202,11 +195,8 @@ def _check_precision() -> Finding:
             "this CPU has no native bfloat16 (that is fine: the course runs in float32, "
             "and the training times in the notebooks may be up to twice as long here)"
         )
-    return Finding(
-        "Precision",
-        OK,
-        tr("{precision}{chosen}: {why}", precision=precision, chosen=chosen, why=why),
-    )
+    found = tr("{precision}{chosen}: {why}", precision=precision, chosen=chosen, why=why)
+    return Finding("Precision", OK, found)
 
 
 def _check_pictures() -> Finding:

@@ -57,9 +57,8 @@ def _labextension(name: str) -> str | None:
     if not isinstance(script, str):
         return tr("is damaged: {shown} names no script to load (jupyterlab._build.load)", **said)
     if not (package.parent / script).is_file():
-        return tr(
-            "is damaged: the script {script} that {shown} names is missing", script=script, **said
-        )
+        said["script"] = script
+        return tr("is damaged: the script {script} that {shown} names is missing", **said)
     return None
 
 
