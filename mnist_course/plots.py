@@ -9,6 +9,7 @@ from matplotlib.ticker import MaxNLocator
 
 from .data.arrays import (
     NUM_CLASSES,
+    as_numbers,
     check_count,
     check_images,
     check_indices,
@@ -17,9 +18,10 @@ from .data.arrays import (
     check_probabilities,
 )
 from .errors import InputError
-from .language import tr_plot
+from .language import tr, tr_plot
 
 CENTER = {"ha": "center", "va": "center"}
+MAX_GALLERY = 200
 
 
 def _top(image: np.ndarray) -> float:  # the fixed scale: 0-1 for scaled pixels, else 0-255
@@ -31,6 +33,19 @@ def draw_digit(ax, image: np.ndarray, title: str = "", **title_style: object) ->
     ax.imshow(image, cmap="gray_r", vmin=0, vmax=_top(image))
     ax.set_axis_off()
     ax.set_title(title, **title_style)
+
+
+def check_gallery(count: int, name: str) -> int:
+    """``count`` if a picture of that many digits draws in seconds, else an InputError."""
+    if count > MAX_GALLERY:  # 1,000 digits took a minute; past ~3,300 matplotlib refuses
+        raise InputError(
+            "{name}: {count} digits are too many for one picture (at most {most}); pick "
+            "some, e.g. indices[:32], or mc.most_confident_mistakes(..., count=32).",
+            name=name,
+            count=count,
+            most=MAX_GALLERY,
+        )
+    return count
 
 
 def grid(count: int, columns: int, cell: tuple[float, float], title: str | None) -> tuple:
@@ -78,7 +93,7 @@ def plot_digits(
     if predictions is not None:
         predictions = check_labels(predictions, name="plot_digits (predictions)")
         predictions = check_labels(predictions[:count], name="plot_digits", count=count)
-    fig, axes = grid(count, columns, (1.1, 1.3), title)
+    fig, axes = grid(check_gallery(count, "plot_digits"), columns, (1.1, 1.3), title)
     for i, ax in zip(range(count), axes, strict=False):
         if predictions is None:
             caption = "" if labels is None else f"{labels[i]}"
@@ -175,7 +190,11 @@ def plot_history(
         raise InputError("plot_history: give at least one training history.")
     if x not in ("epoch", "seconds"):
         raise InputError("plot_history: x must be 'epoch' or 'seconds', got {x!r}.", x=x)
+    if isinstance(labels, str):  # one run's name
+        labels = [labels]
     labels = list(labels) if labels is not None else [None] * len(histories)
+    if epochs is not None:
+        epochs = check_count(epochs, name="plot_history", what="epochs")
     if len(labels) != len(histories):
         raise InputError(
             "plot_history: {histories} histories but {labels} labels.",
@@ -189,6 +208,7 @@ def plot_history(
             "or its .history dict; got {kind}.",
             kind=type(odd[0]).__name__,
         )
+    runs = [{key: _series(run, key) for key in run} for run in runs]
     times = [run.get("seconds") if x == "seconds" else None for run in runs]
     if x == "seconds" and not all(times):
         raise InputError(
@@ -207,9 +227,13 @@ def plot_history(
             line = tr_plot("{run}, {split}", run=label, split=name) if label else name
             color = f"C{i % 10}"
             for key, ax in panels.items():
-                if values := metrics.get(prefix + key):
+                names = [prefix + name for name in ACCURACY if key == "accuracy"] or [prefix + key]
+                if values := next((metrics[n] for n in names if metrics.get(n)), None):
                     at = seconds[: len(values)] if seconds else range(1, len(values) + 1)
                     ax.plot(at, values[: len(at)], style, color=color, marker=".", label=line)
+    if not panels["accuracy"].lines:
+        note = tr_plot("no accuracy recorded:\ncompile with metrics=['accuracy']")
+        panels["accuracy"].text(0.5, 0.5, note, **CENTER, transform=panels["accuracy"].transAxes)
     for ax in panels.values():
         ax.grid(alpha=0.3)
         if x == "seconds":
@@ -231,6 +255,20 @@ def plot_history(
     if title:
         fig.suptitle(title)
     return fig
+
+
+# The names Keras gives accuracy, by how it was asked for in compile(metrics=[...]).
+ACCURACY = ("accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy")
+
+
+def _series(run: dict, key: str) -> list | None:
+    """One number per epoch for a metric; other values (a learning-rate schedule's config,
+    a per-class metric) are not curves, and are left out."""
+    try:
+        values = np.asarray(run[key], dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return values.tolist() if values.ndim == 1 else None
 
 
 def plot_confusion_matrix(
@@ -303,7 +341,7 @@ def plot_mistakes(
     if not indices:
         raise InputError("plot_mistakes: no images to show (is the list of mistakes empty?).")
     columns = check_count(columns, name="plot_mistakes", what="columns")
-    fig, axes = grid(len(indices), columns, (1.35, 1.6), title)
+    fig, axes = grid(check_gallery(len(indices), "plot_mistakes"), columns, (1.35, 1.6), title)
     for ax, i in zip(axes, indices, strict=False):
         predicted = int(np.argmax(probabilities[i]))
         text = tr_plot(
@@ -331,7 +369,13 @@ def plot_prediction(
         The true digit, if known: its bar is outlined.
     """
     image = check_images(image, name="plot_prediction", single=True)
-    rows = np.reshape(probabilities, (1, -1)) if np.ndim(probabilities) == 1 else probabilities
+    if isinstance(probabilities, tuple) and len(probabilities) == 3:
+        raise InputError(
+            "plot_prediction: got all of predict_digit's answer (digit, probability, "
+            "probabilities); pass its third part: mc.predict_digit(model, image)[2]."
+        )
+    probabilities = as_numbers(probabilities, "plot_prediction", tr("probabilities"))
+    rows = probabilities.reshape(1, -1) if probabilities.ndim == 1 else probabilities
     probabilities = check_probabilities(rows, name="plot_prediction", count=1)[0]
     if label is not None:
         label = int(check_labels([label], name="plot_prediction (label)")[0])

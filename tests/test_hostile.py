@@ -129,3 +129,177 @@ def test_the_setup_check_does_not_wait_on_a_pipe(tmp_path) -> None:
     worker.join(60)
     assert "report" in found, "the setup check hung on a named pipe"
     assert "named pipe" in found["report"]["MNIST data"].found
+
+
+# --------------------------------------------------------------------------- second pass
+# A hostile pass over the plots, the inspection pictures, callbacks, saving and the pad.
+
+
+def test_numpy_numbers_are_numbers_for_limit_and_interval(model) -> None:
+    kernel = model.layers[0].kernel
+    limit = np.abs(np.asarray(kernel)).max()  # np.float32, as the docstring suggests
+    assert mc.plot_weight_images(kernel, limit=limit).axes
+    assert mc.plot_weight_images(kernel, limit=np.int64(1)).axes
+    assert mc.LiveCurves(interval=np.float32(2)).interval == 2.0
+
+
+def test_the_whole_answer_of_predict_digit_is_named(model) -> None:
+    answer = mc.predict_digit(model, X[0])
+    with pytest.raises(InputError, match=r"predict_digit\(model, image\)\[2\]"):
+        mc.plot_prediction(X[0], answer)
+    with pytest.raises(InputError, match="ragged"):
+        mc.plot_prediction(X[0], [0.5, [0.5]])
+    assert mc.plot_prediction(X[0], answer[2]).axes
+
+
+@pytest.mark.parametrize("as_given", [np.where, lambda mask: list(np.flatnonzero(mask))])
+def test_mistakes_as_numpy_gives_them_are_drawn(model, as_given) -> None:
+    probabilities = mc.predict(model, X)
+    wrong = probabilities.argmax(1) != Y
+    assert wrong.any()
+    figure = mc.plot_mistakes(X, Y, probabilities, as_given(wrong))
+    assert sum(bool(ax.get_title()) for ax in figure.axes) == wrong.sum()
+
+
+def test_an_empty_list_of_mistakes_says_there_are_none(model) -> None:
+    with pytest.raises(InputError, match="no images to show"):
+        mc.plot_mistakes(X, Y, mc.predict(model, X), [])
+
+
+def test_a_gallery_too_large_to_draw_is_refused_at_once() -> None:
+    many = np.zeros((201, 28, 28), np.uint8)
+    with pytest.raises(InputError, match="201 digits are too many.*at most 200"):
+        mc.plot_mistakes(many, np.zeros(201, int), np.eye(10)[np.ones(201, int)], range(201))
+    with pytest.raises(InputError, match="too many"):
+        mc.plot_digits(many, count=201)
+    assert mc.plot_digits(many, count=200).axes
+
+
+def test_a_layer_is_drawn_from_its_kernel_and_a_weight_list_is_named(model) -> None:
+    layer = model.layers[0]
+    np.testing.assert_array_equal(
+        mc.plot_weight_images(layer).axes[0].images[0].get_array(),
+        mc.plot_weight_images(layer.kernel).axes[0].images[0].get_array(),
+    )
+    conv = mc.lenet().get_layer("conv_1")
+    assert len(mc.plot_filters(conv).axes) == 6
+    for call in (
+        lambda: mc.plot_weight_images(layer.get_weights()),
+        lambda: mc.plot_filters(conv.get_weights()),
+    ):
+        with pytest.raises(InputError, match=r"kernel alone: layer.kernel"):
+            call()
+
+
+@pytest.mark.parametrize("bad", [np.full((3, 3, 1, 4), np.nan), np.zeros((3, 3, 1, 0))])
+def test_filters_that_cannot_be_drawn_are_refused(bad) -> None:
+    with pytest.raises(InputError, match="plot_filters"):
+        mc.plot_filters(bad)
+
+
+def test_weights_holding_nan_are_refused_not_drawn_blank(model) -> None:
+    kernel = model.layers[0].kernel.numpy()
+    kernel[3, 2] = np.nan
+    with pytest.raises(InputError, match="NaN"):
+        mc.plot_weight_images(kernel)
+
+
+@pytest.mark.parametrize("metric", ["acc", "sparse_categorical_accuracy"])
+def test_accuracy_under_another_name_is_drawn(metric) -> None:
+    figure = mc.plot_history({"loss": [1.0, 0.5], metric: [0.5, 0.8]})
+    assert len(figure.axes[1].lines) == 1
+
+
+def test_a_history_without_accuracy_says_so_in_the_empty_panel() -> None:
+    figure = mc.plot_history({"loss": [1.0, 0.5]})
+    assert not figure.axes[1].lines
+    assert "metrics=['accuracy']" in figure.axes[1].texts[0].get_text()
+
+
+def test_a_history_of_numpy_arrays_is_drawn() -> None:
+    run = {"loss": np.array([1.0, 0.5]), "accuracy": np.array([0.5, 0.8])}
+    assert [len(ax.lines) for ax in mc.plot_history(run).axes] == [1, 1]
+    timed = {**run, "seconds": np.array([1.0, 2.0])}
+    assert mc.plot_history(timed, x="seconds").axes[0].lines[0].get_xdata().tolist() == [1, 2]
+
+
+def test_one_label_as_a_string_names_the_one_run() -> None:
+    figure = mc.plot_history({"loss": [1.0], "accuracy": [0.5]}, labels="run 1")
+    assert "run 1, training" in [t.get_text() for t in figure.axes[0].get_legend().texts]
+    with pytest.raises(InputError, match="epochs"):
+        mc.plot_history({"loss": [1.0]}, epochs="5")
+
+
+def test_a_per_class_metric_is_left_out_of_the_lines_and_curves(model) -> None:
+    logs = {"loss": 0.5, "f1_score": np.array([0.1, 0.2]), "accuracy": np.float32(0.8)}
+    lines, watch = [], mc.Stopwatch()
+    log = mc.EpochLog(lines.append)
+    log.set_params({"epochs": 1})
+    log.on_train_begin()
+    log.on_epoch_end(0, logs)
+    watch.on_epoch_end(0, logs)
+    assert "f1_score" not in lines[0] and "accuracy 0.8000" in lines[0]
+    assert sorted(watch.history) == ["accuracy", "loss", "seconds"]
+    with pytest.raises(InputError, match="print_fn must be a function"):
+        mc.EpochLog(print_fn=None)
+
+
+def test_saving_keeps_the_models_own_loss_and_metrics(tmp_path) -> None:
+    sparse = mc.tiny_mlp()
+    sparse.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    back = mc.load_model(mc.save_model(sparse, tmp_path / "sparse.keras"))
+    loss, accuracy = back.evaluate(X.reshape(-1, 784) / 255, Y, verbose=0)  # digits, not one-hot
+    assert np.isfinite(loss) and 0 <= accuracy <= 1
+    assert back.get_compile_config()["steps_per_execution"] == 1
+
+
+def test_a_model_keras_cannot_copy_is_a_course_error(tmp_path) -> None:
+    rescale = keras.layers.Lambda(lambda v: v / 255)
+    lam = keras.Sequential([keras.Input((784,)), rescale, keras.layers.Dense(10)])
+    with pytest.raises(InputError, match="Rescaling"):
+        mc.save_model(lam, tmp_path / "lambda.keras")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_name_too_long_for_the_system_is_a_course_error(model, tmp_path) -> None:
+    long = tmp_path / ("x" * 300 + ".keras")
+    for call in (lambda: mc.save_model(model, long), lambda: mc.load_model(long)):
+        with pytest.raises(mc.ModelFileError, match="cannot use the file name"):
+            call()
+
+
+def test_cache_model_takes_a_name_with_its_suffix(model, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("MNIST_COURSE_MODELS", str(tmp_path))
+    assert mc.cache_model(model, "mine.keras") == tmp_path / "mine.keras"
+
+
+def test_a_file_name_given_as_pixels_points_to_to_mnist_image(model) -> None:
+    with pytest.raises(InputError, match=r"mc.to_mnist_image\(path\)"):
+        mc.predict_digit(model, "digit.png")
+
+
+def test_predict_follows_a_sequential_changed_in_place() -> None:
+    net = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10, activation="softmax")])
+    before = mc.predict(net, X)
+    net.pop()
+    net.add(keras.layers.Dense(10, activation="softmax", kernel_initializer="ones"))
+    np.testing.assert_allclose(
+        mc.predict(net, X), net.predict(X.reshape(-1, 784) / 255, verbose=0), atol=1e-5
+    )
+    assert not np.allclose(before, mc.predict(net, X))
+
+
+def test_two_evaluations_compare_without_an_ambiguous_truth_error(model) -> None:
+    first, second = mc.evaluate(model, X, Y), mc.evaluate(model, X, Y)
+    assert first == first and first != second
+
+
+def test_the_pad_shows_a_model_problem_instead_of_hiding_it() -> None:
+    pytest.importorskip("ipycanvas")
+    logits = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10)])
+    pad = mc.DrawingPad(logits)
+    pad.add_stroke(np.array([[140, 40], [140, 240]]))
+    assert pad.predict() is None
+    assert "softmax" in pad.message.value
+    with pytest.raises(InputError, match="size"):
+        mc.DrawingPad(logits, size=-5)

@@ -6,6 +6,7 @@ Labels: digits 0-9 shaped (n,), or one-hot rows (n, 10) read by their largest en
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,6 +59,13 @@ def check_images(
 
     ``single``: False, a batch; True, one image, returned (28, 28) (a batch of one too);
     None, either. ``pixels``: "raw" or "model", the range accepted. ``name`` starts a message."""
+    if isinstance(images, str | os.PathLike):
+        raise InputError(
+            "{name}: got the file name {path!r}, not pixels; read the picture first: "
+            "image = mc.to_mnist_image(path).",
+            name=name,
+            path=str(images),
+        )
     array = as_numbers(images, name, tr("images"))
     shape = array.shape
     if len(shape) >= 3 and shape[-1] in (3, 4) and shape[-3:-1] == IMAGE_SHAPE:
@@ -218,7 +226,11 @@ def check_count(value: object, *, name: str, what: str = "count") -> int:
 
 def check_indices(indices: object, size: int, *, name: str) -> list[int]:
     """Positions into a batch of ``size``: whole numbers, or a boolean mask of length ``size``."""
+    if isinstance(indices, tuple) and len(indices) == 1:  # what np.where(mask) returns
+        indices = indices[0]
     array = np.asarray(indices)  # None gives dtype object, refused below
+    if array.size == 0:  # [] reads as float64
+        array = array.astype(np.int64)
     if array.dtype == bool:
         if array.shape != (size,):
             raise InputError(

@@ -3,14 +3,16 @@ Like :mod:`mnist_course.plots`, each plot returns a matplotlib Figure and draws 
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from ..backend import keras
-from ..data.arrays import check_count, check_images
+from ..data.arrays import as_numbers, check_count, check_finite, check_images
 from ..errors import InputError
-from ..language import tr_plot
+from ..language import tr, tr_plot
 from ..models.builders import check_model
 from ..plots import draw_digit, grid
 
@@ -85,6 +87,21 @@ def plot_layer_shapes(model: object) -> Figure:
     return fig
 
 
+def _kernel(weights: object, name: str) -> np.ndarray:
+    """A layer's kernel as float numbers, from the kernel or the layer itself."""
+    if isinstance(weights, keras.layers.Layer) and hasattr(weights, "kernel"):
+        weights = weights.kernel
+    if isinstance(weights, list | tuple) and weights and np.ndim(weights[-1]) == 1:
+        raise InputError(
+            "{name}: got a layer's kernel and bias together (what get_weights() gives); "
+            "pass the kernel alone: layer.kernel, or layer.get_weights()[0].",
+            name=name,
+        )
+    array = as_numbers(weights, name, tr("weights"))
+    check_finite(array, name, tr("weights"))  # did training diverge?
+    return array.astype(np.float32, copy=False)
+
+
 def plot_weight_images(
     weights: np.ndarray,
     count: int = 15,
@@ -99,8 +116,8 @@ def plot_weight_images(
 
     Parameters
     ----------
-    weights : array-like
-        float (784, units), e.g. ``model.layers[0].kernel`` of an MLP.
+    weights : array-like or keras.layers.Dense
+        float (784, units), e.g. ``model.layers[0].kernel`` of an MLP, or the layer.
     count, columns : int
         How many units to show (the first ``count``), and how many per row.
     limit : float, optional
@@ -108,13 +125,8 @@ def plot_weight_images(
         compares two models.
     title : str, optional
     """
-    weights = np.asarray(weights)
-    if (
-        weights.ndim != 2
-        or weights.shape[0] != 784
-        or not weights.size
-        or weights.dtype.kind != "f"
-    ):
+    weights = _kernel(weights, "plot_weight_images")
+    if weights.ndim != 2 or weights.shape[0] != 784 or not weights.size:
         raise InputError(
             "plot_weight_images: expected float weights shaped (784, units), got {shape} {dtype}.",
             shape=weights.shape,
@@ -124,7 +136,7 @@ def plot_weight_images(
     columns = check_count(columns, name="plot_weight_images", what="columns")
     if limit is None:
         limit = float(np.abs(weights[:, :count]).max()) or 1.0
-    elif isinstance(limit, bool) or not isinstance(limit, int | float) or not limit > 0:
+    elif isinstance(limit, bool) or not isinstance(limit, numbers.Real) or not limit > 0:
         raise InputError(
             "plot_weight_images: limit must be a positive number, got {limit!r}.", limit=limit
         )
@@ -141,11 +153,11 @@ def plot_filters(kernel: np.ndarray) -> Figure:
 
     Parameters
     ----------
-    kernel : array-like
-        (height, width, 1, filters), e.g. ``model.get_layer("conv_1").kernel``.
+    kernel : array-like or keras.layers.Conv2D
+        (height, width, 1, filters), e.g. ``model.get_layer("conv_1").kernel``, or the layer.
     """
-    kernel = np.asarray(kernel)
-    if kernel.ndim != 4 or kernel.shape[2] != 1:
+    kernel = _kernel(kernel, "plot_filters")
+    if kernel.ndim != 4 or kernel.shape[2] != 1 or not kernel.size:
         raise InputError(
             "plot_filters: expected a first-layer kernel (h, w, 1, filters), got {shape}.",
             shape=kernel.shape,

@@ -29,15 +29,18 @@ PREDICT_BATCH = 8192
 def _probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
     # Kept on the model, as Keras keeps model.predict_function; uint8 is scaled in the graph,
     # on every core. Unlike predict_on_batch, it gives one output under a strategy.
-    forward = model.__dict__.get("_mnist_course_forward")
-    if forward is None:
+    # Keyed on the layers: a Sequential changed in place (pop, add) needs a new trace.
+    key = tuple(map(id, model.layers))
+    cached_key, forward = model.__dict__.get("_mnist_course_forward", (None, None))
+    if cached_key != key:
 
         def run(x):
             if x.dtype == tf.uint8:
                 x = tf.cast(x, tf.float32) * (1 / 255)
             return tf.cast(model(x, training=False), tf.float32)
 
-        forward = model._mnist_course_forward = tf.function(run, reduce_retracing=True)
+        forward = tf.function(run, reduce_retracing=True)
+        model._mnist_course_forward = key, forward
     if images.dtype != np.uint8:  # other integer pixels are already checked to be 0-255
         images = images.astype(np.float32 if images.dtype.kind == "f" else np.uint8)
     x = images.reshape(len(images), *model.input_shape[1:])
@@ -116,7 +119,7 @@ def predict_digit(model: keras.Model, image: np.ndarray) -> tuple[int, float, np
     return digit, float(probabilities[digit]), probabilities
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # equal only to itself: its fields are arrays
 class Evaluation:
     """Test-set results: ``loss`` (mean cross-entropy), ``penalty`` (the weight penalties
     ``model.evaluate`` adds to it, 0 without any), ``accuracy``, the ``probabilities``

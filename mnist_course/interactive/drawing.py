@@ -1,10 +1,14 @@
 """A drawing pad: draw a digit with the mouse or a finger and see what the model reads."""
 
+import html
+
 import ipywidgets as widgets
 import numpy as np
 
 from ..backend import keras
+from ..data.arrays import check_count
 from ..data.images import NoDigitError, render_strokes, to_mnist_image
+from ..errors import MnistCourseError
 from ..evaluation.metrics import check_model, predict_digit
 from ..language import tr
 from ..plots import plot_prediction
@@ -25,6 +29,7 @@ class DrawingPad(CourseWidget):
     def __init__(self, model: keras.Model, size: int = 280) -> None:
         from ipycanvas import Canvas
 
+        size = check_count(size, name="DrawingPad", what="size")
         self.model, self.size = check_model(model, "DrawingPad"), size
         self.pen_width = size / 12  # about as thick, relative to the digit, as MNIST's strokes
         box = widgets.Layout(width=f"{size}px", height=f"{size}px", border="2px solid #888")
@@ -62,6 +67,7 @@ class DrawingPad(CourseWidget):
 
     def add_stroke(self, points: list[tuple[float, float]]) -> None:
         """Draw one stroke through ``points`` (canvas pixels), as if with the mouse."""
+        points = [(float(x), float(y)) for x, y in points]  # also NumPy rows, sent as JSON
         if points:
             self._pen_down(*points[0])
             for point in points[1:]:
@@ -92,7 +98,11 @@ class DrawingPad(CourseWidget):
         except NoDigitError:
             self.message.value = tr("<b>Draw a digit first</b>: no ink on the pad.")
             return None
-        digit, probability, probabilities = predict_digit(self.model, image)
+        try:
+            digit, probability, probabilities = predict_digit(self.model, image)
+        except MnistCourseError as error:  # a button's exception would go to a hidden log
+            self.message.value = html.escape(str(error))
+            return None
         self.last_input = image
         self.message.value = tr(
             "It looks like a <b>{digit}</b> ({probability:.1%} sure). Left: the 28 x 28 "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import time
 
 import numpy as np
@@ -16,14 +17,19 @@ METRIC_NAMES = (N_("loss"), N_("accuracy"), N_("val_loss"), N_("val_accuracy"))
 def _metrics_line(logs: dict, translate) -> str:
     """The metrics, named by ``translate`` (``tr``, or ``tr_plot`` for plots)."""
     return "  ".join(
-        f"{translate(k) if k in METRIC_NAMES else k} {v:.4f}"
-        for k, v in logs.items()
+        f"{translate(k) if k in METRIC_NAMES else k} {float(v):.4f}"
+        for k, v in _numbers(logs).items()
         if k != "learning_rate"
     )
 
 
+def _numbers(logs: dict | None) -> dict:
+    # A per-class metric (F1Score) logs an array: one number per epoch cannot hold it.
+    return {k: v for k, v in (logs or {}).items() if np.ndim(v) == 0}
+
+
 def _record(history: dict, logs: dict | None) -> None:
-    for key, value in (logs or {}).items():
+    for key, value in _numbers(logs).items():
         history.setdefault(key, []).append(float(value))
 
 
@@ -32,6 +38,11 @@ class EpochLog(keras.callbacks.Callback):
 
     def __init__(self, print_fn=print) -> None:
         super().__init__()
+        if not callable(print_fn):
+            raise InputError(
+                "EpochLog: print_fn must be a function such as print, got {kind}.",
+                kind=type(print_fn).__name__,
+            )
         self.print_fn, self.epochs, self._start = print_fn, 0, time.perf_counter()
 
     def on_train_begin(self, logs=None) -> None:
@@ -91,7 +102,11 @@ class LiveCurves(EpochLog):
         self, title: str | None = None, interval: float = 5.0, output: object = None
     ) -> None:
         super().__init__()
-        if isinstance(interval, bool) or not isinstance(interval, int | float) or not interval >= 0:
+        if (
+            isinstance(interval, bool)
+            or not isinstance(interval, numbers.Real)
+            or not interval >= 0
+        ):
             raise InputError(
                 "LiveCurves: interval must be a number of seconds, 0 or more, got {interval!r}.",
                 interval=interval,

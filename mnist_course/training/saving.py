@@ -30,13 +30,21 @@ def plain_model(model: keras.Model) -> keras.Model:
         return type(layer).from_config({**layer.get_config(), "dtype": "float32"})
 
     check_keras_model(model, "save_model")
-    copy = keras.models.clone_model(model, clone_function=float32)
+    try:
+        copy = keras.models.clone_model(model, clone_function=float32)
+    except ValueError as error:  # a subclassed model; a Lambda layer, which safe mode refuses
+        raise InputError(
+            "save_model: model {model!r} cannot be copied as plain Keras layers ({error}). "
+            "Build it with keras.Sequential or keras.Input and Keras's own layers (no "
+            "Lambda: keras.layers.Rescaling scales), or save it yourself with model.save(path).",
+            model=model.name,
+            error=str(error).splitlines()[0],
+        ) from None
     copy.set_weights(model.get_weights())
     if model.compiled and model.optimizer is not None:
-        optimizer = type(model.optimizer).from_config(model.optimizer.get_config())
-        copy.compile(optimizer=optimizer, loss="categorical_crossentropy", metrics=["accuracy"])
-        # Built now, its slots are saved too; else loading warns "Skipping variable loading".
-        optimizer.build(copy.trainable_variables)
+        # Its own loss and metrics; one step per call, as plain Keras compiles by default.
+        # compile_from_config builds the optimizer, so its slots are saved too.
+        copy.compile_from_config({**model.get_compile_config(), "steps_per_execution": 1})
     return copy
 
 
@@ -64,7 +72,7 @@ def save_model(model: keras.Model, path: str | os.PathLike[str]) -> Path:
         raise InputError(
             "save_model: {path} must end in .keras, the Keras 3 model format.", path=path
         )
-    if path.is_dir():
+    if _looked_up(path, "save_model").is_dir():
         raise InputError("save_model: {path} is a folder; give a file name inside it.", path=path)
     if not path.parent.is_dir():
         raise InputError(
@@ -78,6 +86,20 @@ def save_model(model: keras.Model, path: str | os.PathLike[str]) -> Path:
         reason = error.strerror or error
         raise ModelFileError(
             "save_model: cannot write {path} ({error}).", path=path, error=reason
+        ) from None
+    return path
+
+
+def _looked_up(path: Path, name: str) -> Path:
+    """``path``, or a ModelFileError if the system cannot even look it up."""
+    try:
+        path.is_dir()  # Python 3.11 raises for a name over 255 bytes, or a NUL in it
+    except (OSError, ValueError) as error:
+        raise ModelFileError(
+            "{name}: cannot use the file name {path!r} ({error}).",
+            name=name,
+            path=str(path)[:80],
+            error=getattr(error, "strerror", None) or error,
         ) from None
     return path
 
@@ -98,7 +120,7 @@ def load_model(path: str | os.PathLike[str]) -> keras.Model:
         kind = type(path).__name__
         raise InputError("load_model: expected the path of a .keras file, got {kind}.", kind=kind)
     path = Path(path).expanduser()
-    if path.is_dir():
+    if _looked_up(path, "load_model").is_dir():
         raise ModelFileError("load_model: {path} is a folder, not a .keras file.", path=path)
     if not path.is_file():
         raise ModelFileError("load_model: no model file at {path}.", path=path)
@@ -146,6 +168,8 @@ def cached_model_path(name: str) -> Path:
 
 def cache_model(model: keras.Model, name: str) -> Path:
     """Save a trained model in the cache under ``name``, for later notebooks to reuse."""
+    if isinstance(name, str):
+        name = name.removesuffix(".keras")  # "lenet.keras" is the name "lenet"
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
         raise InputError(
             "cache_model: the name must be a plain name such as 'lenet' (letters, "
