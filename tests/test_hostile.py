@@ -303,3 +303,21 @@ def test_the_pad_shows_a_model_problem_instead_of_hiding_it() -> None:
     assert "softmax" in pad.message.value
     with pytest.raises(InputError, match="size"):
         mc.DrawingPad(logits, size=-5)
+
+
+def test_a_column_of_digits_is_labels(model) -> None:
+    column = Y[:, None]  # as a one-column table gives them
+    assert mc.evaluate(model, X, column).accuracy == mc.evaluate(model, X, Y).accuracy
+    np.testing.assert_array_equal(mc.confusion_matrix(column, Y), mc.confusion_matrix(Y, Y))
+
+
+def test_ragged_indices_are_a_course_error(model) -> None:
+    with pytest.raises(InputError, match="indices must be whole numbers"):
+        mc.plot_mistakes(X, Y, mc.predict(model, X), [[1, 2], [3]])
+
+
+def test_feature_maps_of_a_batch_of_one_are_drawn() -> None:
+    maps = np.random.default_rng(1).random((1, 26, 26, 6)).astype(np.float32)
+    assert len(mc.plot_feature_maps(X[0], maps).axes) == 7
+    with pytest.raises(InputError, match="plot_feature_maps"):
+        mc.plot_feature_maps(X[0], [[1.0, 2.0], [3.0]])

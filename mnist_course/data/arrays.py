@@ -130,12 +130,14 @@ def check_labels(
 ) -> np.ndarray:
     """Check digit labels and return them as int64 shaped (n,).
 
-    ``labels``: digits 0-9 shaped (n,), integers or whole floats, or with ``rows`` rows
-    (n, 10); ``count``: how many there must be (one per image)."""
+    ``labels``: digits 0-9 shaped (n,) or (n, 1), integers or whole floats, or with ``rows``
+    rows (n, 10); ``count``: how many there must be (one per image)."""
     array = as_numbers(labels, name, tr("labels"))
     check_finite(array, name, tr("labels"))
     if rows and array.ndim == 2 and array.shape[1] == NUM_CLASSES:
         array = array.argmax(axis=1)
+    elif array.ndim == 2 and array.shape[1] == 1:  # a column of digits, as from a table
+        array = array[:, 0]
     if array.ndim != 1:
         raise InputError(
             "{name}: labels have shape {shape}; expected digits 0-9 shaped (n,){also}.",
@@ -228,7 +230,10 @@ def check_indices(indices: object, size: int, *, name: str) -> list[int]:
     """Positions into a batch of ``size``: whole numbers, or a boolean mask of length ``size``."""
     if isinstance(indices, tuple) and len(indices) == 1:  # what np.where(mask) returns
         indices = indices[0]
-    array = np.asarray(indices)  # None gives dtype object, refused below
+    try:
+        array = np.asarray(indices)  # None gives dtype object, refused below
+    except ValueError:  # ragged lists
+        array = np.asarray(None)
     if array.size == 0:  # [] reads as float64
         array = array.astype(np.int64)
     if array.dtype == bool:

@@ -179,10 +179,13 @@ def plot_feature_maps(image: np.ndarray, maps: np.ndarray) -> Figure:
     image : numpy.ndarray
         The input image (28, 28).
     maps : numpy.ndarray
-        The layer's output for it, (h, w, channels), e.g. from ``mc.feature_maps``.
+        The layer's output for it, (h, w, channels) (or (1, h, w, channels)), e.g. from
+        ``mc.feature_maps``.
     """
     image = check_images(image, name="plot_feature_maps", single=True)
-    maps = np.asarray(maps)
+    maps = as_numbers(maps, "plot_feature_maps", tr("feature maps"))
+    if maps.ndim == 4 and len(maps) == 1:  # a model's output for a batch of one image
+        maps = maps[0]
     if maps.ndim != 3:
         raise InputError(
             "plot_feature_maps: expected maps shaped (h, w, channels), got {shape}.",
