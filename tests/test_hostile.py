@@ -321,3 +321,13 @@ def test_feature_maps_of_a_batch_of_one_are_drawn() -> None:
     assert len(mc.plot_feature_maps(X[0], maps).axes) == 7
     with pytest.raises(InputError, match="plot_feature_maps"):
         mc.plot_feature_maps(X[0], [[1.0, 2.0], [3.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int64])
+def test_black_and_white_pixels_as_0_and_1_are_not_read_as_almost_blank(model, dtype) -> None:
+    binary = (X > 127).astype(dtype)
+    for call in (lambda: mc.predict(model, binary), lambda: mc.plot_digits(binary)):
+        with pytest.raises(InputError, match="0 and 1 only.*Multiply them by 255"):
+            call()
+    scaled = mc.predict(model, binary.astype(np.float32))  # 0/1 as floats: ink and background
+    np.testing.assert_allclose(scaled, mc.predict(model, binary.astype(np.uint8) * 255), atol=1e-5)

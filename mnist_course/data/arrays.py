@@ -100,27 +100,34 @@ def check_images(
     if not single and shape[0] == 0:
         raise InputError("{name}: got an empty batch (0 images).", name=name)
     array = array.reshape(IMAGE_SHAPE if single else (len(array), *IMAGE_SHAPE))
-    if array.dtype == np.uint8:  # cannot leave 0-255: skip the scan of a large batch
-        return array
-    check_finite(array, name, tr("images"))
-    low, high = array.min(), array.max()
-    if low < 0 or high > 255:
+    integers = np.issubdtype(array.dtype, np.integer)
+    if array.dtype != np.uint8:  # uint8 cannot leave 0-255
+        check_finite(array, name, tr("images"))
+        low, high = array.min(), array.max()
+        if low < 0 or high > 255:
+            raise InputError(
+                "{name}: values range from {low:g} to {high:g} ({dtype}); pixels are raw "
+                "0-255 (uint8) or scaled 0-1 (float).",
+                name=name,
+                low=low,
+                high=high,
+                dtype=array.dtype,
+            )
+        if pixels == "model" and not integers and high > 1:
+            raise InputError(
+                "{name}: float values range from {low:g} to {high:g}; a model reads "
+                "uint8 pixels 0-255 or float pixels scaled to [0, 1]. Divide by 255 "
+                "(mc.scale), or pass the uint8 pixels as they are.",
+                name=name,
+                low=low,
+                high=high,
+            )
+    if integers and array.max() == 1:  # e.g. (images > 127).astype("uint8")
         raise InputError(
-            "{name}: values range from {low:g} to {high:g} ({dtype}); pixels are raw "
-            "0-255 (uint8) or scaled 0-1 (float).",
+            "{name}: the pixels are whole numbers 0 and 1 only: black-and-white images? "
+            "Whole-number pixels are read on the 0-255 scale, where 1 is almost white. "
+            "Multiply them by 255, or pass them as floats: images.astype('float32').",
             name=name,
-            low=low,
-            high=high,
-            dtype=array.dtype,
-        )
-    if pixels == "model" and not np.issubdtype(array.dtype, np.integer) and high > 1:
-        raise InputError(
-            "{name}: float values range from {low:g} to {high:g}; a model reads "
-            "uint8 pixels 0-255 or float pixels scaled to [0, 1]. Divide by 255 "
-            "(mc.scale), or pass the uint8 pixels as they are.",
-            name=name,
-            low=low,
-            high=high,
         )
     return array
 
@@ -130,13 +137,13 @@ def check_labels(
 ) -> np.ndarray:
     """Check digit labels and return them as int64 shaped (n,).
 
-    ``labels``: digits 0-9 shaped (n,) or (n, 1), integers or whole floats, or with ``rows``
-    rows (n, 10); ``count``: how many there must be (one per image)."""
+    ``labels``: digits 0-9 shaped (n,), integers or whole floats, or with ``rows`` one-hot
+    rows (n, 10) or a column (n, 1); ``count``: how many there must be (one per image)."""
     array = as_numbers(labels, name, tr("labels"))
     check_finite(array, name, tr("labels"))
     if rows and array.ndim == 2 and array.shape[1] == NUM_CLASSES:
         array = array.argmax(axis=1)
-    elif array.ndim == 2 and array.shape[1] == 1:  # a column of digits, as from a table
+    elif rows and array.ndim == 2 and array.shape[1] == 1:  # a column, as from a table
         array = array[:, 0]
     if array.ndim != 1:
         raise InputError(
