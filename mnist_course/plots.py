@@ -35,7 +35,7 @@ def draw_digit(ax, image: np.ndarray, title: str = "", **title_style: object) ->
     ax.set_title(title, **title_style)
 
 
-def check_gallery(count: int, name: str) -> int:
+def _gallery_size(count: int, name: str) -> int:
     """``count`` if a picture of that many digits draws in seconds, else an InputError."""
     if count > MAX_GALLERY:  # 1,000 digits took a minute; past ~3,300 matplotlib refuses
         raise InputError(
@@ -93,7 +93,7 @@ def plot_digits(
     if predictions is not None:
         predictions = check_labels(predictions, name="plot_digits (predictions)")
         predictions = check_labels(predictions[:count], name="plot_digits", count=count)
-    fig, axes = grid(check_gallery(count, "plot_digits"), columns, (1.1, 1.3), title)
+    fig, axes = grid(_gallery_size(count, "plot_digits"), columns, (1.1, 1.3), title)
     for i, ax in zip(range(count), axes, strict=False):
         if predictions is None:
             caption = "" if labels is None else f"{labels[i]}"
@@ -341,7 +341,7 @@ def plot_mistakes(
     if not indices:
         raise InputError("plot_mistakes: no images to show (is the list of mistakes empty?).")
     columns = check_count(columns, name="plot_mistakes", what="columns")
-    fig, axes = grid(check_gallery(len(indices), "plot_mistakes"), columns, (1.35, 1.6), title)
+    fig, axes = grid(_gallery_size(len(indices), "plot_mistakes"), columns, (1.35, 1.6), title)
     for ax, i in zip(axes, indices, strict=False):
         predicted = int(np.argmax(probabilities[i]))
         text = tr_plot(
