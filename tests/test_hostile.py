@@ -253,6 +253,17 @@ def test_saving_keeps_the_models_own_loss_and_metrics(tmp_path) -> None:
     assert back.get_compile_config()["steps_per_execution"] == 1
 
 
+def test_a_loss_of_ones_own_that_keras_cannot_rebuild_is_a_course_error(tmp_path) -> None:
+    def squared(y, p):
+        return keras.ops.mean(keras.ops.square(y - p))
+
+    own = mc.tiny_mlp()
+    own.compile("adam", squared)
+    with pytest.raises(InputError, match="locate function 'squared'.*register_keras_serializable"):
+        mc.save_model(own, tmp_path / "own.keras")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_model_keras_cannot_copy_is_a_course_error(tmp_path) -> None:
     rescale = keras.layers.Lambda(lambda v: v / 255)
     lam = keras.Sequential([keras.Input((784,)), rescale, keras.layers.Dense(10)])

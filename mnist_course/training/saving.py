@@ -40,10 +40,17 @@ def plain_model(model: keras.Model) -> keras.Model:
             model=model.name,
             error=str(error).splitlines()[0],
         ) from None
+    except TypeError as error:  # the copy is compiled like the model: a loss of one's own
+        raise InputError(
+            "save_model: {error}. Plain Keras could not load the file either: decorate your "
+            "function with @keras.saving.register_keras_serializable(), or compile with one "
+            "of Keras's own losses (such as 'categorical_crossentropy') before saving.",
+            error=str(error).split(". ")[0],
+        ) from None
     copy.set_weights(model.get_weights())
     if model.compiled and model.optimizer is not None:
-        # Its own loss and metrics; one step per call, as plain Keras compiles by default.
-        # compile_from_config builds the optimizer, so its slots are saved too.
+        # Its own loss and metrics, as clone_model compiled it, but one step per call (plain
+        # Keras's default); compile_from_config builds the optimizer, so its slots are saved.
         copy.compile_from_config({**model.get_compile_config(), "steps_per_execution": 1})
     return copy
 
