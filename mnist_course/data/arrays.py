@@ -2,7 +2,7 @@
 
 Images: a batch (n, 28, 28), (n, 28, 28, 1) or (n, 784), n >= 1; one image (28, 28),
 (28, 28, 1) or (784,); finite values 0-255 (``pixels="model"``: integers 0-255 or floats 0-1).
-Labels: digits 0-9 shaped (n,), or one-hot rows (n, 10) read by their largest entry."""
+Labels: digits 0-9 shaped (n,) or (n, 1), or one-hot rows (n, 10) read by their largest entry."""
 
 from __future__ import annotations
 
