@@ -183,6 +183,8 @@ def test_a_layer_is_drawn_from_its_kernel_and_a_weight_list_is_named(model) -> N
     )
     conv = mc.lenet().get_layer("conv_1")
     assert len(mc.plot_filters(conv).axes) == 6
+    rows = layer.kernel.numpy().tolist()  # a kernel as nested lists is still a kernel
+    assert len(mc.plot_weight_images(rows).axes) == len(mc.plot_weight_images(layer).axes)
     for call in (
         lambda: mc.plot_weight_images(layer.get_weights()),
         lambda: mc.plot_filters(conv.get_weights()),

@@ -91,7 +91,8 @@ def _kernel(weights: object, name: str) -> np.ndarray:
     """A layer's kernel as float numbers, from the kernel or the layer itself."""
     if isinstance(weights, keras.layers.Layer) and hasattr(weights, "kernel"):
         weights = weights.kernel
-    if isinstance(weights, list | tuple) and weights and np.ndim(weights[-1]) == 1:
+    pair = isinstance(weights, list | tuple) and len(weights) == 2
+    if pair and np.ndim(weights[0]) >= 2 and np.ndim(weights[1]) == 1:
         raise InputError(
             "{name}: got a layer's kernel and bias together (what get_weights() gives); "
             "pass the kernel alone: layer.kernel, or layer.get_weights()[0].",
