@@ -40,6 +40,42 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _check_writable(path: Path, option: str) -> None:
+    """Raise unless ``path`` can be written: before the minutes of work that produce it."""
+    import tempfile
+
+    folder = path.parent
+    if folder.exists() and not folder.is_dir():
+        raise MnistCourseError(
+            "{option} {path}: {folder} is a file, not a folder",
+            option=option,
+            path=path,
+            folder=folder,
+        )
+    if not folder.resolve().is_dir():
+        raise MnistCourseError(
+            "{option} {path}: folder {folder} does not exist; create it first",
+            option=option,
+            path=path,
+            folder=folder,
+        )
+    if path.is_dir():
+        raise MnistCourseError(
+            "{option} {path}: is a folder; give a file name inside it", option=option, path=path
+        )
+    try:  # the only sure test: permissions, read-only disks and the like all show here
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise MnistCourseError(
+            "{option} {path}: cannot write in folder {folder} ({reason})",
+            option=option,
+            path=path,
+            folder=folder,
+            reason=error.strerror or error,
+        ) from None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m mnist_course",
@@ -122,17 +158,15 @@ def _train(args: argparse.Namespace) -> int:
 
     out = args.out or Path(f"{args.model}.keras")
     if out.suffix != ".keras":
-        raise MnistCourseError("--out {out}: the file name must end in .keras", out=out)
+        raise MnistCourseError(
+            "--out {out}: the file name must be a name ending in .keras, such as lenet.keras",
+            out=out,
+        )
     if (n := len(out.name.encode())) > 255:
         raise MnistCourseError(
             "--out: the file name is {n} bytes long; most file systems allow 255", n=n
         )
-    if not out.parent.resolve().is_dir():
-        raise MnistCourseError(
-            "--out {out}: folder {folder} does not exist", out=out, folder=out.parent
-        )
-    if out.is_dir():
-        raise MnistCourseError("--out {out}: is a folder; give a file name inside it", out=out)
+    _check_writable(out, "--out")
     if args.workers > 1:
         from .distribute.cluster import train_on_workers
 
@@ -189,7 +223,6 @@ def _train(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from .data.loading import load_mnist
     from .evaluation import metrics
-    from .training.saving import load_model
 
     picture = args.mistakes  # checked before minutes of loading and predicting
     if picture is not None and picture.suffix.lower() != ".png":
@@ -197,16 +230,9 @@ def _evaluate(args: argparse.Namespace) -> int:
             "--mistakes: the picture is written as PNG; give a name ending in .png, got {path}.",
             path=picture,
         )
-    if picture is not None and not picture.parent.resolve().is_dir():
-        raise InputError(
-            "--mistakes: the folder {folder} does not exist; create it first.",
-            folder=picture.parent,
-        )
-    if picture is not None and picture.is_dir():
-        raise InputError(
-            "--mistakes: {path} is a folder; give a file name inside it.", path=picture
-        )
-    models = [load_model(path) for path in args.model_files]
+    if picture is not None:
+        _check_writable(picture, "--mistakes")
+    models = [_checked_model(path) for path in args.model_files]
     if len(models) > 1:
         metrics.check_ensemble(models)  # the same file twice: said before the test set is read
     _, (x_test, y_test) = load_mnist(args.data)
@@ -248,13 +274,20 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _checked_model(path: Path) -> object:
+    """The model in ``path``, checked as an MNIST classifier; an error names the file."""
+    from .models.builders import check_model
+    from .training.saving import load_model
+
+    return check_model(load_model(path), name=str(path))
+
+
 def _predict(args: argparse.Namespace) -> int:
     """Every image is read, whatever the ones before it did; exit 1 at the end if any failed."""
     from .data.images import to_mnist_image
     from .evaluation.metrics import predict_digit
-    from .training.saving import load_model
 
-    model = load_model(args.model_file)
+    model = _checked_model(args.model_file)
     failed, paths = 0, []
     for path in args.images:  # a folder stands for the files in it
         inside = sorted(p for p in path.iterdir() if p.name[0] != ".") if path.is_dir() else [path]

@@ -272,9 +272,9 @@ def test_a_big_photo_is_worked_on_shrunk(tmp_path, monkeypatch, mode) -> None:
     Image.fromarray(array).save(tmp_path / "big.png")
     assert images.read_image(tmp_path / "big.png").shape[:2] == (3000, 4500)  # as it is
     shapes = []
-    real = image_files._from_pil
+    real = image_files.pil_pixels
     monkeypatch.setattr(
-        image_files, "_from_pil", lambda image: shapes.append(image.size) or real(image)
+        image_files, "pil_pixels", lambda image: shapes.append(image.size) or real(image)
     )
     out = mc.to_mnist_image(tmp_path / "big.png")
     assert shapes == [(1500, 1000)]  # the working size: a quarter of the memory, or less

@@ -661,8 +661,11 @@ def test_the_playground_in_chinese(chinese_plots, tiny_mnist) -> None:
         {**row, "training images": 50, "seconds": 1.0, "validation accuracy": 0.5}
     )
     playground._render_table()
-    assert "<th>运行</th><th>隐藏层神经元数</th>" in playground.table.value
-    assert "<th>验证准确率</th>" in playground.table.value
+    assert (
+        ">运行</th><th style='font-weight:normal; border-bottom:1px solid #888'>隐藏层神经元数</th>"
+        in playground.table.value
+    )
+    assert ">验证准确率</th>" in playground.table.value
     mc.set_language("en")
     english = mc.TrainingPlayground(*data)
     assert english.hidden_units.description == "hidden units"

@@ -142,6 +142,17 @@ def check_labels(
     array = as_numbers(labels, name, tr("labels"))
     check_finite(array, name, tr("labels"))
     if rows and array.ndim == 2 and array.shape[1] == NUM_CLASSES:
+        top = array.max(axis=1, initial=-np.inf)
+        unclear = np.flatnonzero((top <= 0) | ((array == top[:, None]).sum(axis=1) > 1))
+        if unclear.size:  # all zeros, or a tie: argmax would quietly read the first digit
+            raise InputError(
+                "{name}: {count} label row(s) do not pick one digit (row {row}: {values}); "
+                "one-hot rows hold nine 0s and one 1.",
+                name=name,
+                count=unclear.size,
+                row=int(unclear[0]),
+                values=array[unclear[0]].tolist(),
+            )
         array = array.argmax(axis=1)
     elif rows and array.ndim == 2 and array.shape[1] == 1:  # a column, as from a table
         array = array[:, 0]
@@ -221,6 +232,9 @@ def check_matrix(matrix: object, *, name: str = "matrix") -> np.ndarray:
     return array.astype(np.int64)
 
 
+MAX_COUNT = 2**31 - 1
+
+
 def check_count(value: object, *, name: str, what: str = "count") -> int:
     """A positive whole number of things to show (``count``, ``columns``...)."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
@@ -229,6 +243,14 @@ def check_count(value: object, *, name: str, what: str = "count") -> int:
             name=name,
             what=what,
             value=value,
+        )
+    if value > MAX_COUNT:  # TensorFlow counts steps and batches in 32 or 64 bits
+        raise InputError(
+            "{name}: {what} of {value} is more than can ever run; use at most {most:,}.",
+            name=name,
+            what=what,
+            value=value,
+            most=MAX_COUNT,
         )
     return int(value)
 

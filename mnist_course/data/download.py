@@ -40,6 +40,11 @@ def fetch(
     """Download ``url`` into ``part`` (for the caller to discard after a failure); return
     None if it arrived whole with checksum ``sha256`` (lower-case hex), else what went wrong."""
     digest, received, total, answered = hashlib.sha256(), 0, None, False
+    if not _resolves(url, min(timeout, deadline)):
+        reason = tr(
+            "looking up its address took more than {seconds:g} s", seconds=min(timeout, deadline)
+        )
+        return tr("Could not download MNIST from {url} ({reason}).", url=url, reason=reason)
     shown = _Progress(url) if progress else None
     watch = _Watch(deadline)
     try:
@@ -116,6 +121,26 @@ def fetch(
         actual=digest.hexdigest(),
         expected=sha256,
     )
+
+
+def _resolves(url: str, seconds: float) -> bool:
+    """Whether ``url``'s host name is looked up (found or not) within ``seconds``: a lookup has
+    no timeout of its own, so it runs in a daemon thread that is left behind if it hangs."""
+    try:
+        host = urllib.parse.urlsplit(url).hostname
+    except ValueError:
+        return True  # an unreadable address: urllib says what is wrong with it
+    if not host:
+        return True  # file://
+    done = threading.Event()
+
+    def look_up() -> None:
+        with contextlib.suppress(OSError, UnicodeError):
+            socket.getaddrinfo(host, None)
+        done.set()
+
+    threading.Thread(target=look_up, name="mnist-course-lookup", daemon=True).start()
+    return done.wait(seconds)
 
 
 def _too_slow(url: str, deadline: float, received: int, total: int | None) -> str:

@@ -39,9 +39,11 @@ def _header(data: bytes, name: str) -> tuple[np.dtype, tuple[int, ...], int]:
             magic=data[:4].hex(),
         )
     ndim = data[3]
-    if ndim == 0:
+    if ndim == 0 or ndim > 4:  # MNIST's are 1 (labels) and 3 (images)
         raise DataFileError(
-            "{name}: IDX header declares 0 dimensions; MNIST files have 1 or 3.", name=name
+            "{name}: IDX header declares {ndim} dimensions; MNIST files have 1 or 3.",
+            name=name,
+            ndim=ndim,
         )
     if len(data) < 4 + 4 * ndim:
         raise DataFileError(

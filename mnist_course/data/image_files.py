@@ -57,6 +57,11 @@ def read_image(path: str | os.PathLike[str], longest: int | None = None) -> np.n
             if image.format in ("EPS", "PDF"):
                 raise InputError("{path}: {problem}", path=path, problem=_unsupported(image.format))
             width, height = image.size
+            if min(width, height) < 2:  # said with the file's own size, before any shrinking
+                problem = tr(
+                    "the image is only {width}x{height} pixels.", width=width, height=height
+                )
+                raise InputError("{path}: {problem}", path=path, problem=problem)
             if width * height > MAX_PIXELS:
                 raise InputError(
                     "{path}: the image is {width}x{height} pixels ({count:,.0f} "
@@ -81,7 +86,7 @@ def read_image(path: str | os.PathLike[str], longest: int | None = None) -> np.n
                         image = image.convert("RGBa").reduce(factor).convert("RGBA")
                     else:
                         image = image.reduce(factor)
-                return _from_pil(image)
+                return pil_pixels(image)
             except MemoryError:
                 raise InputError(
                     "{path}: not enough memory to decode this {size} image. Shrink it "
@@ -110,7 +115,9 @@ def _plain(image: Image.Image) -> Image.Image:
     return image
 
 
-def _from_pil(image: Image.Image) -> np.ndarray:
+def pil_pixels(image: Image.Image) -> np.ndarray:
+    """A Pillow image's pixels, whatever its mode: float64 in [0, 1], (h, w) grey or
+    (h, w, 3|4) colour."""
     image = _plain(image)
     array = np.asarray(image, dtype=np.float64)
     if image.mode == "F":

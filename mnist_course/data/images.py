@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 from ..errors import InputError
 from ..language import tr
 from .arrays import as_numbers, check_finite
-from .image_files import MAX_PIXELS, read_image
+from .image_files import MAX_PIXELS, pil_pixels, read_image
 
 __all__ = ["to_mnist_image", "read_image", "render_strokes", "NoDigitError", "MAX_PIXELS"]
 
@@ -61,6 +61,13 @@ def _as_grey(image: object) -> np.ndarray:
             low=low,
             high=high,
         )
+    if integers and high == 1:  # e.g. (image > 127).astype("uint8"): not a blank picture
+        raise InputError(
+            "{name}: the pixels are whole numbers 0 and 1 only: black-and-white images? "
+            "Whole-number pixels are read on the 0-255 scale, where 1 is almost white. "
+            "Multiply them by 255, or pass them as floats: images.astype('float32').",
+            name="to_mnist_image",
+        )
     if integers:  # 8-bit pixels whatever the integer type that holds them; 16-bit above 255
         array /= 255.0 if high <= 255 else 65535.0
     if array.ndim == 2:
@@ -99,6 +106,14 @@ def to_mnist_image(image: np.ndarray | str | os.PathLike[str]) -> np.ndarray:
     """
     if isinstance(image, str | os.PathLike):
         image = read_image(image, WORKING_SIZE)
+    elif isinstance(image, Image.Image):  # any mode: bilevel "1", "LA", palette...
+        image = pil_pixels(image)
+    elif isinstance(image, bytes | bytearray | memoryview) or hasattr(image, "read"):
+        raise InputError(
+            "to_mnist_image: got the contents of a file ({kind}), not a picture. Pass the "
+            "file's path, or open it first: PIL.Image.open(io.BytesIO(data)).",
+            kind=type(image).__name__,
+        )
     ink = _ink(_as_grey(image))
     if ink.max() < 0.1:
         raise NoDigitError(

@@ -68,9 +68,26 @@ def load_mnist(
         env = os.environ.get(ENV_VAR, "").strip()
         path = Path(env).expanduser() if env else download_mnist(mirrors=mirrors)
         origin = tr(" (from ${var})", var=ENV_VAR) if env else ""
+    elif isinstance(path, str | os.PathLike):
+        path, origin = Path(path).expanduser(), None
     else:
-        path, origin = Path(path).expanduser(), ""
-    if not path.exists() and not path.is_symlink():  # a broken link is explained when opened
+        raise InputError(
+            "load_mnist: path must be a file or folder name (a str or a pathlib.Path), got {kind}.",
+            kind=type(path).__name__,
+        )
+    try:
+        found = path.exists() or path.is_symlink()  # a broken link is explained when opened
+    except (OSError, ValueError) as error:  # a name too long, a NUL byte in it
+        raise DataFileError(
+            "{path}: cannot be looked up ({error}).", path=path, error=error
+        ) from None
+    if not found and origin is None:
+        raise DataNotFoundError(
+            "MNIST data not found at {path}. Give the path of a Keras-layout mnist.npz or "
+            "of a folder holding the four IDX files, or leave the path out to download it.",
+            path=path,
+        )
+    if not found:
         raise DataNotFoundError(
             "MNIST data not found at {path}. Give the path of a Keras-layout mnist.npz or "
             "of a folder holding the four IDX files, or unset {var} and call load_mnist() "
@@ -99,7 +116,15 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
                 return _read_members(archive, path)
         except DataFileError:
             raise
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        except (
+            OSError,
+            ValueError,
+            EOFError,
+            RuntimeError,
+            NotImplementedError,
+            zipfile.BadZipFile,
+            zlib.error,
+        ) as error:  # RuntimeError: an encrypted member; NotImplementedError: a compression
             raise DataFileError(
                 "{path}: is not a readable .npz archive ({error}). It may be truncated "
                 "or not an .npz at all: download it again.",
@@ -137,6 +162,15 @@ def _read_members(archive: zipfile.ZipFile, path: Path) -> dict[str, np.ndarray]
                 shape, _, dtype = np.lib.format.read_array_header_1_0(member)
             else:
                 shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+            if dtype.hasobject:  # loading it would unpickle, which can run any code
+                raise DataFileError(
+                    "{path}: the array {key} holds Python objects (dtype {dtype}), which "
+                    "are not read, for safety. MNIST's arrays are plain numbers: save them "
+                    "with np.savez, as uint8 arrays.",
+                    path=path,
+                    key=key,
+                    dtype=dtype,
+                )
             held = info.file_size - member.tell()
             declared = math.prod(shape) * dtype.itemsize
             if declared > held:
@@ -162,7 +196,9 @@ def _read_folder(folder: Path) -> dict[str, np.ndarray]:
         candidates = [folder / f"{name}{gz}" for name in names for gz in ("", ".gz")]
         found = next((c for c in candidates if c.exists() or c.is_symlink()), None)
         if found is None:
-            hint, archives = "", sorted(folder.glob("*.npz"))
+            # mnist.npz first, if it is there: the likeliest one meant
+            archives = sorted(folder.glob("*.npz"), key=lambda p: (p.name != "mnist.npz", p.name))
+            hint = ""
             if archives:
                 hint = tr(
                     " It holds {name}: give that file's path instead, load_mnist({path!r}).",
@@ -206,7 +242,12 @@ def mirror_urls(mirrors: str | Sequence[str] | None = None) -> list[str]:
     if isinstance(mirrors, str):
         mirrors = mirrors.split()
     for url in mirrors:
-        scheme = urllib.parse.urlsplit(url).scheme.lower() if isinstance(url, str) else ""
+        try:
+            scheme = urllib.parse.urlsplit(url).scheme.lower() if isinstance(url, str) else ""
+        except ValueError as error:  # e.g. https://[::1, an unclosed IPv6 address
+            raise InputError(
+                "MNIST mirror {url!r} is not a valid address ({error}).", url=url, error=error
+            ) from None
         if scheme not in ("https", "http", "ftp", "file"):
             raise InputError(
                 "MNIST mirror {url!r} is not an address starting with https://, http://, "
@@ -242,6 +283,12 @@ def download_mnist(
     target = folder / "mnist.npz"
     if target.is_file() and sha256_of(target) == sha256:
         return target
+    if target.is_dir():
+        raise DownloadError(
+            "{target} is a folder, where the download must write a file. Move or rename "
+            "that folder, or pass path= to load_mnist.",
+            target=target,
+        )
     # Not keras.utils.get_file: it keeps a file whose checksum failed, under the final name.
     limits = (timeout, deadline, MAX_DOWNLOAD_BYTES if max_bytes is None else max_bytes)
     failures = []
@@ -294,7 +341,7 @@ def check_dataset(images: np.ndarray, labels: np.ndarray, source: str = "data") 
     ``labels`` integers 0-9 shaped (n,)."""
     try:
         images, labels = np.asarray(images), np.asarray(labels)
-        if images.ndim != 3:
+        if images.shape[1:] != (28, 28):
             raise InputError(
                 "images have shape {shape}; MNIST images have shape (n, 28, 28).",
                 shape=images.shape,

@@ -65,12 +65,17 @@ class ClusterRun:
 
     def __str__(self) -> str:
         agree = tr("differing by up to {difference:.2g}", difference=self.max_weight_difference)
+        scores = self.history.get("val_accuracy") or []
+        scored = (
+            tr("validation accuracy {accuracy:.2%}", accuracy=scores[-1])
+            if scores
+            else tr("no validation images")
+        )
         return tr(
-            "{workers} worker(s), {seconds:.1f} s: validation accuracy {accuracy:.2%}, "
-            "weights {agree}; saved {path}",
+            "{workers} worker(s), {seconds:.1f} s: {scored}, weights {agree}; saved {path}",
             workers=len(self.workers),
             seconds=self.seconds,
-            accuracy=self.history.get("val_accuracy", [float("nan")])[-1],
+            scored=scored,
             agree=tr("identical on every worker") if self.weights_agree else agree,
             path=shown_path(self.path),
         )

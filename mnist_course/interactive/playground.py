@@ -112,7 +112,9 @@ class TrainingPlayground(CourseWidget):
         best = max(range(len(self.runs)), key=lambda i: self.runs[i]["validation accuracy"])
         names = [tr("run"), tr("hidden units"), tr("dropout"), tr("learning rate"), tr("epochs")]
         names += [tr("training images"), tr("seconds"), tr("validation accuracy")]
-        rows = ["".join(f"<th>{name}</th>" for name in names)]
+        # a plain header, so that the best run is the only bold row
+        head = "<th style='font-weight:normal; border-bottom:1px solid #888'>"
+        rows = ["".join(f"{head}{name}</th>" for name in names)]
         for i, run in enumerate(self.runs, 1):
             cells = [i, *(f.format(v) for f, v in zip(_FORMATS, run.values(), strict=True))]
             weight = " style='font-weight:bold'" if i == best + 1 else ""

@@ -49,7 +49,10 @@ class _Browser(CourseWidget):
     """A position among the images that pass the filters, a caption and a picture."""
 
     def _setup(self, filters: list[widgets.Widget], description: str, **picture: int) -> None:
-        self.position = widgets.IntSlider(description=description, continuous_update=False)
+        # counted from 1, as the caption's "image 1 of 60000" counts
+        self.position = widgets.IntSlider(
+            1, min=1, description=description, continuous_update=False
+        )
         self.caption = widgets.HTML()
         self.picture = widgets.Image(format="png", **picture)
         for control in filters:
@@ -60,11 +63,11 @@ class _Browser(CourseWidget):
     def index(self) -> int:
         """Index (into ``images``) of the image shown now; -1 when none passes the filters."""
         matching = self.indices
-        return int(matching[min(self.position.value, len(matching) - 1)]) if len(matching) else -1
+        return int(matching[min(self.position.value, len(matching)) - 1]) if len(matching) else -1
 
     def _on_filter(self, _change: object = None) -> None:
-        self.position.value = 0  # first, so it stays inside the new range
-        self.position.max = max(len(self.indices) - 1, 0)
+        self.position.value = 1  # first, so it stays inside the new range
+        self.position.max = max(len(self.indices), 1)
         self._redraw()
 
     def _redraw(self, _change: object = None) -> None:
@@ -107,7 +110,7 @@ class DatasetBrowser(_Browser):
         caption = tr(
             "<b>label {label}</b> &nbsp; image {n} of {count} (index {index} in the set)",
             label=label,
-            n=self.position.value + 1,
+            n=self.position.value,
             count=len(self.indices),
             index=index,
         )
@@ -178,7 +181,7 @@ class PredictionExplorer(_Browser):
         caption = tr(
             "image {n} of {count} (test index {index}): true <b>{true}</b>, predicted "
             "<b>{predicted}</b> ({probability:.1%}), {verdict}",
-            n=self.position.value + 1,
+            n=self.position.value,
             count=len(self.indices),
             index=index,
             true=true,

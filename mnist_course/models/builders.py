@@ -248,6 +248,16 @@ def check_model(model: object, name: str = "model") -> keras.Model:
             path=str(model),
         )
     check_keras_model(model, name)
+    ends = [len(getattr(model, side, None) or ()) for side in ("inputs", "outputs")]
+    if max(ends) > 1:
+        raise InputError(
+            "{name}: model {model!r} has {inputs} input(s) and {outputs} output(s); an "
+            "MNIST classifier has one of each: an image in, ten probabilities out.",
+            name=name,
+            model=model.name,
+            inputs=ends[0],
+            outputs=ends[1],
+        )
     try:
         inputs, outputs = tuple(model.input_shape[1:]), tuple(model.output_shape[1:])
     except (AttributeError, ValueError):

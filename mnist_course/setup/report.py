@@ -75,7 +75,7 @@ class Report:
         problems, warnings = len(self.problems), len(self.warnings)
         if not problems and not warnings:
             count = len(self.findings)
-            return tr("All {count} checks passed: you are ready for notebook 01.", count=count)
+            return tr("All {count} checks passed: you are ready for the course.", count=count)
         counts = tr(
             "{problems}, {warnings}",
             problems=tr("1 problem") if problems == 1 else tr("{n} problems", n=problems),

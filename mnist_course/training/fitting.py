@@ -68,11 +68,37 @@ def compile_model(
         The same model, compiled.
     """
     check_keras_model(model, "compile_model")
+    steps_per_execution = check_count(
+        steps_per_execution, name="compile_model", what="steps_per_execution"
+    )
+    if optimizer is None:
+        rate = learning_rate
+        number = isinstance(rate, int | float | np.integer | np.floating) and not isinstance(
+            rate, bool
+        )
+        if not (number and 0 < rate < np.inf) and not isinstance(
+            rate, keras.optimizers.schedules.LearningRateSchedule
+        ):
+            raise InputError(
+                "compile_model: learning_rate must be a number above 0, such as 0.001, or a "
+                "keras.optimizers.schedules schedule; got {rate!r}.",
+                rate=rate,
+            )
+        optimizer = keras.optimizers.RMSprop(learning_rate=learning_rate)
+    elif not isinstance(optimizer, keras.optimizers.Optimizer):
+        try:
+            optimizer = keras.optimizers.get(optimizer)
+        except (ValueError, TypeError):
+            raise InputError(
+                "compile_model: optimizer {optimizer!r} is neither a Keras optimizer nor "
+                "one's name; try keras.optimizers.Adam(learning_rate=0.001) or 'rmsprop'.",
+                optimizer=optimizer,
+            ) from None
     if tf.distribute.has_strategy():
         # Keras 3.15's multi-step loop fails under MirroredStrategy (placeholder errors).
         steps_per_execution = 1
     model.compile(
-        optimizer=optimizer or keras.optimizers.RMSprop(learning_rate=learning_rate),
+        optimizer=optimizer,
         loss="categorical_crossentropy",
         metrics=["accuracy"],
         steps_per_execution=steps_per_execution,
@@ -92,7 +118,22 @@ def _inputs(model: keras.Model, x: object, y: object, name: str) -> tuple[np.nda
     # Integers stay as they are: _dataset scales them (see there).
     images = check_images(x, name=name)
     images = images.reshape(len(images), *model.input_shape[1:])
-    return images, one_hot(check_labels(y, name=name, count=len(images)))
+    digits = check_labels(y, name=name, count=len(images))
+    return images, digits.astype(np.int32) if _sparse(model) else one_hot(digits)
+
+
+def _sparse(model: keras.Model) -> bool:
+    # A model compiled with sparse_categorical_crossentropy learns from digits, not one-hot rows.
+    loss = getattr(model, "loss", None)
+    name = loss if isinstance(loss, str) else getattr(loss, "name", getattr(loss, "__name__", ""))
+    return "sparse" in str(name).lower()
+
+
+def _ends_in_softmax(model: keras.Model) -> bool:
+    last = model.layers[-1] if model.layers else None
+    activation = getattr(last, "activation", None)
+    named = getattr(activation, "__name__", activation)
+    return isinstance(last, keras.layers.Softmax) or named == "softmax"
 
 
 def input_dtype(model: keras.Model) -> str:
@@ -117,7 +158,15 @@ def _dataset(x, y, batch_size, shuffle_seed, augment=None, dtype="float32", shuf
         order = order.shuffle(len(x), seed=shuffle_seed, reshuffle_each_iteration=True)
     data = order.batch(batch_size).map(lambda i: (tf.gather(images, i), tf.gather(labels, i)))
     if augment is not None:  # augment the float32 images, then cast as the model would
-        data = data.map(lambda a, b: (tf.cast(augment(a, training=True), dtype), b))
+        shape = tuple(x.shape[1:])  # a flat MLP's images are moved as 28 x 28 pictures
+        flat = shape != (28, 28, 1) and int(np.prod(shape)) == 28 * 28
+
+        def moved(batch: tf.Tensor) -> tf.Tensor:
+            picture = tf.reshape(batch, (-1, 28, 28, 1)) if flat else batch
+            moved = augment(picture, training=True)
+            return tf.cast(tf.reshape(moved, (-1, *shape)) if flat else moved, dtype)
+
+        data = data.map(lambda a, b: (moved(a), b))
     options = tf.data.Options()
     # The autotuner stalled training about a second in one epoch of three on 2 cores, and
     # the default graph rewrites copy the images (0.25 s) for no gain here.
@@ -174,6 +223,8 @@ def train(
             "train: progress must be a Keras callback such as mc.LiveCurves(), got {progress!r}.",
             progress=progress,
         )
+    if isinstance(callbacks, keras.callbacks.Callback):
+        callbacks = [callbacks]  # one callback is a list of one
     if not all(isinstance(c, keras.callbacks.Callback) for c in callbacks or ()):
         raise InputError("train: callbacks must be a list of Keras callbacks.")
     if augment is not None and not isinstance(augment, keras.layers.Layer):
@@ -186,6 +237,13 @@ def train(
             raise InputError("train: validation_data must be a pair (x_val, y_val).")
         validation_data = _inputs(model, *validation_data, "train (validation_data)")
     if not model.compiled:
+        if not _ends_in_softmax(model):
+            raise InputError(
+                "train: model {model!r} does not end in a softmax, so its outputs are not "
+                "probabilities and cross-entropy on them would be meaningless. Give its last "
+                "layer activation='softmax', or compile it yourself (from_logits=True).",
+                model=model.name,
+            )
         compile_model(model)
     dtype = input_dtype(model)
     val = validation_data and _dataset(*validation_data, 1024, None, dtype=dtype, shuffle=False)

@@ -79,6 +79,16 @@ class Recipe:
                         choices=", ".join(choices),
                     )
                 )
+        if not isinstance(self.augment, bool | np.bool_):
+            problems.append(tr("augment must be True or False, got {value!r}", value=self.augment))
+        if not isinstance(self.options, dict):
+            problems.append(
+                tr(
+                    "options must be a dict of the builder's arguments, such as "
+                    "{{'filters': (16, 32)}}, got {value!r}",
+                    value=self.options,
+                )
+            )
         counts = (self.epochs, self.batch_size)
         if any(isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1 for n in counts):
             problems.append(tr("epochs and batch_size must be at least 1 (whole numbers)"))
@@ -135,6 +145,8 @@ def _raw(images: object, labels: object, name: str) -> tuple[np.ndarray, np.ndar
     """Checked raw (0-255) images, which ``train`` scales, and their digits."""
     raw = check_images(images, name=name)
     refuse_scaled(raw, name)
+    if np.issubdtype(raw.dtype, np.floating):  # raw pixels as floats: train takes floats as scaled
+        raw = raw.astype(np.float32) / np.float32(255)
     return raw, check_labels(labels, name=name, count=len(raw))
 
 
@@ -180,6 +192,12 @@ def train_course_model(
     epochs = check_count(
         recipe.epochs if epochs is None else epochs, name="train_course_model", what="epochs"
     )
+    if strategy is not None and not isinstance(strategy, tf.distribute.Strategy):
+        raise InputError(
+            "train_course_model: strategy must be a tf.distribute strategy, such as "
+            "tf.distribute.MirroredStrategy(), got {strategy!r}.",
+            strategy=strategy,
+        )
     images, labels = _raw(images, labels, "train_course_model")
     val_name = "train_course_model (validation)"
     if validation is not None:

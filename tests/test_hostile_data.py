@@ -1,0 +1,244 @@
+"""A second hostile pass: the command line, loading, downloads, pictures and training entry
+points. Each case raised a raw traceback, gave a silently wrong result, or lost work before."""
+
+from __future__ import annotations
+
+import io
+import socket
+import time
+import zipfile
+
+import numpy as np
+import pytest
+from conftest import quiet
+from PIL import Image
+
+import mnist_course as mc
+from mnist_course import DataFileError, DownloadError, InputError, MnistCourseError
+from mnist_course.__main__ import main
+from mnist_course.backend import keras
+from mnist_course.data import download, loading
+from mnist_course.setup.data import check_data
+from mnist_course.setup.report import OK, PROBLEM
+
+X = np.random.default_rng(0).integers(0, 256, (64, 28, 28), dtype=np.uint8)
+Y = np.arange(64) % 10
+
+
+def digit_picture() -> np.ndarray:
+    picture = np.zeros((40, 40), dtype=np.uint8)
+    picture[8:32, 18:22] = 255  # a 1
+    return picture
+
+
+# ---------------------------------------------------------------- training entry points
+BAD_TRAINING = {
+    "negative learning rate": lambda: mc.compile_model(mc.tiny_mlp(), learning_rate=-1.0),
+    "NaN learning rate": lambda: mc.compile_model(mc.tiny_mlp(), learning_rate=float("nan")),
+    "text learning rate": lambda: mc.compile_model(mc.tiny_mlp(), learning_rate="fast"),
+    "misspelt optimizer": lambda: mc.compile_model(mc.tiny_mlp(), optimizer="sgdd"),
+    "no steps per call": lambda: mc.compile_model(mc.tiny_mlp(), steps_per_execution=0),
+    "augment as text": lambda: mc.Recipe("lenet", 1, augment="no"),
+    "options as a list": lambda: mc.Recipe("lenet", 1, options=[1, 2]),
+    "strategy as text": lambda: mc.train_course_model("tiny-mlp", X, Y, epochs=1, strategy="m"),
+    "2**64 epochs": lambda: mc.train_course_model("tiny-mlp", X, Y, epochs=2**64),
+    "2**63 per batch": lambda: mc.train(mc.tiny_mlp(), X, Y, epochs=1, batch_size=2**63),
+    "rows of zeros as labels": lambda: mc.train(mc.tiny_mlp(), X, np.zeros((64, 10)), epochs=1),
+    "a model without softmax": lambda: mc.train(
+        keras.Sequential([keras.Input((784,)), keras.layers.Dense(10)]), X, Y, epochs=1
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_TRAINING, ids=list(BAD_TRAINING))
+def test_bad_training_input_gets_the_course_error(case) -> None:
+    with pytest.raises(InputError):
+        BAD_TRAINING[case]()
+
+
+def test_the_recipe_scales_raw_pixels_given_as_floats() -> None:
+    weights = []
+    for images in (X, X.astype(np.float32)):
+        mc.set_seed(0)
+        model, _ = mc.train_course_model("tiny-mlp", images, Y, epochs=1, seed=0, progress=quiet())
+        weights.append(model.get_weights())
+    for a, b in zip(*weights, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_a_model_compiled_for_sparse_labels_trains_on_digits() -> None:
+    model = mc.tiny_mlp()
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = mc.train(model, X, Y, epochs=1, progress=quiet())
+    assert np.isfinite(history.history["loss"][0])
+
+
+def test_augmentation_moves_a_flat_mlps_images_as_pictures() -> None:
+    history = mc.train(
+        mc.tiny_mlp(), X, Y, epochs=1, augment=mc.augmentation(seed=0), progress=quiet()
+    )
+    assert np.isfinite(history.history["loss"][0])
+
+
+def test_one_callback_is_a_list_of_one() -> None:
+    seen = []
+    log = mc.EpochLog(print_fn=seen.append)
+    mc.train(mc.tiny_mlp(), X, Y, epochs=1, progress=quiet(), callbacks=log)
+    assert len(seen) == 1
+
+
+def test_a_model_that_ends_in_logits_may_be_trained_once_compiled_for_them() -> None:
+    logits = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10)])
+    logits.compile("rmsprop", keras.losses.CategoricalCrossentropy(from_logits=True))
+    mc.train(logits, X, Y, epochs=1, progress=quiet())  # the learner's own choice: no error
+
+
+# ---------------------------------------------------------------- loading
+def test_load_mnist_refuses_a_path_of_the_wrong_type() -> None:
+    for path in (b"/tmp/mnist.npz", 3):
+        with pytest.raises(InputError, match="str or a pathlib.Path"):
+            mc.load_mnist(path)
+
+
+def test_load_mnist_says_a_name_is_too_long(tmp_path) -> None:
+    with pytest.raises(DataFileError, match="cannot be looked up"):
+        mc.load_mnist(tmp_path / ("x" * 300))
+
+
+def test_a_missing_path_given_by_name_is_not_blamed_on_the_environment(tmp_path) -> None:
+    with pytest.raises(MnistCourseError) as caught:
+        mc.load_mnist(tmp_path / "nowhere.npz")
+    assert "MNIST_COURSE_DATA" not in str(caught.value) and "leave the path out" in str(
+        caught.value
+    )
+
+
+def test_an_array_of_python_objects_is_refused_for_safety(tmp_path, tiny_mnist) -> None:
+    arrays = dict(tiny_mnist, y_train=np.array(list(tiny_mnist["y_train"]), dtype=object))
+    np.savez(tmp_path / "pickled.npz", **arrays)
+    with pytest.raises(DataFileError, match="Python objects"):
+        mc.load_mnist(tmp_path / "pickled.npz")
+
+
+def test_an_encrypted_npz_is_a_data_file_error(tmp_path, tiny_mnist) -> None:
+    path = tmp_path / "mnist.npz"
+    np.savez(path, **tiny_mnist)
+    data = bytearray(path.read_bytes())
+    # set the "encrypted" bit of every member's flags, local and central headers alike
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = 0
+        while (start := data.find(signature, start)) >= 0:
+            data[start + offset] |= 1
+            start += 4
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataFileError):
+        mc.load_mnist(path)
+
+
+def test_images_of_another_size_say_what_a_data_file_needs(tmp_path, tiny_mnist) -> None:
+    for shape in ((50, 32, 32), (50, 784)):
+        images = np.zeros(shape, dtype=np.uint8)
+        np.savez(tmp_path / "wrong.npz", **dict(tiny_mnist, x_train=images))
+        with pytest.raises(DataFileError, match=r"MNIST images have shape \(n, 28, 28\)"):
+            mc.load_mnist(tmp_path / "wrong.npz")
+
+
+def test_a_malformed_mirror_address_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="not a valid address"):
+        loading.mirror_urls("https://[::1")
+
+
+def test_a_folder_in_the_downloads_place_is_named(tmp_path) -> None:
+    (tmp_path / "mnist.npz").mkdir()
+    with pytest.raises(DownloadError, match="is a folder"):
+        loading.download_mnist(cache_dir=tmp_path, mirrors=[])
+
+
+def test_a_slow_name_lookup_counts_against_the_deadline(monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: time.sleep(5))
+    started = time.monotonic()
+    said = download.fetch("https://example.org/mnist.npz", tmp_path / "part", "0", 1, 1, 10, False)
+    assert time.monotonic() - started < 3
+    assert "looking up its address" in said
+
+
+def test_the_doctor_vouches_only_for_data_load_mnist_takes(tmp_path, tiny_mnist) -> None:
+    floats = dict(tiny_mnist, x_train=tiny_mnist["x_train"].astype(np.float32))
+    np.savez(tmp_path / "floats.npz", **floats)
+    finding = check_data(tmp_path / "floats.npz", 1.0, None)
+    assert finding.status == PROBLEM and "uint8" in finding.found
+    with zipfile.ZipFile(tmp_path / "plain.zip", "w") as archive:  # members without ".npy"
+        for key, array in tiny_mnist.items():
+            buffer = io.BytesIO()
+            np.save(buffer, array)
+            archive.writestr(key, buffer.getvalue())
+    mc.load_mnist(tmp_path / "plain.zip")
+    assert check_data(tmp_path / "plain.zip", 1.0, None).status == OK
+
+
+# ---------------------------------------------------------------- pictures
+def test_pillow_images_of_any_mode_are_read() -> None:
+    expected = mc.to_mnist_image(digit_picture())
+    for mode in ("1", "LA", "P", "L"):
+        image = Image.fromarray(digit_picture()).convert(mode)
+        np.testing.assert_allclose(mc.to_mnist_image(image), expected, atol=0.05)
+
+
+def test_the_bytes_of_a_file_get_a_hint() -> None:
+    buffer = io.BytesIO()
+    Image.fromarray(digit_picture()).save(buffer, format="PNG")
+    for contents in (buffer.getvalue(), buffer):
+        with pytest.raises(InputError, match=r"PIL.Image.open\(io.BytesIO"):
+            mc.to_mnist_image(contents)
+
+
+def test_pixels_of_0_and_1_are_not_called_blank() -> None:
+    with pytest.raises(InputError, match="whole numbers 0 and 1"):
+        mc.to_mnist_image((digit_picture() > 0).astype(np.uint8))
+
+
+def test_a_thin_file_is_reported_at_its_own_size(tmp_path) -> None:
+    Image.fromarray(np.zeros((1, 10000), dtype=np.uint8)).save(tmp_path / "line.png")
+    with pytest.raises(InputError, match="10000x1 pixels"):
+        mc.to_mnist_image(tmp_path / "line.png")
+
+
+# ---------------------------------------------------------------- the command line
+def test_an_unwritable_out_folder_is_found_before_training(tmp_path, monkeypatch, capsys) -> None:
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
+    assert main(["train", "tiny-mlp", "--epochs", "1", "--out", str(tmp_path / "m.keras")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write in folder" in err and "Training" not in err
+
+
+def test_an_out_folder_that_is_a_file_is_called_a_file(tmp_path, capsys) -> None:
+    (tmp_path / "good.keras").write_bytes(b"")
+    assert main(["train", "tiny-mlp", "--out", str(tmp_path / "good.keras" / "x.keras")]) == 1
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_evaluate_names_the_file_of_a_model_that_is_not_for_mnist(tmp_path, capsys) -> None:
+    wrong = keras.Sequential([keras.Input((10,)), keras.layers.Dense(10, activation="softmax")])
+    mc.save_model(wrong, tmp_path / "wrong.keras")
+    assert main(["evaluate", str(tmp_path / "wrong.keras")]) == 1
+    assert "wrong.keras: model" in capsys.readouterr().err
+
+
+def test_a_model_with_two_outputs_is_named_as_such() -> None:
+    inputs = keras.Input((784,))
+    outputs = [keras.layers.Dense(10, activation="softmax")(inputs) for _ in range(2)]
+    with pytest.raises(InputError, match="1 input.*2 output"):
+        mc.predict(keras.Model(inputs, outputs), X)
+
+
+def test_a_run_without_validation_says_so_rather_than_nan(tmp_path) -> None:
+    from mnist_course.distribute.cluster import ClusterRun, WorkerReport
+
+    worker = WorkerReport(index=0, pid=1, checksum="a", seconds=1.0)
+    run = ClusterRun(tmp_path / "m.keras", {"loss": [0.5]}, [worker], 0.0, 1.0)
+    assert "no validation images" in str(run) and "nan" not in str(run)
