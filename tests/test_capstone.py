@@ -250,3 +250,29 @@ def test_activations_written_as_layers_are_the_tutorials_lenet(images) -> None:
     assert feedback.correct, str(feedback)
     model.layers[1].negative_slope = 0.2  # a leaky ReLU is not the tutorial's
     assert "activations" in str(check(model, history, images, own, held_back=(images, own)))
+
+
+@pytest.mark.slow
+def test_the_notebooks_folded_solution_passes(real_mnist_path) -> None:
+    # 05_draw says this solution passes: run it, as a learner would paste it, and check it.
+    import json
+    import re
+    from pathlib import Path
+
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "05_draw.ipynb"
+    cells = ["".join(c["source"]) for c in json.loads(notebook.read_text())["cells"]]
+    fold = next(c for c in cells if "Show a solution" in c and "my_lenet =" in c)
+    code = re.search(r"```python\n(.*?)```", fold, re.S).group(1)
+    (x_train, y_train), held_back = mc.load_mnist(real_mnist_path)
+    split = {
+        "x_fit": x_train[:55_000],
+        "y_fit": y_train[:55_000],
+        "x_val": x_train[55_000:],
+        "y_val": y_train[55_000:],
+    }
+    scope = {"keras": keras, "layers": keras.layers, **split}
+    exec(code.replace("validation_data=", "verbose=0, validation_data="), scope)
+    feedback = mc.check_capstone(
+        scope["my_lenet"], scope["history"], split["x_val"], split["y_val"], held_back
+    )
+    assert feedback.correct, str(feedback)

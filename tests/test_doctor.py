@@ -788,7 +788,7 @@ def test_the_report_shows_the_course_environment_and_data_beside_the_course(
     ("flags", "precision", "says"),
     [
         ("fpu avx2", "float32", "no native bfloat16"),
-        ("fpu avx512f avx512_bf16", "float32", "only on CPUs with AMX"),
+        ("fpu avx512f avx512_bf16", "float32", "the fastest choice on this CPU"),
         ("fpu amx_bf16 amx_tile avx512_bf16", "mixed_bfloat16", "natively"),
     ],
 )

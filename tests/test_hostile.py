@@ -182,7 +182,7 @@ def test_a_layer_is_drawn_from_its_kernel_and_a_weight_list_is_named(model) -> N
         mc.plot_weight_images(layer.kernel).axes[0].images[0].get_array(),
     )
     conv = mc.lenet().get_layer("conv_1")
-    assert len(mc.plot_filters(conv).axes) == 6
+    assert len(mc.plot_filters(conv).axes) == 6 + 1  # six filters and the colour bar
     rows = layer.kernel.numpy().tolist()  # a kernel as nested lists is still a kernel
     assert len(mc.plot_weight_images(rows).axes) == len(mc.plot_weight_images(layer).axes)
     for call in (

@@ -165,10 +165,12 @@ def plot_filters(kernel: np.ndarray) -> Figure:
         )
     fig = Figure(figsize=(1.4 * kernel.shape[3], 1.7), layout="constrained")
     limit = float(np.abs(kernel).max()) or 1.0
-    for i, ax in enumerate(fig.subplots(1, kernel.shape[3], squeeze=False)[0]):
-        ax.imshow(kernel[:, :, 0, i], cmap="RdBu_r", vmin=-limit, vmax=limit)
+    axes = fig.subplots(1, kernel.shape[3], squeeze=False)[0]
+    for i, ax in enumerate(axes):
+        image = ax.imshow(kernel[:, :, 0, i], cmap="RdBu_r", vmin=-limit, vmax=limit)
         ax.set_title(tr_plot("filter {index}", index=i), fontsize=8)
         ax.set(xticks=[], yticks=[])
+    fig.colorbar(image, ax=list(axes), shrink=0.8, label=tr_plot("weight"))
     return fig
 
 

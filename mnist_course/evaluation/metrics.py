@@ -135,7 +135,9 @@ class Evaluation:
 
     @property
     def total_loss(self) -> float:
-        """Cross-entropy plus penalty: the loss ``model.evaluate`` reports."""
+        """Cross-entropy plus penalty: the loss ``model.evaluate`` reports, except that a
+        probability under 1e-7 counts as 1e-7 here (Keras works from the softmax's inputs, so
+        it counts a very confident mistake in full)."""
         return self.loss + self.penalty
 
     @property

@@ -187,8 +187,8 @@ def _check_precision() -> Finding:
         why = tr("bfloat16 is available on this CPU but turned off")
     elif builders.has_native_bfloat16():
         why = tr(
-            "the course computes in float32 here: 16-bit bfloat16 pays only on CPUs with AMX "
-            "(notebook 06 explains)"
+            "the course computes in float32 here, the fastest choice on this CPU (notebook 06 "
+            "explains why)"
         )
     else:
         why = tr(
