@@ -61,7 +61,7 @@ def _as_grey(image: object) -> np.ndarray:
             low=low,
             high=high,
         )
-    if integers and high == 1:  # e.g. (image > 127).astype("uint8"): not a blank picture
+    if integers and low == 0 and high == 1:  # (image > 127).astype("uint8"): not a blank one
         raise InputError(
             "{name}: the pixels are whole numbers 0 and 1 only: black-and-white images? "
             "Whole-number pixels are read on the 0-255 scale, where 1 is almost white. "
