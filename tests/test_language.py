@@ -267,7 +267,10 @@ def test_the_command_line_speaks_chinese(tmp_path) -> None:
     )
     assert result.returncode == 1
     stderr = without_tensorflow_lines(result.stderr).strip()
-    assert stderr == f"错误：--out {tmp_path / 'm.h5'}：文件名必须以 .keras 结尾"
+    assert (
+        stderr
+        == f"错误：--out {tmp_path / 'm.h5'}：文件名必须是以 .keras 结尾的名字，例如 lenet.keras"
+    )
 
 
 # --------------------------------------------------------------------------- widgets
