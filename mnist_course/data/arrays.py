@@ -122,14 +122,25 @@ def check_images(
                 low=low,
                 high=high,
             )
-    if integers and array.max() == 1:  # e.g. (images > 127).astype("uint8")
+    refuse_zero_one(array, name)
+    return array
+
+
+def refuse_zero_one(array: np.ndarray, name: str) -> None:
+    """Raise if whole-number pixels are only 0s and 1s, e.g. ``(images > 127).astype("uint8")``:
+    read on the 0-255 scale, such a mask is a blank, almost white picture."""
+    if (
+        np.issubdtype(array.dtype, np.integer)
+        and array.size
+        and array.min() == 0
+        and array.max() == 1
+    ):
         raise InputError(
             "{name}: the pixels are whole numbers 0 and 1 only: black-and-white images? "
             "Whole-number pixels are read on the 0-255 scale, where 1 is almost white. "
             "Multiply them by 255, or pass them as floats: images.astype('float32').",
             name=name,
         )
-    return array
 
 
 def check_labels(

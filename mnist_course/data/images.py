@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 
 from ..errors import InputError
 from ..language import tr
-from .arrays import as_numbers, check_finite
+from .arrays import as_numbers, check_finite, refuse_zero_one
 from .image_files import MAX_PIXELS, pil_pixels, read_image
 
 __all__ = ["to_mnist_image", "read_image", "render_strokes", "NoDigitError", "MAX_PIXELS"]
@@ -43,6 +43,7 @@ def _as_grey(image: object) -> np.ndarray:
             width=array.shape[1],
             height=array.shape[0],
         )
+    refuse_zero_one(array, "to_mnist_image")
     integers = np.issubdtype(array.dtype, np.integer)
     array = array.astype(np.float64)
     check_finite(array, "to_mnist_image", tr("image's values"))
@@ -60,13 +61,6 @@ def _as_grey(image: object) -> np.ndarray:
             "0-255 pixel values, pass a uint8 array).",
             low=low,
             high=high,
-        )
-    if integers and low == 0 and high == 1:  # (image > 127).astype("uint8"): not a blank one
-        raise InputError(
-            "{name}: the pixels are whole numbers 0 and 1 only: black-and-white images? "
-            "Whole-number pixels are read on the 0-255 scale, where 1 is almost white. "
-            "Multiply them by 255, or pass them as floats: images.astype('float32').",
-            name="to_mnist_image",
         )
     if integers:  # 8-bit pixels whatever the integer type that holds them; 16-bit above 255
         array /= 255.0 if high <= 255 else 65535.0

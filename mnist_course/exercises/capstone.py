@@ -8,12 +8,11 @@ import math
 import numpy as np
 
 from ..backend import keras
-from ..data.arrays import one_hot
 from ..data.loading import load_mnist
 from ..errors import InputError
 from ..evaluation.metrics import evaluate
 from ..language import N_, tr
-from ..training.fitting import as_input
+from ..training.fitting import as_input, labels_for
 from .feedback import (
     Feedback,
     TrainingRecord,
@@ -107,9 +106,7 @@ def _fit_loss(model: keras.Model, images: np.ndarray, measured: object) -> float
     a well-trained LeNet's two figures differ by a tenth."""
     if not model.compiled:
         return measured.total_loss
-    loss = getattr(model, "loss", None)
-    sparse = "sparse" in str(getattr(loss, "name", loss)).lower()
-    labels = measured.labels if sparse else one_hot(measured.labels)
+    labels = labels_for(model, measured.labels)
     try:
         result = model.evaluate(
             as_input(model, np.asarray(images)), labels, verbose=0, return_dict=True

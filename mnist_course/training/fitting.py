@@ -119,14 +119,15 @@ def _inputs(model: keras.Model, x: object, y: object, name: str) -> tuple[np.nda
     images = check_images(x, name=name)
     images = images.reshape(len(images), *model.input_shape[1:])
     digits = check_labels(y, name=name, count=len(images))
-    return images, digits.astype(np.int32) if _sparse(model) else one_hot(digits)
+    return images, labels_for(model, digits)
 
 
-def _sparse(model: keras.Model) -> bool:
-    # A model compiled with sparse_categorical_crossentropy learns from digits, not one-hot rows.
+def labels_for(model: keras.Model, digits: np.ndarray) -> np.ndarray:
+    """``digits`` (n,) as the compiled loss wants them: one-hot rows (n, 10) float32, or the
+    digits themselves (int32) for a model compiled with sparse_categorical_crossentropy."""
     loss = getattr(model, "loss", None)
     name = loss if isinstance(loss, str) else getattr(loss, "name", getattr(loss, "__name__", ""))
-    return "sparse" in str(name).lower()
+    return digits.astype(np.int32) if "sparse" in str(name).lower() else one_hot(digits)
 
 
 def _ends_in_softmax(model: keras.Model) -> bool:
