@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -209,3 +211,71 @@ def test_a_notebook_shows_feedback_and_results_as_their_text() -> None:
     for result in shown:
         assert pretty(result) == str(result)
         assert "(" not in pretty(result).split("\n")[0][:12], pretty(result)
+
+
+def test_compiled_names_the_slips_its_exercise_warns_about() -> None:
+    model = mc.tiny_mlp()
+    model.compile(optimizer="sgd", loss=keras.losses.CategoricalCrossentropy, metrics=["accuracy"])
+    feedback = ex.check_compiled(model)
+    assert not feedback.correct and "a class, not an object" in str(feedback)
+    assert "CategoricalCrossentropy()" in feedback.hint
+    adam = mc.compile_model(mc.tiny_mlp(), optimizer=keras.optimizers.Adam())
+    asked = ex.check_compiled(adam, optimizer="SGD")
+    assert not asked.correct and "the optimizer is Adam; the exercise asks for SGD" in str(asked)
+    sgd = mc.compile_model(mc.tiny_mlp(), optimizer=keras.optimizers.SGD(0.1))
+    assert ex.check_compiled(sgd, optimizer="SGD").correct
+    exact = mc.tiny_mlp()
+    exact.compile(loss="categorical_crossentropy", metrics=[keras.metrics.Accuracy()])
+    assert "CategoricalAccuracy()" in str(ex.check_compiled(exact))
+
+
+def test_flatten_and_scale_names_overwritten_images_and_scaling_twice(images) -> None:
+    right = images.reshape(20, 784).astype("float32") / 255
+    overwritten = ex.check_flatten_and_scale(right, right)  # x_test = x_test / 255 ran first
+    assert not overwritten.correct and "already scaled" in str(overwritten)
+    assert "load_mnist" in overwritten.hint
+    twice = ex.check_flatten_and_scale(right / 255, images)
+    assert not twice.correct and "divided by 255 twice" in str(twice)
+
+
+def test_confident_accuracy_takes_an_answer_copied_from_a_printout() -> None:
+    probabilities = np.zeros((10, 10))
+    probabilities[:9, 0], probabilities[9, 0] = 1.0, 0.5  # 9 sure, 7 of them right: 0.7777...
+    probabilities[9, 1] = 0.5
+    labels = np.array([0] * 7 + [1, 1, 0])
+    check = functools.partial(
+        ex.check_confident_accuracy, probabilities=probabilities, labels=labels
+    )
+    assert check(0.7778).correct and check(7 / 9).correct
+    assert "percentage" in str(check(77.78))
+    rounded = check(0.78)
+    assert (
+        not rounded.correct and "rounded too far" in str(rounded) and "4 decimals" in rounded.hint
+    )
+    assert "0.5 is not it" in str(check(0.5)) and "8961 is not it" in str(check(8961))
+
+
+def test_optimizer_comparison_of_one_epoch_says_it_once() -> None:
+    one = ex.check_optimizer_comparison(
+        real_history("adam", [0.96]), real_history("rmsprop", [0.95])
+    )
+    text = str(one)
+    assert "1 epoch; train at least 3" in text and "1 epochs" not in text
+    assert "after the one epoch both ran: 96.00% for Adam against 95.00%" in text
+
+
+def test_mean_image_names_a_rounded_average_and_an_empty_selection(tiny_mnist) -> None:
+    images, labels = tiny_mnist["x_train"], tiny_mnist["y_train"]
+    average = images[labels == 7].mean(axis=0)
+    rounded = ex.check_mean_image(average.astype("uint8"), images, labels, 7)
+    assert not rounded.correct and "keeps its fractions" in str(rounded)
+    nothing = ex.check_mean_image(np.full((28, 28), np.nan), images, labels, 7)
+    assert "average of no images" in str(nothing) and "not the text '7'" in nothing.hint
+
+
+def test_mlp_without_relu_is_pointed_at_its_hidden_layers() -> None:
+    plain = keras.Sequential(
+        [keras.Input((784,)), keras.layers.Dense(15), keras.layers.Dense(10, activation="softmax")]
+    )
+    feedback = ex.check_mlp(plain)
+    assert not feedback.correct and "activation='relu'" in feedback.hint

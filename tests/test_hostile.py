@@ -312,8 +312,10 @@ def test_the_pad_shows_a_model_problem_instead_of_hiding_it() -> None:
     logits = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10)])
     pad = mc.DrawingPad(logits)
     pad.add_stroke(np.array([[140, 40], [140, 240]]))
-    assert pad.predict() is None
+    with pytest.raises(InputError, match="softmax"):
+        pad.predict()
     assert "softmax" in pad.message.value
+    pad.predict_button.click()  # the button shows it, and raises nothing
     with pytest.raises(InputError, match="size"):
         mc.DrawingPad(logits, size=-5)
 

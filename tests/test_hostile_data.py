@@ -242,3 +242,33 @@ def test_a_run_without_validation_says_so_rather_than_nan(tmp_path) -> None:
     worker = WorkerReport(index=0, pid=1, checksum="a", seconds=1.0)
     run = ClusterRun(tmp_path / "m.keras", {"loss": [0.5]}, [worker], 0.0, 1.0)
     assert "no validation images" in str(run) and "nan" not in str(run)
+
+
+def test_images_divided_by_255_twice_are_refused_where_a_model_reads_them() -> None:
+    model = mc.compile_model(mc.tiny_mlp())
+    twice = X.astype("float32") / 255 / 255
+    for call in (lambda: mc.predict(model, twice), lambda: mc.evaluate(model, twice, Y)):
+        with pytest.raises(mc.InputError, match="divided by 255 twice"):
+            call()
+    with pytest.raises(mc.InputError, match="twice"):
+        mc.predict_digit(model, twice[0])
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.uint8, np.int32])
+def test_one_hot_rows_of_whole_numbers_are_labels(dtype) -> None:
+    # np.eye(10, dtype=int)[y]: an OverflowError from NumPy before
+    rows = np.eye(10, dtype=dtype)[Y]
+    np.testing.assert_array_equal(mc.one_hot(rows).argmax(axis=1), Y)
+    model = mc.compile_model(mc.tiny_mlp())
+    assert mc.evaluate(model, X, rows).labels.tolist() == Y.tolist()
+    with pytest.raises(mc.InputError, match="do not pick one digit"):
+        mc.one_hot(np.zeros((3, 10), dtype=dtype))
+
+
+def test_a_confusion_matrix_given_as_predictions_gets_feedback_not_a_crash() -> None:
+    from mnist_course.exercises import checkers as ex
+
+    predictions = Y.copy()
+    predictions[:5] = (Y[:5] + 1) % 10
+    feedback = ex.check_most_confused_pair((1, 2), Y, mc.confusion_matrix(Y, predictions))
+    assert "could not read" not in str(feedback) and "64" in str(feedback)

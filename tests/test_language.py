@@ -304,7 +304,9 @@ def test_prediction_explorer_and_drawing_pad_in_chinese(tiny_mnist) -> None:
     assert "（测试集索引 0）：真实 <b>0</b>" in explorer.caption.value
     pad = mc.DrawingPad(model)
     assert (pad.predict_button.description, pad.clear_button.description) == ("预测", "清除")
-    assert pad.predict() is None and "<b>请先写一个数字</b>" in pad.message.value
+    with pytest.raises(mc.InputError):
+        pad.predict()
+    assert "<b>请先写一个数字</b>" in pad.message.value
     pad.add_stroke([(140, 40), (140, 240)])
     assert pad.predict() is not None and pad.message.value.startswith("看起来是 <b>")
     mc.set_language("en")

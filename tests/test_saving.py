@@ -94,7 +94,7 @@ def cache(tmp_path, monkeypatch, npz_path) -> Path:
     return tmp_path / "models"
 
 
-def test_cache_trains_once_then_reuses(cache, monkeypatch) -> None:
+def test_cache_trains_once_then_reuses(cache, monkeypatch, capsys) -> None:
     calls = []
     real = saving.train_course_model
 
@@ -106,8 +106,10 @@ def test_cache_trains_once_then_reuses(cache, monkeypatch) -> None:
     monkeypatch.setattr(saving, "train_course_model", counting)
     first = mc.trained_model("tiny-mlp", progress=quiet())
     assert calls == ["tiny-mlp"] and (cache / "tiny-mlp.keras").is_file()
+    said = "No trained tiny-mlp in the model cache yet: training one now with its recipe"
+    assert said in capsys.readouterr().out  # a learner who skipped 03_train knows why it waits
     second = mc.trained_model("tiny-mlp")
-    assert calls == ["tiny-mlp"]
+    assert calls == ["tiny-mlp"] and capsys.readouterr().out == ""
     for a, b in zip(first.get_weights(), second.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
     mc.trained_model("tiny-mlp", retrain=True, progress=quiet())

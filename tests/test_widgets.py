@@ -174,12 +174,15 @@ def test_drawing_pad_blank_and_clear(reader) -> None:
     from mnist_course import DrawingPad
 
     pad = DrawingPad(reader)
-    assert pad.predict() is None and "Draw a digit first" in pad.message.value
+    with pytest.raises(mc.InputError, match="pad is empty"):
+        pad.predict()
+    assert "Draw a digit first" in pad.message.value
     pad.add_stroke([(50, 50), (200, 200)])
     assert pad.predict() is not None
     pad.clear_button.click()
     assert pad.strokes == [] and pad.last_input is None and pad.result.value == b""
-    assert pad.predict() is None
+    with pytest.raises(mc.InputError):
+        pad.predict()
 
 
 def test_drawing_pad_touch_events(reader) -> None:

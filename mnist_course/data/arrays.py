@@ -122,6 +122,13 @@ def check_images(
                 low=low,
                 high=high,
             )
+        if pixels == "model" and not integers and 0 < high <= 1 / 255:  # ink at most 1/255
+            raise InputError(
+                "{name}: float values go up to {high:g} only: these images were divided by "
+                "255 twice. Scale raw pixels once (mc.scale), or pass the uint8 pixels.",
+                name=name,
+                high=high,
+            )
     refuse_zero_one(array, name)
     return array
 
@@ -153,7 +160,7 @@ def check_labels(
     array = as_numbers(labels, name, tr("labels"))
     check_finite(array, name, tr("labels"))
     if rows and array.ndim == 2 and array.shape[1] == NUM_CLASSES:
-        top = array.max(axis=1, initial=-np.inf)
+        top = array.max(axis=1)
         unclear = np.flatnonzero((top <= 0) | ((array == top[:, None]).sum(axis=1) > 1))
         if unclear.size:  # all zeros, or a tie: argmax would quietly read the first digit
             raise InputError(

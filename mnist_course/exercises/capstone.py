@@ -203,7 +203,11 @@ def check_capstone(
     # honest model lands inside it about 994 times in 1,000
     p = min(max(unseen, 0.5), 0.999)
     gap = max(0.004, 2.5 * math.sqrt(p * (1 - p) * (1 / max(count, 1) + 1 / max(len(labels), 1))))
-    if accuracy - unseen > gap:
+    # MNIST's last 5,000 training images are easier than its test set: an honest model makes
+    # 10-20% fewer mistakes there (90.6% against 89.0% after one short epoch). One that
+    # has learnt its validation images makes several times fewer.
+    memorised = 1 - accuracy < 0.6 * (1 - unseen)
+    if accuracy - unseen > gap and memorised:
         problems.append(
             tr(
                 "{accuracy:.2%} on the validation images but {unseen:.2%} on {count:,} "

@@ -51,6 +51,13 @@ def check_flatten_and_scale(answer: object, images: np.ndarray) -> Feedback:
     if answer is None:
         return Feedback(name, "not attempted")
     images = check_images(images, name=tr("the checker's images"))
+    if images.dtype.kind == "f" and images.max() <= 1:  # e.g. x_test = x_test / 255 ran first
+        problem = tr("the images given to the checker are already scaled: they were overwritten")
+        hint = tr(
+            "load MNIST again (the cell with mc.load_mnist()), then store the result in a "
+            "new name and leave the raw images as they are."
+        )
+        return verdict(name, [], [problem], hint)
     expected = images.reshape(len(images), 784).astype(np.float32) / 255
     answer = as_array(answer, tr("an array of pixels"))
     shape, dtype, wanted = answer.shape, answer.dtype, expected.shape
@@ -85,7 +92,10 @@ def check_flatten_and_scale(answer: object, images: np.ndarray) -> Feedback:
         hint = hint or tr("divide by 255, the largest raw pixel value.")
     elif answer.size:
         good.append(tr("values are in [0, 1]"))
-    if not problems and not np.allclose(answer, expected, rtol=0, atol=1e-6):
+    if not problems and np.allclose(answer * 255, expected, rtol=0, atol=1e-6) and high:
+        problems.append(tr("the largest value is {high:g}: divided by 255 twice", high=high))
+        hint = tr("divide by 255 once; running the cell again divides again.")
+    elif not problems and not np.allclose(answer, expected, rtol=0, atol=1e-6):
         problems.append(tr("the values are in the right range but not the right places"))
         hint = tr("reshape keeps the pixel order; transposing or sorting would not.")
     return verdict(name, good, problems, hint)
@@ -133,7 +143,18 @@ def check_mean_image(
     images = check_images(images, name=tr("the checker's images")).astype(np.float64)
     labels = check_labels(labels, name=tr("the checker's labels"), count=len(images))
     expected = images[labels == digit].mean(axis=0)
-    answer = as_array(answer, tr("an image")).astype(np.float64)
+    try:
+        answer = as_array(answer, tr("an image")).astype(np.float64)
+    except Unreadable:
+        if not _all_nan(answer):
+            raise
+        problem = tr("every value is 'not a number': the average of no images at all")
+        hint = tr(
+            "check that the selection keeps images: labels == {digit} compares with the "
+            "number {digit}, not the text '{digit}'.",
+            digit=digit,
+        )
+        return verdict(name, [], [problem], hint)
     select = tr("images[labels == {digit}] keeps the {digit}s", digit=digit)
     if answer.shape != (28, 28):
         hint = tr(
@@ -149,6 +170,10 @@ def check_mean_image(
     if np.allclose(answer, expected, atol=1e-3):
         good.append(tr("the average of {count} images", count=int(np.sum(labels == digit))))
         return verdict(name, good, [], None)
+    if np.allclose(answer, expected, atol=1.0):  # within a pixel level: rounded or truncated
+        problem = tr("the values are whole numbers; an average keeps its fractions")
+        hint = tr(".mean(axis=0) gives floats: keep them, with no rounding or .astype('uint8').")
+        return verdict(name, good, [problem], hint)
     if np.allclose(answer, images.mean(axis=0), atol=1e-3):
         hint = tr("images[labels == {digit}] keeps the {digit}s.", digit=digit)
         return verdict(name, good, [tr("that is the average of every digit")], hint)
@@ -206,7 +231,10 @@ def check_mlp(answer: object, hidden_units: tuple[int, ...] = (15,)) -> Feedback
         problems.append(
             tr("activations are {found}, expected {wanted}", found=activations, wanted=wanted)
         )
-        hint = hint or tr("softmax turns the 10 outputs into probabilities that sum to 1.")
+        if activations[-1] == "softmax":
+            hint = hint or tr("the hidden layers take activation='relu'.")
+        else:
+            hint = hint or tr("softmax turns the 10 outputs into probabilities that sum to 1.")
     expected = sum((a + 1) * b for a, b in zip([784, *want], want, strict=False))
     count = answer.count_params()
     if not problems and count == expected:
@@ -217,6 +245,15 @@ def check_mlp(answer: object, hidden_units: tuple[int, ...] = (15,)) -> Feedback
         )
         hint = tr("use_bias=False or shared layers change the count; write plain Dense layers.")
     return verdict(name, good, problems, hint)
+
+
+def _all_nan(values: object) -> bool:
+    """Whether ``values`` are floats, every one of them "not a number" (NumPy's mean of none)."""
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError):
+        return False
+    return array.dtype.kind == "f" and array.size > 0 and bool(np.isnan(array).all())
 
 
 def _count(
@@ -281,8 +318,9 @@ def _names(config: object) -> list[str]:
 
 
 @never_raises(N_("Compile the model"), cannot_see=N_("the optimizer's settings"))
-def check_compiled(answer: object) -> Feedback:
-    """Check a Keras model compiled for one-hot labels of 10 digits, reporting accuracy."""
+def check_compiled(answer: object, optimizer: str | None = None) -> Feedback:
+    """Check a Keras model compiled for one-hot labels of 10 digits, reporting accuracy, and
+    with ``optimizer`` (a class name such as "SGD") if one is asked for."""
     name = tr("Compile the model")
     if answer is None:
         return Feedback(name, "not attempted")
@@ -293,7 +331,12 @@ def check_compiled(answer: object) -> Feedback:
         hint = "model.compile(optimizer=..., loss=..., metrics=[...])"
         return verdict(name, [], [tr("the model is not compiled yet")], hint)
     good, problems, hint = [], [], None
-    config = answer.get_compile_config() or {}
+    try:
+        config = answer.get_compile_config() or {}
+    except TypeError:  # Keras accepts a class, keras.losses.CategoricalCrossentropy, then fails
+        problem = tr("the loss or a metric is a class, not an object made from it")
+        hint = tr("call it with (): keras.losses.CategoricalCrossentropy(), not ...Crossentropy.")
+        return verdict(name, [], [problem], hint)
     loss, losses = config.get("loss"), _names(config.get("loss"))
     settings = loss.get("config") if isinstance(loss, dict) else None
     settings = settings if isinstance(settings, dict) else {}
@@ -313,10 +356,30 @@ def check_compiled(answer: object) -> Feedback:
     metrics = _names(config.get("metrics"))
     if set(metrics) & ACCURACY_METRICS:
         good.append(tr("reports accuracy"))
+    elif "Accuracy" in metrics:
+        problems.append(
+            tr(
+                "keras.metrics.Accuracy() counts outputs exactly equal to the labels, nearly "
+                "never with probabilities; for one-hot labels use CategoricalAccuracy()"
+            )
+        )
+        hint = hint or "metrics=[keras.metrics.CategoricalAccuracy()]"
     else:
         shown = ", ".join(metrics) or tr("none")
         problems.append(tr("accuracy is not among the metrics ({metrics})", metrics=shown))
         hint = hint or "metrics=['accuracy']"
+    used = type(answer.optimizer).__name__
+    if optimizer is not None and used.lower() == str(optimizer).lower():
+        good.append(tr("optimizer {optimizer}", optimizer=used))
+    elif optimizer is not None:
+        problems.append(
+            tr(
+                "the optimizer is {used}; the exercise asks for {optimizer}",
+                used=used,
+                optimizer=optimizer,
+            )
+        )
+        hint = hint or f"optimizer=keras.optimizers.{optimizer}(learning_rate=...)"
     return verdict(name, good, problems, hint)
 
 
@@ -363,13 +426,17 @@ def check_optimizer_comparison(
         )
     mine, base = ours.val_accuracy, theirs.val_accuracy
     if len(mine) < min_epochs:
-        problems.append(
-            tr(
-                "{count} epochs; train at least {least} to see a trend",
-                count=len(mine),
-                least=min_epochs,
+        count, least = len(mine), min_epochs
+        if count == 1:
+            problems.append(tr("1 epoch; train at least {least} to see a trend", least=least))
+        else:
+            problems.append(
+                tr(
+                    "{count} epochs; train at least {least} to see a trend",
+                    count=count,
+                    least=least,
+                )
             )
-        )
         hint = hint or tr("epochs={least} in model.fit.", least=min_epochs)
     if max(mine) < 0.9:
         problems.append(
@@ -377,6 +444,14 @@ def check_optimizer_comparison(
         )
     both = min(len(mine), len(base))
     ahead = sum(a > b for a, b in zip(mine[:both], base[:both], strict=True))
+    if both == 1:
+        said = {"optimizer": optimizer, "first": mine[0], "first_base": base[0], "base": base_name}
+        compared = tr(
+            "after the one epoch both ran: {first:.2%} for {optimizer} against {first_base:.2%} "
+            "for {base}",
+            **said,
+        )
+        return verdict(name, [*good, compared], problems, hint)
     good.append(
         tr(
             "over the {both} epochs both ran, {optimizer} was ahead after {ahead} of them "
@@ -476,7 +551,8 @@ def check_confident_accuracy(
         return verdict(name, [], [problem], tr("lower the threshold, e.g. threshold=0.9."))
     expected = float(right[sure].mean())
     value = as_fraction(answer)
-    if abs(value - expected) < 1e-6:
+    # an answer copied from a printout is rounded: 4 decimals (0.9998), or 2 in percent
+    if abs(value - expected) <= 5e-5:
         good = tr(
             "{accuracy:.2%} right on the {count:,} images ({share:.0%}) it is that "
             "sure of, against {overall:.2%} on all of them",
@@ -486,12 +562,15 @@ def check_confident_accuracy(
             overall=overall,
         )
         return verdict(name, [good], [], None)
-    if abs(value / 100 - expected) < 1e-6:
+    if abs(value - 100 * expected) <= 5e-3:
         hint = tr("give a fraction between 0 and 1.")
         return verdict(name, [], [tr("that is a percentage")], hint)
-    if abs(value - overall) < 1e-6:
+    if abs(value - overall) <= 5e-5:
         return verdict(name, [], [tr("that is the accuracy on every image")], hint)
-    if abs(value - share) < 1e-6:
+    if abs(value - share) <= 5e-5:
         problem = tr("that is the share of images it is sure of")
         return verdict(name, [], [problem], tr("now score those images."))
-    return verdict(name, [], [tr("{value:.4f} is not it", value=value)], hint)
+    if abs(value - expected) <= 5e-3:
+        problem = tr("{value:g} is close, but rounded too far to tell", value=value)
+        return verdict(name, [], [problem], tr("give at least 4 decimals, or the value itself."))
+    return verdict(name, [], [tr("{value:.6g} is not it", value=value)], hint)

@@ -1,5 +1,6 @@
 """A drawing pad: draw a digit with the mouse or a finger and see what the model reads."""
 
+import contextlib
 import html
 
 import ipywidgets as widgets
@@ -44,7 +45,7 @@ class DrawingPad(CourseWidget):
         canvas.on_touch_start(lambda touches: self._pen_down(*touches[0]))
         canvas.on_touch_move(lambda touches: self._pen_move(*touches[0]))
         canvas.on_touch_end(lambda touches: self._pen_up())
-        self.predict_button.on_click(lambda _button: self.predict())
+        self.predict_button.on_click(lambda _button: self._read())
         self.clear_button.on_click(lambda _button: self.clear())
         buttons = widgets.HBox([self.predict_button, self.clear_button])
         self.widget = widgets.HBox(
@@ -88,21 +89,30 @@ class DrawingPad(CourseWidget):
         self.message.value = tr("Draw a digit in the box, then press <b>Predict</b>.")
         self.result.value = b""
 
-    def predict(self) -> tuple[int, float, np.ndarray] | None:
-        """Read the drawing; show and return (digit, probability, all ten), or None if blank."""
-        if not self.strokes:
-            self.message.value = tr("<b>Draw a digit first</b>: the pad is empty.")
-            return None
+    def _read(self) -> None:
+        # The button's handler: an exception would go to a log the learner never sees, and the
+        # pad's message already says what went wrong
+        with contextlib.suppress(MnistCourseError):
+            self.predict()
+
+    def predict(self) -> tuple[int, float, np.ndarray]:
+        """Read the drawing; show and return (digit, probability, all ten). With nothing to read
+        (no strokes, no ink) or a model that cannot answer, the pad says why and this raises
+        the same error."""
         try:
+            if not self.strokes:
+                raise NoDigitError(tr("DrawingPad: the pad is empty; draw a digit first."))
             image = to_mnist_image(render_strokes(self.strokes, self.size, self.pen_width))
-        except NoDigitError:
-            self.message.value = tr("<b>Draw a digit first</b>: no ink on the pad.")
-            return None
-        try:
             digit, probability, probabilities = predict_digit(self.model, image)
-        except MnistCourseError as error:  # a button's exception would go to a hidden log
+        except NoDigitError:
+            if self.strokes:
+                self.message.value = tr("<b>Draw a digit first</b>: no ink on the pad.")
+            else:
+                self.message.value = tr("<b>Draw a digit first</b>: the pad is empty.")
+            raise
+        except MnistCourseError as error:
             self.message.value = html.escape(str(error))
-            return None
+            raise
         self.last_input = image
         self.message.value = tr(
             "It looks like a <b>{digit}</b> ({probability:.1%} sure). Left: the 28 x 28 "

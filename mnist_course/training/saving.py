@@ -14,6 +14,7 @@ from ..backend import keras
 from ..data.loading import load_mnist
 from ..errors import InputError, ModelFileError
 from ..files import COURSE_ROOT, atomic_path
+from ..language import tr
 from ..models.builders import check_choice, check_keras_model
 from .recipes import RECIPES, train_course_model
 
@@ -220,6 +221,16 @@ def trained_model(
     if path.is_file() and not retrain:
         with contextlib.suppress(ModelFileError):  # a damaged entry is retrained and replaced
             return load_model(path)
+    # said first: a learner who skipped notebook 03_train waits here, and should know why
+    print(
+        tr(
+            "No trained {name} in the model cache yet: training one now with its recipe, "
+            "mc.RECIPES[{key!r}]; it is kept for next time.",
+            name=name,
+            key=name,
+        ),
+        flush=True,
+    )
     (x_train, y_train), _ = load_mnist()
     fit = len(x_train) - min(VALIDATION_IMAGES, len(x_train) // 12)
     model, _ = train_course_model(name, x_train[:fit], y_train[:fit], progress=progress)
@@ -227,7 +238,12 @@ def trained_model(
         cache_model(model, name)
     except (InputError, ModelFileError) as error:
         print(
-            f"Note: could not cache the trained model in {path.parent} ({error}); "
-            f"set {CACHE_ENV_VAR} to a writable folder to keep it."
+            tr(
+                "Note: could not cache the trained model in {folder} ({error}); set "
+                "{cache_env_var} to a writable folder to keep it.",
+                folder=path.parent,
+                error=error,
+                cache_env_var=CACHE_ENV_VAR,
+            )
         )
     return plain_model(model)
