@@ -279,3 +279,17 @@ def test_mlp_without_relu_is_pointed_at_its_hidden_layers() -> None:
     )
     feedback = ex.check_mlp(plain)
     assert not feedback.correct and "activation='relu'" in feedback.hint
+
+
+def test_checkers_judge_in_the_learners_own_precision(tiny_mnist) -> None:
+    p16 = np.full((3, 10), 0.01, np.float16)
+    p16[:, 0] = 0.9  # float16's 0.9 is 0.8999: at least 0.9 in float16, as the learner sees
+    sure = ex.check_confident_accuracy(1.0, p16, np.zeros(3, int), threshold=0.9)
+    assert sure.correct, str(sure)
+    images, labels = tiny_mnist["x_train"], tiny_mnist["y_train"]
+    average = (images[labels == 7] / 255).mean(axis=0).astype(np.float16)
+    assert ex.check_mean_image(average, images, labels, 7).correct
+    import tensorflow as tf
+
+    assert ex.check_dense_parameters(tf.constant(7850), 784, 10).correct
+    assert not ex.check_dense_parameters(np.timedelta64(7850), 784, 10).correct

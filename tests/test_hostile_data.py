@@ -272,3 +272,39 @@ def test_a_confusion_matrix_given_as_predictions_gets_feedback_not_a_crash() -> 
     predictions[:5] = (Y[:5] + 1) % 10
     feedback = ex.check_most_confused_pair((1, 2), Y, mc.confusion_matrix(Y, predictions))
     assert "could not read" not in str(feedback) and "64" in str(feedback)
+
+
+def test_numpy_numbers_reach_keras_as_python_numbers() -> None:
+    # Keras refuses NumPy scalars where the course's own checks accept them
+    assert mc.tiny_mlp(np.int64(32)).count_params() == 784 * 32 + 32 + 330
+    mc.mlp(hidden_units=np.array([64, 32]), l1=np.float32(1e-4), dropout=np.float64(0.1))
+    mc.lenet(filters=np.array([6, 16, 120]), dense_units=np.int64(84))
+    mc.cnn(dropout=np.float32(0.3))
+    for rate in (np.float32(0.001), 1, np.int64(1)):
+        mc.compile_model(mc.tiny_mlp(), learning_rate=rate)
+    mc.augmentation(shift=np.float32(0.1), rotation_degrees=np.float32(10), seed=np.int64(1))
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: mc.tiny_mlp(0),
+        lambda: mc.tiny_mlp(None),
+        lambda: mc.mlp(hidden_units=128),
+        lambda: mc.mlp(hidden_units=[0]),
+        lambda: mc.mlp(dropout=1.5),
+        lambda: mc.cnn(dropout=-0.1),
+        lambda: mc.lenet(filters=6),
+        lambda: mc.lenet(filters=[6.0, 16.0, 120.0]),
+        lambda: mc.lenet(filters=(6, 16)),
+        lambda: mc.augmentation(rotation_degrees=400),
+        lambda: mc.augmentation(shift=1.5),
+    ],
+)
+def test_bad_layer_sizes_and_rates_are_course_errors(build) -> None:
+    with pytest.raises(mc.InputError):
+        build()
+
+
+def test_one_hot_rows_of_true_and_false_are_labels() -> None:
+    np.testing.assert_array_equal(mc.one_hot(np.eye(10, dtype=bool)[Y]).argmax(axis=1), Y)

@@ -91,9 +91,9 @@ def test_build_model_by_name() -> None:
     assert mc.build_model("tiny-mlp", hidden_units=7).layers[0].units == 7
     with pytest.raises(InputError, match="choose one of tiny-mlp, mlp, lenet, cnn"):
         mc.build_model("resnet")
-    with pytest.raises(InputError, match="three numbers"):
+    with pytest.raises(InputError, match="3 whole numbers"):
         mc.lenet(filters=(6, 16))
-    with pytest.raises(InputError, match="two numbers"):
+    with pytest.raises(InputError, match="2 whole numbers"):
         mc.build_model("cnn", filters=(8,))
     assert mc.cnn(filters=(8, 16)).layers[4].filters == 16
 

@@ -157,6 +157,8 @@ def check_labels(
 
     ``labels``: digits 0-9 shaped (n,), integers or whole floats, or with ``rows`` one-hot
     rows (n, 10) or a column (n, 1); ``count``: how many there must be (one per image)."""
+    if rows and isinstance(labels, np.ndarray) and labels.dtype == bool and labels.ndim == 2:
+        labels = labels.astype(np.uint8)  # one-hot rows as True/False, e.g. np.eye(10, dtype=bool)
     array = as_numbers(labels, name, tr("labels"))
     check_finite(array, name, tr("labels"))
     if rows and array.ndim == 2 and array.shape[1] == NUM_CLASSES:
@@ -271,6 +273,23 @@ def check_count(value: object, *, name: str, what: str = "count") -> int:
             most=MAX_COUNT,
         )
     return int(value)
+
+
+def check_fraction(value: object, *, name: str, what: str, most: float = 1.0) -> float:
+    """A number from 0 to below ``most`` (a dropout rate, an L1 factor), as a Python float:
+    Keras refuses NumPy's."""
+    number = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool
+    )
+    if not (number and 0 <= value < most):
+        raise InputError(
+            "{name}: {what} must be a number from 0 to below {most:g}, got {value!r}.",
+            name=name,
+            what=what,
+            most=most,
+            value=value,
+        )
+    return float(value)
 
 
 def check_indices(indices: object, size: int, *, name: str) -> list[int]:

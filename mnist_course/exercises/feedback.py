@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 import functools
 import math
@@ -123,8 +124,13 @@ def as_whole_number(answer: object) -> int:
     """``answer`` as an int if it is one (7850, 7850.0, "7850"), else :class:`Unreadable`."""
     if isinstance(answer, str) and answer.strip().isascii() and answer.strip().isdigit():
         return int(answer.strip())
+    if callable(getattr(answer, "numpy", None)) and getattr(answer, "shape", None) == ():
+        with contextlib.suppress(Exception):  # a look-alike is judged as the object it is
+            answer = np.asarray(answer.numpy())  # a TensorFlow scalar, tf.constant(50240)
     if isinstance(answer, np.ndarray) and answer.ndim == 0 and answer.dtype.kind in "iuf":
         answer = answer.item()  # np.array(50240): one number
+    if isinstance(answer, np.timedelta64):  # a NumPy integer, but a duration, not a count
+        raise Unreadable(tr("expected a whole number, got {answer}", answer=describe(answer)))
     if isinstance(answer, numbers.Integral) and not isinstance(answer, bool | np.bool_):
         return int(answer)
     if isinstance(answer, numbers.Real | decimal.Decimal) and not isinstance(answer, bool):

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..backend import keras
-from ..data.arrays import NUM_CLASSES
+from ..data.arrays import NUM_CLASSES, check_count, check_fraction
 from ..errors import InputError
 
 layers = keras.layers
@@ -28,6 +28,26 @@ def _stack(name: str, shape: tuple[int, ...], hidden: list) -> keras.Sequential:
     return keras.Sequential([inputs, *hidden, digit], name=name)
 
 
+def _counts(values: object, name: str, what: str, length: int | None = None) -> list[int]:
+    """Layer sizes as Python ints (Keras refuses NumPy's), each a whole number of at least 1."""
+    items = list(values) if isinstance(values, Sequence | np.ndarray) else None
+    if items is None or isinstance(values, str) or length not in (None, len(items)):
+        said = {"name": name, "what": what, "count": length, "value": values}
+        if length is None:
+            raise InputError(
+                "{name}: {what} needs a sequence of whole numbers, one per layer, such as "
+                "(128, 32); got {value!r}.",
+                **said,
+            )
+        raise InputError(
+            "{name}: {what} needs {count} whole numbers, one per layer, such as {example}; "
+            "got {value!r}.",
+            example=(6, 16, 120)[:length],
+            **said,
+        )
+    return [check_count(item, name=name, what=what) for item in items]
+
+
 def tiny_mlp(hidden_units: int = 15) -> keras.Sequential:
     """The tutorial's smallest network: 784 inputs, one hidden Dense layer, 10 outputs.
 
@@ -41,7 +61,8 @@ def tiny_mlp(hidden_units: int = 15) -> keras.Sequential:
     keras.Sequential
         Input (n, 784) float32, output (n, 10) probabilities; not compiled.
     """
-    hidden = [layers.Dense(hidden_units, activation="relu", name="hidden")]
+    units = check_count(hidden_units, name="tiny_mlp", what="hidden_units")
+    hidden = [layers.Dense(units, activation="relu", name="hidden")]
     return _stack("tiny_mlp", (784,), hidden)
 
 
@@ -61,8 +82,12 @@ def mlp(
     keras.Sequential
         Input (n, 784), output (n, 10); 104,938 parameters by default.
     """
+    l1, dropout = (
+        check_fraction(l1, name="mlp", what="l1"),
+        check_fraction(dropout, name="mlp", what="dropout"),
+    )
     hidden, penalty = [], keras.regularizers.L1(l1) if l1 else None
-    for i, units in enumerate(hidden_units, start=1):
+    for i, units in enumerate(_counts(hidden_units, "mlp", "hidden_units"), start=1):
         hidden += [
             layers.Dense(units, activation="relu", kernel_regularizer=penalty, name=f"hidden_{i}"),
             layers.Dropout(dropout, name=f"dropout_{i}"),
@@ -84,12 +109,8 @@ def lenet(filters: Sequence[int] = (6, 16, 120), dense_units: int = 84) -> keras
     keras.Sequential
         Input (n, 28, 28, 1), output (n, 10); 109,994 parameters by default.
     """
-    if len(filters) != 3:
-        raise InputError(
-            "lenet: filters needs three numbers (one per convolution), got {filters}",
-            filters=filters,
-        )
-    f1, f2, f3 = filters
+    f1, f2, f3 = _counts(filters, "lenet", "filters", length=3)
+    dense_units = check_count(dense_units, name="lenet", what="dense_units")
     hidden = [
         layers.Conv2D(f1, 3, activation="relu", name="conv_1"),
         layers.AveragePooling2D(2, name="pool_1"),
@@ -116,11 +137,8 @@ def cnn(filters: Sequence[int] = (32, 64), dropout: float = 0.3) -> keras.Sequen
     keras.Sequential
         Input (n, 28, 28, 1), output (n, 10); 185,258 parameters by default.
     """
-    if len(filters) != 2:
-        raise InputError(
-            "cnn: filters needs two numbers (one per convolution), got {filters}",
-            filters=filters,
-        )
+    filters = _counts(filters, "cnn", "filters", length=2)
+    dropout = check_fraction(dropout, name="cnn", what="dropout")
     hidden = []
     # Pooling straight after each convolution leaves batch norm a quarter of the values.
     for i, count in enumerate(filters, start=1):

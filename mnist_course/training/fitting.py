@@ -29,12 +29,13 @@ def set_seed(seed: int) -> None:
     seed : int
         From 0 to 2**32 - 1.
     """
-    keras.utils.set_random_seed(_seed(seed, "set_seed"))
+    keras.utils.set_random_seed(check_seed(seed, "set_seed"))
     # Without this, multi-threaded kernels may sum in a different order on each run.
     tf.config.experimental.enable_op_determinism()
 
 
-def _seed(seed: object, name: str) -> int:
+def check_seed(seed: object, name: str) -> int:
+    """``seed`` as a Python int (Keras refuses NumPy's), from 0 to 2**32 - 1."""
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**32:
         raise InputError(
             "{name}: seed must be a whole number from 0 to 2**32 - 1, got {seed!r}.",
@@ -84,6 +85,8 @@ def compile_model(
                 "keras.optimizers.schedules schedule; got {rate!r}.",
                 rate=rate,
             )
+        if number:  # Keras refuses NumPy numbers, and ints
+            learning_rate = float(learning_rate)
         optimizer = keras.optimizers.RMSprop(learning_rate=learning_rate)
     elif not isinstance(optimizer, keras.optimizers.Optimizer):
         try:
@@ -218,7 +221,7 @@ def train(
     if y is None:
         raise InputError("train: labels are needed: train(model, x, y, epochs=...).")
     if seed is not None:
-        _seed(seed, "train")
+        check_seed(seed, "train")
     if progress is not None and not isinstance(progress, keras.callbacks.Callback):
         raise InputError(
             "train: progress must be a Keras callback such as mc.LiveCurves(), got {progress!r}.",

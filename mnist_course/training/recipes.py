@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..backend import keras, tf
-from ..data.arrays import check_count, check_images, check_labels, refuse_scaled
+from ..data.arrays import check_count, check_fraction, check_images, check_labels, refuse_scaled
 from ..errors import InputError, MnistCourseError
 from ..language import tr
 from ..models.builders import MODELS, PRECISIONS, build_model, check_choice
-from .fitting import BATCH_SIZE, LEARNING_RATE, compile_model, train
+from .fitting import BATCH_SIZE, LEARNING_RATE, check_seed, compile_model, train
 
 OPTIMIZERS = {"rmsprop": keras.optimizers.RMSprop, "adam": keras.optimizers.Adam}
 Schedule = keras.optimizers.schedules.LearningRateSchedule
@@ -38,7 +38,12 @@ def augmentation(
 ) -> keras.Sequential:
     """Random shifts (``shift``: a fraction of the image size) and rotations (up to
     ``rotation_degrees`` either way) of training images, for ``train``'s ``augment``."""
-    rotate = keras.layers.RandomRotation(rotation_degrees / 360, fill_mode="constant", seed=seed)
+    shift = check_fraction(shift, name="augmentation", what="shift")
+    rotation = check_fraction(
+        rotation_degrees, name="augmentation", what="rotation_degrees", most=180.0
+    )
+    seed = None if seed is None else check_seed(seed, "augmentation")  # Keras refuses NumPy ints
+    rotate = keras.layers.RandomRotation(rotation / 360, fill_mode="constant", seed=seed)
     seed = None if seed is None else seed + 1  # the translation's own
     move = keras.layers.RandomTranslation(shift, shift, fill_mode="constant", seed=seed)
     return keras.Sequential([rotate, move], name="augmentation")
