@@ -114,6 +114,7 @@ def test_cache_trains_once_then_reuses(cache, monkeypatch, capsys) -> None:
         np.testing.assert_array_equal(a, b)
     mc.trained_model("tiny-mlp", retrain=True, progress=quiet())
     assert calls == ["tiny-mlp", "tiny-mlp"]
+    assert "Training tiny-mlp again with its recipe" in capsys.readouterr().out
 
 
 def test_trained_model_never_sees_the_validation_or_test_images(cache, monkeypatch) -> None:

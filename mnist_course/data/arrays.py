@@ -1,7 +1,8 @@
 """What an MNIST array is: the one place where images and labels are checked (NumPy only).
 
 Images: a batch (n, 28, 28), (n, 28, 28, 1) or (n, 784), n >= 1; one image (28, 28),
-(28, 28, 1) or (784,); finite values 0-255 (``pixels="model"``: integers 0-255 or floats 0-1).
+(28, 28, 1) or (784,); finite values 0-255 (``pixels="model"``: integers 0-255 or floats 0-1,
+not all at most 1/255, which is scaled twice).
 Labels: digits 0-9 shaped (n,) or (n, 1), or one-hot rows (n, 10) read by their largest entry."""
 
 from __future__ import annotations

@@ -557,7 +557,7 @@ def check_confident_accuracy(
     value = as_fraction(answer)
     # an answer copied from a printout is rounded: 4 decimals (0.9998), or 2 in percent;
     # float16 holds about 3
-    close = 5e-4 if np.asarray(answer).dtype == np.float16 else 5e-5
+    close = 5e-4 if getattr(answer, "dtype", None) == np.float16 else 5e-5
     if abs(value - expected) <= close:
         good = tr(
             "{accuracy:.2%} right on the {count:,} images ({share:.0%}) it is that "

@@ -222,15 +222,18 @@ def trained_model(
         with contextlib.suppress(ModelFileError):  # a damaged entry is retrained and replaced
             return load_model(path)
     # said first: a learner who skipped notebook 03_train waits here, and should know why
-    print(
-        tr(
-            "No trained {name} in the model cache yet: training one now with its recipe, "
-            "mc.RECIPES[{key!r}]; it is kept for next time.",
-            name=name,
-            key=name,
-        ),
-        flush=True,
-    )
+    said = {"name": name, "key": name}
+    if path.is_file():  # retrain=True, or a damaged file
+        print(tr("Training {name} again with its recipe, mc.RECIPES[{key!r}].", **said), flush=True)
+    else:
+        print(
+            tr(
+                "No trained {name} in the model cache yet: training one now with its recipe, "
+                "mc.RECIPES[{key!r}]; it is kept for next time.",
+                **said,
+            ),
+            flush=True,
+        )
     (x_train, y_train), _ = load_mnist()
     fit = len(x_train) - min(VALIDATION_IMAGES, len(x_train) // 12)
     model, _ = train_course_model(name, x_train[:fit], y_train[:fit], progress=progress)
