@@ -42,7 +42,7 @@ LOCALE := mnist_course/locale
 ERRORS := MnistCourseError DataNotFoundError DataFileError DownloadError InputError ModelFileError
 messages: $(STAMP)
 	$(BIN)/pybabel extract --project=mnist-course --version=0.1.0 --width=100 \
-	  --keyword=tr --keyword=tr_plot --keyword=N_ \
+	  --keyword=tr --keyword=trn:1,2 --keyword=tr_plot --keyword=N_ \
 	  $(foreach error,$(ERRORS),--keyword=$(error)) --add-comments=TRANSLATORS: \
 	  --output-file=$(LOCALE)/messages.pot mnist_course
 	$(BIN)/pybabel update --input-file=$(LOCALE)/messages.pot --output-dir=$(LOCALE) \

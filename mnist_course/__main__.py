@@ -10,7 +10,7 @@ from argparse import ArgumentTypeError
 from pathlib import Path
 
 from .errors import InputError, MnistCourseError
-from .language import tr
+from .language import tr, trn
 
 # Written here so that --help and usage errors need no TensorFlow; tests/test_cli.py checks
 # that they match mnist_course.training.recipes.RECIPES.
@@ -184,10 +184,14 @@ def _train(args: argparse.Namespace) -> int:
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
         epochs = args.epochs or DEFAULT_EPOCHS[args.model]
         said = {"model": args.model, "count": len(x_train), "epochs": epochs}
-        if epochs == 1:
-            echo(tr("Training {model} on {count} images for 1 epoch", **said))
-        else:
-            echo(tr("Training {model} on {count} images for {epochs} epochs", **said))
+        echo(
+            trn(
+                "Training {model} on {count} images for {epochs} epoch",
+                "Training {model} on {count} images for {epochs} epochs",
+                epochs,
+                **said,
+            )
+        )
         set_seed(args.seed)  # this process is the command's own: the run repeats exactly
         model, history = train_course_model(
             args.model, x_train, y_train, epochs=epochs, seed=args.seed, progress=EpochLog(echo)
@@ -270,7 +274,14 @@ def _evaluate(args: argparse.Namespace) -> int:
         raise InputError(
             "--mistakes: could not write {path} ({reason}).", path=picture, reason=error.strerror
         ) from None
-    print(tr("{count} mistakes drawn in {path}", count=len(worst), path=picture))
+    drawn = trn(
+        "{count} mistake drawn in {path}",
+        "{count} mistakes drawn in {path}",
+        len(worst),
+        count=len(worst),
+        path=picture,
+    )
+    print(drawn)
     return 0
 
 

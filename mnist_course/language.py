@@ -59,6 +59,12 @@ def tr(message: str, /, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def trn(singular: str, plural: str, n: int, /, **values: object) -> str:
+    """:func:`tr` for a message whose words follow the number ``n`` ("1 image", "2 images"):
+    gettext's ``ngettext`` picks the form, then ``values`` fill the placeholders."""
+    return catalogue(_current).ngettext(singular, plural, n).format(**values)
+
+
 def tr_plot(message: str, /, **values: object) -> str:
     """:func:`tr` for text drawn by matplotlib: English where no Chinese font is installed."""
     if _current != "en":

@@ -197,7 +197,8 @@ def plot_history(
         epochs = check_count(epochs, name="plot_history", what="epochs")
     if len(labels) != len(histories):
         raise InputError(
-            "plot_history: {histories} histories but {labels} labels.",
+            "plot_history: the number of labels ({labels}) is not the number of histories "
+            "({histories}).",
             histories=len(histories),
             labels=len(labels),
         )

@@ -160,7 +160,7 @@ def test_forged_histories_and_odd_models_are_refused_with_feedback(images, forge
     expected = {
         "namespace": "History that model.fit returns",
         "other model": "belongs to another model",
-        "fewer steps": "fewer than the 1 epochs of 4 steps",
+        "fewer steps": "less than the 1 x 4 steps",
         "no validation": "no validation accuracy",
         "accuracy above 1": "not fractions",
     }[forge]

@@ -145,8 +145,12 @@ def test_pickled_object_arrays_are_refused(tmp_path, tiny_mnist) -> None:
         ("y_train", np.zeros(50, np.float64), "float64"),
         ("y_test", np.full(20, 10, np.uint8), "outside 0-9"),
         ("y_test", np.full(20, -1, np.int64), "outside 0-9"),
-        ("y_train", np.zeros(49, np.uint8), "50 images but 49 labels"),
-        ("x_test", np.zeros((0, 28, 28), np.uint8), "0 images but 20 labels"),
+        ("y_train", np.zeros(49, np.uint8), r"labels \(49\) is not the number of images \(50\)"),
+        (
+            "x_test",
+            np.zeros((0, 28, 28), np.uint8),
+            r"labels \(20\) is not the number of images \(0\)",
+        ),
     ],
 )
 def test_invalid_contents(tmp_path, tiny_mnist, key, value, message) -> None:
@@ -159,7 +163,10 @@ def test_invalid_contents(tmp_path, tiny_mnist, key, value, message) -> None:
 
 def test_idx_counts_that_disagree(idx_folder, tiny_mnist) -> None:
     write_idx(idx_folder / IDX_FILES["y_test"], tiny_mnist["y_test"][:-1])
-    with pytest.raises(DataFileError, match=r"test\): 20 images but 19 labels"):
+    with pytest.raises(
+        DataFileError,
+        match=r"test\): the number of labels \(19\) is not the number of images \(20\)",
+    ):
         load_mnist(idx_folder)
 
 

@@ -59,6 +59,19 @@ def test_an_unknown_language_is_a_course_error(bad) -> None:
     assert mc.get_language() == "en"
 
 
+@pytest.mark.parametrize(
+    ("n", "english", "chinese"), [(1, "1 epoch;", "1 轮"), (3, "3 epochs;", "3 轮")]
+)
+def test_a_plural_message_takes_the_form_of_its_number(n, english, chinese) -> None:
+    forms = (
+        "{count} epoch; train at least {least} to see a trend",
+        "{count} epochs; train at least {least} to see a trend",
+    )
+    assert language.trn(*forms, n, count=n, least=5).startswith(english)
+    mc.set_language("zh")
+    assert chinese in language.trn(*forms, n, count=n, least=5)
+
+
 def test_text_without_a_translation_stays_english() -> None:
     mc.set_language("zh")
     assert language.tr("no such entry {n}", n=3) == "no such entry 3"
@@ -93,7 +106,7 @@ def extracted() -> dict[str, list[str]]:
 
 # Each course exception translates its message as tr() does (mnist_course/errors.py).
 ERRORS = {name for name, value in vars(errors).items() if isinstance(value, type)}
-KEYWORDS = {"tr": None, "tr_plot": None, "N_": None} | dict.fromkeys(ERRORS)
+KEYWORDS = {"tr": None, "trn": (1, 2), "tr_plot": None, "N_": None} | dict.fromkeys(ERRORS)
 MESSAGES = extracted()
 
 
@@ -112,15 +125,19 @@ def test_every_marked_message_is_in_the_template_and_the_chinese_catalogue() -> 
     assert not stale, f"run `make messages`: no longer in the source: {sorted(stale)[:5]}"
 
 
-@pytest.mark.parametrize("english", sorted(MESSAGES))
+@pytest.mark.parametrize("english", sorted(MESSAGES, key=str))
 def test_each_message_is_translated_with_the_same_placeholders(english) -> None:
+    """A plural message (trn) is a pair of English forms; Chinese has one form (nplurals=1)."""
     entry = CATALOGUE_ZH.get(english)
     assert entry is not None and entry.string, f"no translation (at {MESSAGES[english]})"
     assert not entry.fuzzy, "fuzzy: a guess by make messages, to be checked by a translator"
-    words = re.sub(r"\{[^{}]*\}", "", english)
-    assert re.search(r"[\u4e00-\u9fff]", entry.string) or not re.search("[A-Za-z]", words), (
-        "not Chinese"
-    )
+    forms = english if isinstance(english, tuple) else (english,)
+    chinese = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+    assert all(chinese), "a plural form is left empty"
+    words = re.sub(r"\{[^{}]*\}", "", forms[-1])
+    assert all(re.search(r"[\u4e00-\u9fff]", text) for text in chinese) or not re.search(
+        "[A-Za-z]", words
+    ), "not Chinese"
 
     def placeholders(text: str) -> set[str]:
         return set(
@@ -129,7 +146,9 @@ def test_each_message_is_translated_with_the_same_placeholders(english) -> None:
             if f is not None
         )
 
-    assert placeholders(entry.string) == placeholders(english)
+    assert {frozenset(placeholders(text)) for text in forms + chinese} == {
+        frozenset(placeholders(forms[0]))
+    }
 
 
 CATALOGUE_ZH = {m.id: m for m in read_po(PO) if m.id}
@@ -139,9 +158,14 @@ def test_the_compiled_catalogue_is_the_po_file() -> None:
     """messages.mo, which the package reads, holds what messages.po says."""
     from babel.messages.mofile import read_mo
 
+    def pair(m) -> tuple:  # a plural message's forms come as a list or a tuple
+        return tuple(m.id) if isinstance(m.id, list | tuple) else m.id, (
+            tuple(m.string) if isinstance(m.string, list | tuple) else m.string
+        )
+
     with (PO.with_suffix(".mo")).open("rb") as file:
-        compiled = {m.id: m.string for m in read_mo(file) if m.id}
-    written = {m.id: m.string for m in read_po(PO) if m.id and m.string and not m.fuzzy}
+        compiled = dict(pair(m) for m in read_mo(file) if m.id)
+    written = dict(pair(m) for m in read_po(PO) if m.id and m.string and not m.fuzzy)
     assert compiled == written, "run `make messages` (it compiles messages.mo)"
 
 
@@ -601,7 +625,7 @@ def test_array_errors_in_chinese() -> None:
         "flatten：应为形状为 (n, 28, 28)、(n, 28, 28, 1) 或 (n, 784) 的一批图像；得到的形状是 "
         "(28, 28)。这是一张图像；用 image[None] 把它变成只含一张图像的批次。"
     )
-    with pytest.raises(mc.InputError, match="有 3 张图像，却有 2 个标签"):
+    with pytest.raises(mc.InputError, match=r"标签的个数（2）与图像的张数（3）不一致"):
         mc.prepare(np.zeros((3, 28, 28), np.uint8), [1, 2])
     mc.set_language("en")
     with pytest.raises(mc.InputError, match="^flatten: expected a batch of images"):

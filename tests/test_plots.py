@@ -79,7 +79,7 @@ def test_plot_history_compares_runs_and_fixes_the_axis() -> None:
     loss_ax = fig.axes[0]
     assert [line.get_label() for line in loss_ax.lines] == ["slow, training", "fast, training"]
     assert loss_ax.get_xlim() == (0.5, 10.5)
-    with pytest.raises(InputError, match="2 histories but 1 labels"):
+    with pytest.raises(InputError, match=r"labels \(1\) is not the number of histories \(2\)"):
         mc.plot_history(a, b, labels=["one"])
     with pytest.raises(InputError, match="History"):
         mc.plot_history([0.1, 0.2])

@@ -203,7 +203,8 @@ def check_labels(
         )
     if count is not None and len(array) != count:
         raise InputError(
-            "{name}: got {count} images but {labels} labels; every image needs exactly one label.",
+            "{name}: the number of labels ({labels}) is not the number of images ({count}); "
+            "every image needs exactly one label.",
             name=name,
             count=count,
             labels=len(array),

@@ -348,7 +348,8 @@ def check_dataset(images: np.ndarray, labels: np.ndarray, source: str = "data") 
             )
         if labels.ndim == 1 and len(images) != len(labels):  # said before the empty batch
             raise InputError(
-                "{images} images but {labels} labels; every image needs one label.",
+                "the number of labels ({labels}) is not the number of images ({images}); "
+                "every image needs one label.",
                 images=len(images),
                 labels=len(labels),
             )

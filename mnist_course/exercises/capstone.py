@@ -11,7 +11,7 @@ from ..backend import keras
 from ..data.loading import load_mnist
 from ..errors import InputError
 from ..evaluation.metrics import evaluate
-from ..language import N_, tr
+from ..language import N_, tr, trn
 from ..training.fitting import as_input, labels_for
 from .feedback import (
     Feedback,
@@ -168,7 +168,14 @@ def check_capstone(
     except Unreadable as error:
         hint = hint or "history = model.fit(x, y, ..., validation_data=(x_val, y_val))"
         return verdict(NAME, good, [*problems, error.args[0]], hint)
-    good.append(tr("trained with model.fit for {epochs} epochs", epochs=len(record.val_accuracy)))
+    epochs = len(record.val_accuracy)
+    fitted = trn(
+        "trained with model.fit for {epochs} epoch",
+        "trained with model.fit for {epochs} epochs",
+        epochs,
+        epochs=epochs,
+    )
+    good.append(fitted)
     if record.extra_steps:
         good.append(tr("(and {steps} optimizer steps before this fit)", steps=record.extra_steps))
     if (count := len(validation_labels)) < validation_size:

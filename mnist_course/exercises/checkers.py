@@ -11,7 +11,7 @@ from ..backend import keras
 from ..data.arrays import check_images, check_labels, check_probabilities
 from ..errors import InputError
 from ..evaluation.metrics import confusion_matrix, most_confused_pairs
-from ..language import N_, tr
+from ..language import N_, tr, trn
 from .feedback import (
     Feedback,
     Unreadable,
@@ -170,7 +170,10 @@ def check_mean_image(
     if answer.max() <= 1 and expected.max() > 1:
         answer = answer * 255  # averaged scaled images: the same picture, on the 0-1 scale
     if np.allclose(answer, expected, atol=0.25 if low_precision else 1e-3):
-        good.append(tr("the average of {count} images", count=int(np.sum(labels == digit))))
+        count = int(np.sum(labels == digit))
+        good.append(
+            trn("the average of {count} image", "the average of {count} images", count, count=count)
+        )
         return verdict(name, good, [], None)
     if np.allclose(answer, expected, atol=1.0):  # within a pixel level: rounded or truncated
         problem = tr("the values are whole numbers; an average keeps its fractions")
@@ -429,16 +432,15 @@ def check_optimizer_comparison(
     mine, base = ours.val_accuracy, theirs.val_accuracy
     if len(mine) < min_epochs:
         count, least = len(mine), min_epochs
-        if count == 1:
-            problems.append(tr("1 epoch; train at least {least} to see a trend", least=least))
-        else:
-            problems.append(
-                tr(
-                    "{count} epochs; train at least {least} to see a trend",
-                    count=count,
-                    least=least,
-                )
+        problems.append(
+            trn(
+                "{count} epoch; train at least {least} to see a trend",
+                "{count} epochs; train at least {least} to see a trend",
+                count,
+                count=count,
+                least=least,
             )
+        )
         hint = hint or tr("epochs={least} in model.fit.", least=min_epochs)
     if max(mine) < 0.9:
         problems.append(
@@ -500,8 +502,10 @@ def check_most_confused_pair(
     best = top[0][2]
     winners = {(t, p) for t, p, n in top if n == best}
     if (true, predicted) in winners:
-        most = tr(
+        most = trn(
+            "true {true} read as {predicted}: {count} time, the most",
             "true {true} read as {predicted}: {count} times, the most",
+            best,
             true=true,
             predicted=predicted,
             count=best,
@@ -510,14 +514,21 @@ def check_most_confused_pair(
     if not (0 <= true < 10 and 0 <= predicted < 10):
         pair = tr("{pair} is not a pair of digits 0-9", pair=(true, predicted))
         return verdict(name, [], [pair], how)
-    problem = tr(
-        "true {true} read as {predicted} happened {count} times; another pair "
-        "happened {best} times",
+    count = int(matrix[true, predicted])
+    yours = trn(
+        "true {true} read as {predicted} happened {count} time",
+        "true {true} read as {predicted} happened {count} times",
+        count,
         true=true,
         predicted=predicted,
-        count=int(matrix[true, predicted]),
-        best=best,
+        count=count,
     )
+    # TRANSLATORS: follows "true 7 read as 1 happened 3 times; "
+    other = trn(
+        "another pair happened {best} time", "another pair happened {best} times", best, best=best
+    )
+    # TRANSLATORS: joins the two counts, e.g. "...happened 3 times; another pair happened 5 times"
+    problem = tr("{yours}; {other}", yours=yours, other=other)
     hint = tr("rows are true digits, columns predicted; ignore the diagonal (correct answers).")
     if (predicted, true) in winners:
         hint = tr("close: you have the pair the wrong way round (true digit first).")

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..backend import keras
 from ..errors import MnistCourseError
-from ..language import N_, tr
+from ..language import N_, tr, trn
 from ..models.builders import weights_fingerprint
 
 # Said when a checker itself failed on an answer: its bug, never the learner's fault.
@@ -96,9 +96,10 @@ def describe(value: object) -> str:
         count = len(value)  # type: ignore[arg-type]
     except TypeError:
         return tr("an object of type {type}", type=type(value).__name__)
-    if count == 1:
-        return tr("a {type} of 1 item", type=type(value).__name__)
-    return tr("a {type} of {count} items", type=type(value).__name__, count=count)
+    kind = type(value).__name__
+    return trn(
+        "a {type} of {count} item", "a {type} of {count} items", count, type=kind, count=count
+    )
 
 
 def as_array(answer: object, what: str) -> np.ndarray:
@@ -221,9 +222,9 @@ def training_record(history: object, model: keras.Model | None = None) -> Traini
     if taken < epochs * int(steps):
         raise Unreadable(
             tr(
-                "the model's optimizer took {taken} steps, fewer than the {epochs} "
-                "epochs of {steps} steps this History records: it was not trained by "
-                "this fit",
+                "the model's optimizer.iterations is {taken}, less than the {epochs} x "
+                "{steps} steps (epochs x steps per epoch) this History records: it was not "
+                "trained by this fit",
                 taken=taken,
                 epochs=epochs,
                 steps=steps,
