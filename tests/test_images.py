@@ -58,7 +58,9 @@ def test_a_shifted_and_scaled_digit_comes_out_the_same(tiny_mnist) -> None:
     assert np.abs(mc.to_mnist_image(moved) - reference).mean() < 0.05
 
 
-@pytest.mark.parametrize("kind", ["rgb", "rgba", "uint16", "float", "light-on-dark"])
+@pytest.mark.parametrize(
+    "kind", ["rgb", "rgba", "grey-alpha", "uint16", "float", "light-on-dark", "mask", "mask-ink"]
+)
 def test_every_kind_of_input_gives_the_same_digit(kind) -> None:
     paper = stroke()
     expected = mc.to_mnist_image(paper)
@@ -66,6 +68,10 @@ def test_every_kind_of_input_gives_the_same_digit(kind) -> None:
         image = np.stack([paper, paper, paper], axis=-1)
     elif kind == "rgba":
         image = np.dstack([paper, paper, paper, np.full_like(paper, 255)])
+    elif kind == "grey-alpha":  # Pillow's "LA", as a NumPy array
+        image = np.dstack([paper, np.full_like(paper, 255)])
+    elif kind.startswith("mask"):  # True/False, either way round: paper > 127 or ink < 128
+        image = paper > 127 if kind == "mask" else paper < 128
     elif kind == "uint16":
         image = paper.astype(np.uint16) * 257
     elif kind == "float":
@@ -84,7 +90,12 @@ def test_transparent_background_counts_as_background() -> None:
 
 @pytest.mark.parametrize(
     "blank",
-    [np.zeros((50, 50)), np.full((50, 50), 255, np.uint8), np.full((40, 40, 3), 128, np.uint8)],
+    [
+        np.zeros((50, 50)),
+        np.full((50, 50), 255, np.uint8),
+        np.full((40, 40, 3), 128, np.uint8),
+        np.ones((40, 40), bool),
+    ],
 )
 def test_blank_image_says_no_digit_found(blank) -> None:
     with pytest.raises(NoDigitError, match="no digit found"):
@@ -98,7 +109,8 @@ def test_blank_image_says_no_digit_found(blank) -> None:
         (np.zeros(10), "got shape"),
         (np.full((30, 30), np.nan), "NaN"),
         (np.full((30, 30), 2.0), "0-1"),
-        (np.zeros((30, 30), bool), "dtype bool"),
+        (np.zeros((30, 30), complex), "dtype complex128"),
+        (np.zeros((30, 30, 5)), r"got shape \(30, 30, 5\)"),
         (np.zeros((1, 30)), "only 30x1 pixels"),  # width x height: 1 row of 30
     ],
 )

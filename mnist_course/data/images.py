@@ -27,14 +27,17 @@ class NoDigitError(InputError):
 
 
 def _as_grey(image: object) -> np.ndarray:
-    """A float (h, w) array in [0, 1] from grey, RGB or RGBA input of common dtypes."""
+    """A float (h, w) array in [0, 1] from grey, grey+alpha, RGB or RGBA input of common
+    dtypes, or a True/False mask (which ``_ink`` reads either way round)."""
+    if isinstance(image, np.ndarray) and image.dtype == bool:
+        image = image.astype(np.float64)
     array = as_numbers(image, "to_mnist_image", tr("image's values"))
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
-    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4)):
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (2, 3, 4)):
         raise InputError(
-            "expected one image: (height, width) grey, or (height, width, 3 or 4) "
-            "colour; got shape {shape}.",
+            "expected one image: (height, width) grey, (height, width, 2) grey and alpha, or "
+            "(height, width, 3 or 4) colour; got shape {shape}.",
             shape=array.shape,
         )
     if min(array.shape[:2]) < 2:
@@ -66,11 +69,14 @@ def _as_grey(image: object) -> np.ndarray:
         array /= 255.0 if high <= 255 else 65535.0
     if array.ndim == 2:
         return array
-    grey = array[..., :3] @ np.array([0.299, 0.587, 0.114])  # ITU-R 601 luma, as Pillow's "L"
+    if array.shape[-1] == 2:  # grey and alpha, as Pillow's "LA"
+        grey = array[..., 0]
+    else:
+        grey = array[..., :3] @ np.array([0.299, 0.587, 0.114])  # ITU-R 601 luma, as "L"
     if array.shape[-1] == 3:
         return grey
     # transparent pixels are background, of the shade the opaque ones are not
-    alpha = array[..., 3]
+    alpha = array[..., -1]
     opaque = alpha > 0.5
     background = 1.0 if not opaque.any() or np.median(grey[opaque]) < 0.5 else 0.0
     return grey * alpha + background * (1 - alpha)
@@ -85,8 +91,9 @@ def to_mnist_image(image: np.ndarray | str | os.PathLike[str]) -> np.ndarray:
     Parameters
     ----------
     image : numpy.ndarray or path
-        A picture file (up to :data:`MAX_PIXELS`), or an array (h, w) grey or (h, w, 3|4)
-        colour: uint8 0-255, uint16 0-65535 or float 0-1; dark on light or light on dark.
+        A picture file (up to :data:`MAX_PIXELS`), or an array (h, w) grey, (h, w, 2) grey
+        and alpha or (h, w, 3|4) colour: uint8 0-255, uint16 0-65535, float 0-1 or bool; dark
+        on light or light on dark.
 
     Returns
     -------
