@@ -69,6 +69,21 @@ def test_bad_input_gets_the_course_error(model, case) -> None:
         CALLS[case](model)
 
 
+@pytest.mark.parametrize(
+    "given",
+    [
+        {"progress": mc.LiveCurves},
+        {"callbacks": [mc.LiveCurves]},
+        {"callbacks": keras.callbacks.EarlyStopping},
+    ],
+)
+def test_a_callback_class_without_brackets_is_named(model, given) -> None:
+    name = [*given.values()][0]
+    name = (name[0] if isinstance(name, list) else name).__name__
+    with pytest.raises(InputError, match=rf"{name} is a kind of callback, not one: call it"):
+        mc.train(model, X, Y, epochs=1, **given)
+
+
 def test_train_scales_uint8_as_predict_does(model) -> None:
     weights = []
     for x in (X, X.astype(np.float32) / 255):

@@ -222,13 +222,19 @@ def train(
         raise InputError("train: labels are needed: train(model, x, y, epochs=...).")
     if seed is not None:
         check_seed(seed, "train")
+    if isinstance(callbacks, keras.callbacks.Callback | type):
+        callbacks = [callbacks]  # one callback is a list of one
+    for given in [progress, *(callbacks or ())]:
+        if isinstance(given, type) and issubclass(given, keras.callbacks.Callback):
+            raise InputError(
+                "train: {name} is a kind of callback, not one: call it, {name}().",
+                name=given.__name__,
+            )
     if progress is not None and not isinstance(progress, keras.callbacks.Callback):
         raise InputError(
             "train: progress must be a Keras callback such as mc.LiveCurves(), got {progress!r}.",
             progress=progress,
         )
-    if isinstance(callbacks, keras.callbacks.Callback):
-        callbacks = [callbacks]  # one callback is a list of one
     if not all(isinstance(c, keras.callbacks.Callback) for c in callbacks or ()):
         raise InputError("train: callbacks must be a list of Keras callbacks.")
     if augment is not None and not isinstance(augment, keras.layers.Layer):
