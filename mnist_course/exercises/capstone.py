@@ -32,6 +32,7 @@ LENET = (  # the tutorial's, as the layers are shown
     "Flatten, Dense 84, Dense 10"
 )
 LENET_PARAMETERS = 109_994
+HELPER_NAMES = ["conv_1", "pool_1", "conv_2", "pool_2", "conv_3", "flatten", "dense", "digit"]
 CANNOT_SEE = N_(
     "how the model was trained beyond its History and its optimizer's step "
     "count; a model trained on the held-back images themselves would pass"
@@ -45,9 +46,17 @@ def _layers(model: keras.Model) -> tuple[list[str], list[str]]:
     if foreign:
         problems.append(
             tr(
-                "layers {foreign} do not come from Keras: write every layer with "
-                "keras.layers (mc.lenet() is the course's version, not yours)",
+                "layers {foreign} do not come from Keras: write every layer with keras.layers",
                 foreign=sorted(foreign),
+            )
+        )
+    # mc.lenet() builds plain Keras layers too; the names it gives them are its fingerprint
+    if [layer.name for layer in model.layers] == HELPER_NAMES:
+        problems.append(
+            tr(
+                "this is mc.lenet()'s model (its layers are named {names}): the capstone asks "
+                "for your own keras.Sequential",
+                names=", ".join(HELPER_NAMES),
             )
         )
     folded = folded_layers(model)
