@@ -73,7 +73,7 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-lock.txt pyproject.
 	$(PYTHON) -m venv $(VENV)
 	@echo "==> [2/3] Upgrading pip (a few seconds)"
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	@echo "==> [3/3] Installing the pinned packages: about 700 MB to download, 2.7 GB once"
+	@echo "==> [3/3] Installing the pinned packages: about 675 MiB to download, 2.6 GiB once"
 	@echo "    installed, mostly TensorFlow; 2 to 10 minutes, depending on your connection."
 	$(BIN)/python -m pip install --progress-bar on -r requirements-dev.txt -c requirements-lock.txt -e ".[lab,test]"
 	@# TensorFlow's C++ start-up lines go to this terminal, not into notebooks (jupyter-config/).
