@@ -150,6 +150,43 @@ def test_no_output_holds_a_path_of_the_machine_that_ran_it(path: Path) -> None:
     )
 
 
+# A library's warning in a stored output (TensorFlow's retracing notice, a Python warning,
+# absl's log lines) is noise the notebook never explains: avoid its cause in the code.
+LIBRARY_NOISE = re.compile(r"^(WARNING:\w+:|[IWE]\d{4} |\S+\.py:\d+: \w*Warning: )", re.M)
+
+
+def library_noise(notebook: dict) -> list[str]:
+    found = []
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            text = "".join(output.get("text", ""))  # a list of lines in the file
+            if output.get("name") == "stderr" or LIBRARY_NOISE.search(text):
+                found.append(f"{cell.get('id')}: {text[:80]!r}")
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=name_of)
+def test_no_stored_output_is_a_library_warning(path: Path) -> None:
+    assert library_noise(load(path)) == []
+
+
+@pytest.mark.parametrize(
+    "noise",
+    [
+        "WARNING:tensorflow:5 out of the last 37 calls to <function ...> triggered retracing.",
+        "I0000 00:00:1796654497.262069    9072 cudart_stub.cc:31] Could not find cuda drivers",
+        "/x/site-packages/keras/src/layers/layer.py:421: UserWarning: `build()` was called",
+    ],
+)
+def test_the_noise_rule_catches_a_planted_warning(noise: str) -> None:
+    notebook = copy.deepcopy(load(ROOT / "notebooks" / "02_build.ipynb"))
+    cell = next(c for c in notebook["cells"] if c["cell_type"] == "code")
+    cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["ok\n", noise]}]
+    assert library_noise(notebook) != []
+    cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["WARNING: words"]}]
+    assert library_noise(notebook) == []
+
+
 PLANTED = [
     "/home/ana/mnist-course/.venv/bin/python",
     "/Users/ana/Downloads/mnist.npz",
