@@ -62,7 +62,9 @@ def tr(message: str, /, **values: object) -> str:
 def trn(singular: str, plural: str, n: int, /, **values: object) -> str:
     """:func:`tr` for a message whose words follow the number ``n`` ("1 image", "2 images"):
     gettext's ``ngettext`` picks the form, then ``values`` fill the placeholders."""
-    return catalogue(_current).ngettext(singular, plural, n).format(**values)
+    return (
+        catalogue(_current).ngettext(singular, plural, int(n)).format(**values)
+    )  # gettext wants an int
 
 
 def tr_plot(message: str, /, **values: object) -> str:

@@ -170,6 +170,10 @@ def test_most_confused_pair() -> None:
     text = str(ex.check_most_confused_pair((7, 1), labels, predictions))
     assert "happened 1 time; another pair happened 2 times" in text
     assert "pair" in str(ex.check_most_confused_pair(4, labels, predictions))
+    perfect = np.arange(10)
+    assert not ex.check_most_confused_pair((-1, 5), perfect, perfect).correct
+    empty = str(ex.check_most_confused_pair(np.array([]), labels, predictions))
+    assert "got an object of type ndarray with 0 items" in empty
 
 
 def test_confident_accuracy() -> None:

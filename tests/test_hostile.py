@@ -69,6 +69,23 @@ def test_bad_input_gets_the_course_error(model, case) -> None:
         CALLS[case](model)
 
 
+def test_callbacks_given_as_an_iterator_all_run(model) -> None:
+    class Count(keras.callbacks.Callback):
+        epochs = 0
+
+        def on_epoch_end(self, epoch, logs=None) -> None:
+            Count.epochs += 1
+
+    mc.train(model, X, Y, epochs=2, progress=quiet(), callbacks=(c for c in [Count()]))
+    assert Count.epochs == 2
+
+
+@pytest.mark.parametrize("bad", [5, 1.5, np.array([1, 2])])
+def test_callbacks_that_are_not_a_list_of_callbacks_are_refused(model, bad) -> None:
+    with pytest.raises(InputError, match="callbacks must be a list of Keras callbacks"):
+        mc.train(model, X, Y, epochs=1, callbacks=bad)
+
+
 @pytest.mark.parametrize(
     "given",
     [

@@ -81,6 +81,28 @@ def test_every_kind_of_input_gives_the_same_digit(kind) -> None:
     np.testing.assert_allclose(mc.to_mnist_image(image), expected, atol=0.02)
 
 
+def test_a_page_with_a_transparent_margin_reads_as_the_page() -> None:
+    paper = stroke()
+    expected = mc.to_mnist_image(paper)
+    margin = np.zeros((260, 360, 4), np.uint8)  # transparent all round the opaque page
+    margin[30:230, 30:330, :3] = paper[..., None]
+    margin[30:230, 30:330, 3] = 255
+    np.testing.assert_allclose(mc.to_mnist_image(margin), expected, atol=0.02)
+    grey_alpha = margin[..., [0, 3]]
+    np.testing.assert_allclose(mc.to_mnist_image(grey_alpha), expected, atol=0.02)
+
+
+def test_a_list_of_true_and_false_reads_as_the_mask_array() -> None:
+    mask = stroke() < 128
+    np.testing.assert_array_equal(mc.to_mnist_image(mask.tolist()), mc.to_mnist_image(mask))
+
+
+def test_a_masked_array_is_refused_not_read_without_its_mask() -> None:
+    hidden = np.ma.masked_array(stroke(), mask=np.ones((200, 300), bool))
+    with pytest.raises(InputError, match="masked array; fill the masked pixels"):
+        mc.to_mnist_image(hidden)
+
+
 def test_transparent_background_counts_as_background() -> None:
     ink = np.zeros((100, 100, 4), np.uint8)  # a black stroke on a fully transparent sheet
     ink[20:80, 45:55, 3] = 255

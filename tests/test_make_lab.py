@@ -165,7 +165,7 @@ def test_the_first_install_says_what_it_does_and_shows_pips_progress(tmp_path):
     assert index("First run") < index("[1/3]") < index("-m venv")
     assert index("-m venv") < index("[2/3]") < index("--upgrade pip")
     assert index("--upgrade pip") < index("[3/3]") < index("-r requirements-dev.txt")
-    assert "GB" in lines[index("[3/3]")] and "minutes" in result.stdout
+    assert "GiB" in lines[index("[3/3]")] and "minutes" in result.stdout
     big_install = lines[index("-r requirements-dev.txt")]
     assert "--quiet" not in big_install and "--progress-bar on" in big_install
     assert index("touch") < index("Environment ready") < index("Starting JupyterLab")

@@ -218,12 +218,13 @@ def check_probabilities(
     """Check a model's predictions, shaped (n, 10), and return them as float32."""
     array = as_numbers(probabilities, name, tr("probabilities"))
     if array.ndim != 2 or not array.size or array.shape != (count or len(array), NUM_CLASSES):
+        expected = f"({'n' if count is None else count}, 10)"  # a value: Babel skips f-strings
         raise InputError(
             "{name}: probabilities have shape {shape}; expected {expected}, one row "
             "of ten per image, as mc.predict returns.",
             name=name,
             shape=array.shape,
-            expected=f"({'n' if count is None else count}, 10)",
+            expected=expected,
         )
     check_finite(array, name, tr("probabilities"))
     if array.min() < 0 or array.max() > 1 + 1e-6:

@@ -48,10 +48,9 @@ def read_image(path: str | os.PathLike[str], longest: int | None = None) -> np.n
                 "{path}: the image is {size}; {limit}", path=path, size=size, limit=_limit()
             ) from None
         except Exception as error:  # Pillow's plugins raise many types on odd headers
+            said = f"{type(error).__name__}: {error}"
             raise InputError(
-                "{path}: the image header is damaged ({error}).",
-                path=path,
-                error=f"{type(error).__name__}: {error}",
+                "{path}: the image header is damaged ({error}).", path=path, error=said
             ) from None
         with image:
             if image.format in ("EPS", "PDF"):
@@ -88,11 +87,12 @@ def read_image(path: str | os.PathLike[str], longest: int | None = None) -> np.n
                         image = image.reduce(factor)
                 return pil_pixels(image)
             except MemoryError:
+                size = f"{width}x{height}"
                 raise InputError(
                     "{path}: not enough memory to decode this {size} image. Shrink it "
                     "(2000 pixels on the longer side is plenty).",
                     path=path,
-                    size=f"{width}x{height}",
+                    size=size,
                 ) from None
             except Exception as error:  # OSError, SyntaxError, struct.error, EOFError...
                 raise InputError(

@@ -3,6 +3,7 @@ digits were made, light on dark, fitted into 20x20 and centred by mass in 28x28.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import numpy as np
@@ -29,8 +30,14 @@ class NoDigitError(InputError):
 def _as_grey(image: object) -> np.ndarray:
     """A float (h, w) array in [0, 1] from grey, grey+alpha, RGB or RGBA input of common
     dtypes, or a True/False mask (which ``_ink`` reads either way round)."""
-    if isinstance(image, np.ndarray) and image.dtype == bool:
-        image = image.astype(np.float64)
+    if isinstance(image, np.ma.MaskedArray):  # its mask would be dropped silently
+        raise InputError(
+            "to_mnist_image: got a masked array; fill the masked pixels with the paper's "
+            "value first, e.g. image.filled(255) for white paper."
+        )
+    with contextlib.suppress(ValueError, TypeError):  # ragged lists: as_numbers says so
+        if (mask := np.asarray(image)).dtype == bool:  # lists of True/False too
+            image = mask.astype(np.float64)
     array = as_numbers(image, "to_mnist_image", tr("image's values"))
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
@@ -75,10 +82,14 @@ def _as_grey(image: object) -> np.ndarray:
         grey = array[..., :3] @ np.array([0.299, 0.587, 0.114])  # ITU-R 601 luma, as "L"
     if array.shape[-1] == 3:
         return grey
-    # transparent pixels are background, of the shade the opaque ones are not
+    # Transparent pixels are background: the paper's shade where the opaque pixels hold paper
+    # and ink (a page with a transparent margin), else the shade the ink is not (ink alone).
     alpha = array[..., -1]
-    opaque = alpha > 0.5
-    background = 1.0 if not opaque.any() or np.median(grey[opaque]) < 0.5 else 0.0
+    opaque = grey[alpha > 0.5]
+    if opaque.size and np.ptp(np.percentile(opaque, [0.1, 99.9])) > 0.5:
+        background = float(np.median(opaque))
+    else:
+        background = 1.0 if not opaque.size or np.median(opaque) < 0.5 else 0.0
     return grey * alpha + background * (1 - alpha)
 
 
@@ -129,12 +140,13 @@ def to_mnist_image(image: np.ndarray | str | os.PathLike[str]) -> np.ndarray:
     digit = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     height, width = digit.shape
     if max(height, width) < SMALLEST_MARK * max(ink.shape):
+        size, picture = f"{width}x{height}", f"{ink.shape[1]}x{ink.shape[0]}"
         raise NoDigitError(
             tr(
                 "no digit found: the only mark is a speck ({size} pixels in a {picture} "
                 "picture). Write the digit larger, or crop the picture around it.",
-                size=f"{width}x{height}",
-                picture=f"{ink.shape[1]}x{ink.shape[0]}",
+                size=size,
+                picture=picture,
             )
         )
     factor = 20.0 / max(height, width)

@@ -497,6 +497,9 @@ def check_most_confused_pair(
     except Unreadable as error:
         problem = tr("each digit of the pair: {problem}", problem=error.args[0])
         return verdict(name, [], [problem], how)
+    if not (0 <= true < 10 and 0 <= predicted < 10):
+        pair = tr("{pair} is not a pair of digits 0-9", pair=(true, predicted))
+        return verdict(name, [], [pair], how)
     if not top:
         return verdict(name, [tr("the model makes no mistakes at all here")], [], None)
     best = top[0][2]
@@ -511,9 +514,6 @@ def check_most_confused_pair(
             count=best,
         )
         return verdict(name, [most], [], None)
-    if not (0 <= true < 10 and 0 <= predicted < 10):
-        pair = tr("{pair} is not a pair of digits 0-9", pair=(true, predicted))
-        return verdict(name, [], [pair], how)
     count = int(matrix[true, predicted])
     yours = trn(
         "true {true} read as {predicted} happened {count} time",

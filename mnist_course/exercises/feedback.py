@@ -98,7 +98,11 @@ def describe(value: object) -> str:
         return tr("an object of type {type}", type=type(value).__name__)
     kind = type(value).__name__
     return trn(
-        "a {type} of {count} item", "a {type} of {count} items", count, type=kind, count=count
+        "an object of type {type} with {count} item",
+        "an object of type {type} with {count} items",
+        count,
+        type=kind,
+        count=count,
     )
 
 

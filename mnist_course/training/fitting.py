@@ -224,7 +224,11 @@ def train(
         check_seed(seed, "train")
     if isinstance(callbacks, keras.callbacks.Callback | type):
         callbacks = [callbacks]  # one callback is a list of one
-    for given in [progress, *(callbacks or ())]:
+    try:  # a generator, once checked, would be empty for fit
+        callbacks = list(callbacks) if callbacks is not None else []
+    except TypeError:
+        raise InputError("train: callbacks must be a list of Keras callbacks.") from None
+    for given in [progress, *callbacks]:
         if isinstance(given, type) and issubclass(given, keras.callbacks.Callback):
             raise InputError(
                 "train: {name} is a kind of callback, not one: call it, {name}().",
@@ -235,7 +239,7 @@ def train(
             "train: progress must be a Keras callback such as mc.LiveCurves(), got {progress!r}.",
             progress=progress,
         )
-    if not all(isinstance(c, keras.callbacks.Callback) for c in callbacks or ()):
+    if not all(isinstance(c, keras.callbacks.Callback) for c in callbacks):
         raise InputError("train: callbacks must be a list of Keras callbacks.")
     if augment is not None and not isinstance(augment, keras.layers.Layer):
         raise InputError(
@@ -259,7 +263,7 @@ def train(
     val = validation_data and _dataset(*validation_data, 1024, None, dtype=dtype, shuffle=False)
     keep_best, history, ctrl_c = KeepBest(), keras.callbacks.History(), _CtrlC()
     # keep_best and history before the progress line: an epoch is done once its line shows
-    every = [ctrl_c, keep_best, history, progress or EpochLog(), *(callbacks or ())]
+    every = [ctrl_c, keep_best, history, progress or EpochLog(), *callbacks]
     try:
         with ctrl_c:
             model.fit(
