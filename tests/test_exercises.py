@@ -26,6 +26,9 @@ def test_untouched_exercises_say_not_attempted(images) -> None:
     ):
         assert feedback.status == "not attempted" and not feedback.correct
         assert "not attempted yet" in str(feedback) and "Replace the None" in str(feedback)
+    # a model stored from model.compile(...), which returns None, looks untouched: said so
+    assert "model.compile() returns None" in str(ex.check_compiled(None))
+    assert "returns None" not in str(ex.check_mlp(None))
 
 
 def test_flatten_and_scale(images) -> None:

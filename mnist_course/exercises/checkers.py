@@ -327,8 +327,12 @@ def check_compiled(answer: object, optimizer: str | None = None) -> Feedback:
     """Check a Keras model compiled for one-hot labels of 10 digits, reporting accuracy, and
     with ``optimizer`` (a class name such as "SGD") if one is asked for."""
     name = tr("Compile the model")
-    if answer is None:
-        return Feedback(name, "not attempted")
+    if answer is None:  # also what my_model = model.compile(...) keeps
+        none = tr(
+            "(If you did write an answer: model.compile() returns None, so "
+            "my_model = model.compile(...) keeps None. Compile the model, then pass the model.)"
+        )
+        return Feedback(name, "not attempted", hint=none)
     if not isinstance(answer, keras.Model):
         kind = tr("expected a Keras model, got {kind}", kind=type(answer).__name__)
         return verdict(name, [], [kind], None)

@@ -40,11 +40,12 @@ class Feedback:
     def __str__(self) -> str:
         name = tr(self.exercise)  # N_ constants (the name, cannot_see) are translated here
         if self.status == "not attempted":
-            return tr(
+            text = tr(
                 "{exercise}: not attempted yet. Replace the None above with your answer and "
                 "run the cell again. Take your time!",
                 exercise=name,
             )
+            return f"{text}\n  {self.hint}" if self.hint else text  # e.g. None from a method
         if self.correct:
             lines = [tr("{exercise}: correct, well done!", exercise=name)]
         else:
