@@ -62,9 +62,8 @@ def tr(message: str, /, **values: object) -> str:
 def trn(singular: str, plural: str, n: int, /, **values: object) -> str:
     """:func:`tr` for a message whose words follow the number ``n`` ("1 image", "2 images"):
     gettext's ``ngettext`` picks the form, then ``values`` fill the placeholders."""
-    return (
-        catalogue(_current).ngettext(singular, plural, int(n)).format(**values)
-    )  # gettext wants an int
+    # int(): gettext warns of a plural number that is not a Python int (a NumPy one)
+    return catalogue(_current).ngettext(singular, plural, int(n)).format(**values)
 
 
 def tr_plot(message: str, /, **values: object) -> str:

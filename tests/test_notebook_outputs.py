@@ -180,7 +180,7 @@ def test_no_stored_output_is_a_library_warning(path: Path) -> None:
 )
 def test_the_noise_rule_catches_a_planted_warning(noise: str) -> None:
     notebook = copy.deepcopy(load(ROOT / "notebooks" / "02_build.ipynb"))
-    cell = next(c for c in notebook["cells"] if c["cell_type"] == "code")
+    cell = code_cells(notebook)[0]
     cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["ok\n", noise]}]
     assert library_noise(notebook) != []
     cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["WARNING: words"]}]
