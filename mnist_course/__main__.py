@@ -15,10 +15,11 @@ from .language import tr, trn
 # Written here so that --help and usage errors need no TensorFlow; tests/test_cli.py checks
 # that they match mnist_course.training.recipes.RECIPES.
 RECIPE_NAMES = ("tiny-mlp", "mlp", "lenet", "cnn", "fast-cnn")
+MAX_WORKERS = 16  # as mnist_course.distribute.cluster's: each worker starts its own TensorFlow
 echo = functools.partial(print, flush=True)
 
 
-def _whole(text: str, seed: bool = False) -> int:
+def _whole(text: str, seed: bool = False, most: int = 2**31 - 1) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -27,6 +28,8 @@ def _whole(text: str, seed: bool = False) -> int:
         raise ArgumentTypeError(tr("must be from 0 to 4294967295, got {value}", value=value))
     if not seed and value < 1:
         raise ArgumentTypeError(tr("must be at least 1, got {value}", value=value))
+    if not seed and value > most:  # TensorFlow counts epochs and steps in 32 bits
+        raise ArgumentTypeError(tr("must be at most {most}, got {value}", most=most, value=value))
     return value
 
 
@@ -44,6 +47,12 @@ def _check_writable(path: Path, option: str) -> None:
     """Raise unless ``path`` can be written: before the minutes of work that produce it."""
     import tempfile
 
+    if (n := len(path.name.encode())) > 255:
+        raise MnistCourseError(
+            "{option}: the file name is {n} bytes long; most file systems allow 255",
+            option=option,
+            n=n,
+        )
     folder = path.parent
     if folder.exists() and not folder.is_dir():
         raise MnistCourseError(
@@ -101,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
         "train on N worker processes with MultiWorkerMirroredStrategy, as on N "
         "machines (default: 1, this process)"
     )
-    add("--workers", type=_whole, default=1, help=workers)
+    add("--workers", type=functools.partial(_whole, most=MAX_WORKERS), default=1, help=workers)
     keep = tr(
         "on Ctrl-C, save the best weights so far as MODEL.interrupted.keras (never over --out)"
     )
@@ -161,10 +170,6 @@ def _train(args: argparse.Namespace) -> int:
         raise MnistCourseError(
             "--out {out}: the file name must be a name ending in .keras, such as lenet.keras",
             out=out,
-        )
-    if (n := len(out.name.encode())) > 255:
-        raise MnistCourseError(
-            "--out: the file name is {n} bytes long; most file systems allow 255", n=n
         )
     _check_writable(out, "--out")
     if args.workers > 1:
@@ -287,10 +292,18 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _checked_model(path: Path) -> object:
     """The model in ``path``, checked as an MNIST classifier; an error names the file."""
+    import numpy as np
+
+    from .evaluation.metrics import predict
     from .models.builders import check_model
     from .training.saving import load_model
 
-    return check_model(load_model(path), name=str(path))
+    model = check_model(load_model(path), name=str(path))
+    try:  # one blank image: a model without a softmax is said once, before any work
+        predict(model, np.zeros((1, 28, 28), np.uint8))
+    except MnistCourseError as error:
+        raise MnistCourseError("{path}: {message}", path=path, message=error) from None
+    return model
 
 
 def _predict(args: argparse.Namespace) -> int:
@@ -301,7 +314,11 @@ def _predict(args: argparse.Namespace) -> int:
     model = _checked_model(args.model_file)
     failed, paths = 0, []
     for path in args.images:  # a folder stands for the files in it
-        inside = sorted(p for p in path.iterdir() if p.name[0] != ".") if path.is_dir() else [path]
+        try:
+            folder = path.is_dir()
+        except OSError:  # a name too long to look up: said when it is read, below
+            folder = False
+        inside = sorted(p for p in path.iterdir() if p.name[0] != ".") if folder else [path]
         if not inside:
             print(tr("error: {path}: the folder holds no files.", path=path), file=sys.stderr)
             failed += 1

@@ -72,6 +72,8 @@ def test_train_lenet_on_a_subset_with_default_output(npz_path, tmp_path) -> None
         (["train", "mlp", "--epochs", "many"], "not a whole number"),
         (["train", "mlp", "--seed", "-1"], "must be from 0 to 4294967295"),
         (["train", "mlp", "--seed", str(2**32)], "must be from 0 to 4294967295"),
+        (["train", "mlp", "--epochs", str(10**20)], "must be at most 2147483647"),
+        (["train", "lenet", "--workers", "99"], "must be at most 16"),
         ([], "required: COMMAND"),
     ],
 )
@@ -114,6 +116,10 @@ def test_recipe_names_match_the_recipes() -> None:
     from mnist_course.training.recipes import RECIPES
 
     assert tuple(RECIPES) == RECIPE_NAMES
+    from mnist_course.__main__ import MAX_WORKERS
+    from mnist_course.distribute import cluster
+
+    assert MAX_WORKERS == cluster.MAX_WORKERS
 
 
 def test_help() -> None:
@@ -287,6 +293,8 @@ def test_evaluate_several_models_reports_each_and_their_ensemble(
 
 
 def test_a_file_name_too_long_for_the_system_is_one_line(saved_model, tmp_path) -> None:
+    from PIL import Image
+
     long = str(tmp_path / ("a" * 300))
     for args in (
         ("evaluate", f"{long}.keras"),
@@ -298,8 +306,30 @@ def test_a_file_name_too_long_for_the_system_is_one_line(saved_model, tmp_path) 
         assert result.returncode == 1, (args, result.stderr)
         assert "Traceback" not in result.stderr and result.stderr.startswith("error: "), args
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-        if args[0] == "train":  # said by the course, before any work
-            assert "the file name is 306 bytes long; most file systems allow 255" in result.stderr
+        if args[0] in ("train", "evaluate") and len(args) > 2:  # said before any work
+            assert "file name is 30" in result.stderr and "most file systems allow 255" in (
+                result.stderr
+            )
+    # the other images are still read
+    good = tmp_path / "good.png"
+    Image.fromarray(np.pad(np.full((20, 4), 255, np.uint8), 4)).save(good)
+    result = run("predict", saved_model, f"{long}.png", str(good))
+    assert result.returncode == 1 and result.stdout.startswith(f"{good}: ")
+    assert "cannot be opened (File name too long)" in result.stderr
+
+
+def test_a_model_without_softmax_is_named_by_its_file_once(saved_model, tmp_path) -> None:
+    from mnist_course.backend import keras
+
+    scores = keras.Sequential([keras.Input((784,)), keras.layers.Dense(10)])
+    scores.save(tmp_path / "scores.keras")
+    result = run("evaluate", str(tmp_path / "scores.keras"), saved_model)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith(f"error: {tmp_path / 'scores.keras'}: model ")
+    assert "activation='softmax'" in result.stderr
+    images = [str(tmp_path / f"{i}.png") for i in range(3)]  # never read: the model comes first
+    result = run("predict", str(tmp_path / "scores.keras"), *images)
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1, result.stderr
 
 
 def test_evaluate_shifted_reads_each_test_image_five_times(two_models, npz_path) -> None:

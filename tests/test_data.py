@@ -55,6 +55,24 @@ def test_load_idx_folder(idx_folder, tiny_mnist) -> None:
     assert_same(load_mnist(idx_folder), tiny_mnist)
 
 
+def test_load_idx_folder_unzipped_as_kaggle_does(idx_folder, tiny_mnist) -> None:
+    # Kaggle's download unzips each file into a folder of the same name
+    for name in IDX_FILES.values():
+        (idx_folder / name).rename(idx_folder / "tmp")
+        (idx_folder / name).mkdir()
+        (idx_folder / "tmp").rename(idx_folder / name / name)
+    assert_same(load_mnist(idx_folder), tiny_mnist)
+
+
+@pytest.mark.parametrize("dtype", [">i4", "<i8", ">u2"])
+def test_labels_of_any_integer_type_load_as_uint8(dtype, tmp_path, tiny_mnist) -> None:
+    arrays = {**tiny_mnist, "y_train": tiny_mnist["y_train"].astype(dtype)}
+    np.savez(tmp_path / "m.npz", **arrays)
+    (_, y_train), (_, y_test) = load_mnist(tmp_path / "m.npz")
+    assert y_train.dtype == y_test.dtype == np.uint8
+    np.testing.assert_array_equal(y_train, tiny_mnist["y_train"])
+
+
 def test_load_gzipped_idx_folder_with_dotted_names(idx_folder, tiny_mnist) -> None:
     for name in IDX_FILES.values():
         plain = idx_folder / name

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import quiet
 
 import mnist_course as mc
 from mnist_course import InputError
 from mnist_course.backend import keras
+from mnist_course.models.builders import input_scale
 
 
 @pytest.fixture(scope="module")
@@ -329,3 +331,65 @@ def test_labels_of_another_length_than_the_images_are_refused(models, tiny_mnist
 def test_an_ensemble_checks_its_labels(models, tiny_mnist) -> None:
     with pytest.raises(InputError, match="labels"):
         mc.evaluate_ensemble([models["flat"]], tiny_mnist["x_test"], np.zeros(3, np.uint8))
+
+
+# ------------------------------------------------------- a model that scales its own input
+
+
+def _rescaling_model(nested: bool) -> keras.Model:
+    """keras.io's way: the model reads raw 0-255 pixels and scales them itself."""
+    scale = keras.layers.Rescaling(1 / 255)
+    first = keras.Sequential([scale]) if nested else scale
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            first,
+            keras.layers.Conv2D(4, 3, name="conv"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_a_model_that_scales_its_own_input_reads_what_keras_gives_it(nested, tiny_mnist) -> None:
+    mc.set_seed(0)
+    model = _rescaling_model(nested)
+    x, y = tiny_mnist["x_train"], tiny_mnist["y_train"]
+    assert input_scale(model) == 255
+    mc.train(model, x, y, epochs=1, progress=quiet())
+    raw = x[:64, ..., None].astype("float32")  # what model.fit and model.predict take
+    expected = model.predict(raw, verbose=0)
+    # uint8 pixels and pixels scaled to [0, 1] are both read as the model wants them
+    np.testing.assert_allclose(mc.predict(model, x[:64]), expected, atol=1e-6)
+    np.testing.assert_allclose(mc.predict(model, mc.scale(x[:64])), expected, atol=1e-6)
+    digit, _, _ = mc.predict_digit(model, x[0])
+    assert digit == expected[0].argmax()
+    loss, accuracy = model.evaluate(raw, mc.one_hot(y[:64]), verbose=0)
+    assert mc.evaluate(model, x[:64], y[:64]).accuracy == pytest.approx(accuracy)
+    probe = keras.Model(model.inputs[0], model.get_layer("conv").output)
+    maps = mc.feature_maps(model, x[0], "conv")
+    np.testing.assert_allclose(maps, probe(raw[:1])[0], atol=1e-6)
+
+
+def test_training_through_the_course_trains_what_keras_would(tiny_mnist) -> None:
+    # The same seed and batches: mc.train gives the Rescaling model the raw pixels, as
+    # model.fit would, not pixels divided by 255 twice.
+    x, y = tiny_mnist["x_train"], tiny_mnist["y_train"]
+    mc.set_seed(0)
+    rescaling = _rescaling_model(False)
+    mc.train(rescaling, x, y, epochs=1, seed=0, progress=quiet())
+    mc.set_seed(0)
+    plain = keras.Sequential([keras.Input((28, 28, 1)), *_rescaling_model(False).layers[1:]])
+    mc.train(plain, x, y, epochs=1, seed=0, progress=quiet())
+    for a, b in zip(rescaling.get_weights(), plain.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "first",
+    [keras.layers.Rescaling(2.0, offset=-1.0), keras.layers.Normalization(mean=0.1, variance=0.09)],
+)
+def test_other_first_layers_read_pixels_scaled_to_one(first) -> None:
+    model = keras.Sequential([keras.Input((28, 28, 1)), first, keras.layers.Flatten()])
+    assert input_scale(model) == 1

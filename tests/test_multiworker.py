@@ -231,6 +231,7 @@ def test_an_interrupted_run_leaves_no_worker_behind(data, tmp_path) -> None:
     [
         ({"name": "cnn"}, "model 'cnn' is not one of tiny-mlp, mlp, lenet, fast-cnn"),
         ({"workers": 0}, "workers must be a whole number >= 1, got 0"),
+        ({"workers": 17}, "at most 16 workers, got 17"),
         ({"epochs": 1.5}, "epochs must be a whole number >= 1, got 1.5"),
         ({"validation": -1}, "validation must be a whole number >= 0"),
         ({"timeout": 0}, "timeout must be a number of seconds"),

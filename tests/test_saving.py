@@ -57,6 +57,57 @@ def test_save_needs_the_keras_suffix_and_a_folder(tmp_path) -> None:
         mc.save_model(mc.tiny_mlp(), tmp_path / "nope" / "m.keras")
 
 
+@pytest.mark.parametrize("name", ["m.KERAS", "m.zip", "m"])
+def test_a_model_file_renamed_says_to_name_it_keras(name, tmp_path) -> None:
+    # e.g. a browser's download renamed to .zip: Keras itself only says "format not supported"
+    mc.save_model(mc.tiny_mlp(), tmp_path / "m.keras")
+    (tmp_path / "m.keras").rename(tmp_path / name)
+    with pytest.raises(ModelFileError, match=rf"rename \S*/{name} to m\.keras\.$"):
+        mc.load_model(tmp_path / name)
+
+
+@keras.saving.register_keras_serializable(package="tests")
+class Doubling(keras.layers.Layer):
+    """A layer of one's own that takes no dtype, as a learner might write it."""
+
+    def __init__(self, factor=2.0):
+        super().__init__()
+        self.factor = factor
+
+    def call(self, inputs):
+        return inputs * self.factor
+
+    def get_config(self):
+        return {"factor": self.factor}
+
+
+def test_a_layer_of_ones_own_saves_and_an_unknown_one_is_named(tmp_path) -> None:
+    model = keras.Sequential(
+        [keras.Input((784,)), Doubling(), keras.layers.Dense(10, activation="softmax")]
+    )
+    path = mc.save_model(model, tmp_path / "own.keras")  # its copy cannot be given a dtype
+    assert isinstance(mc.load_model(path).layers[0], Doubling)
+    # as in a Python that does not know the class (after a restart, without the definition)
+    keras.saving.get_custom_objects().pop("tests>Doubling")
+    try:
+        with pytest.raises(ModelFileError, match="holds Doubling, a class of its own"):
+            mc.load_model(path)
+    finally:
+        keras.saving.get_custom_objects()["tests>Doubling"] = Doubling
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("afile/m.keras", "afile is a file, not a folder"), ("a\0b.keras", "embedded null byte")],
+)
+def test_save_names_what_is_wrong_with_the_path(name, message, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("a file")
+    with pytest.raises(mc.MnistCourseError, match=message):
+        mc.save_model(mc.tiny_mlp(), name)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
 def test_load_refuses_a_lambda_layer(tmp_path) -> None:
     model = keras.Sequential([keras.Input((784,)), keras.layers.Lambda(lambda t: t * 2)])
     model.save(tmp_path / "lambda.keras")
@@ -78,8 +129,11 @@ def test_load_other_formats_and_missing_files(tmp_path) -> None:
         mc.load_model(tmp_path / "h5.keras")
     with zipfile.ZipFile(tmp_path / "zip.keras", "w") as archive:
         archive.writestr("hello.txt", "not a model")
-    with pytest.raises(ModelFileError, match="could not be loaded"):
+    with pytest.raises(ModelFileError, match="not a .keras file"):
         mc.load_model(tmp_path / "zip.keras")
+    np.savez(tmp_path / "mnist.npz", x_train=np.zeros(3))  # a zip too, and no model
+    with pytest.raises(ModelFileError, match=r"not a .keras file .*\.npz\?"):
+        mc.load_model(tmp_path / "mnist.npz")
     with pytest.raises(ModelFileError, match="no model file"):
         mc.load_model(tmp_path / "missing.keras")
 

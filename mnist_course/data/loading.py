@@ -98,6 +98,8 @@ def load_mnist(
     arrays = _read_folder(path) if path.is_dir() else _read_npz(path)
     for split in ("train", "test"):
         check_dataset(arrays[f"x_{split}"], arrays[f"y_{split}"], source=f"{path} ({split})")
+        # checked to be 0-9: uint8 as the docstring says, whatever integers the file held
+        arrays[f"y_{split}"] = arrays[f"y_{split}"].astype(np.uint8, copy=False)
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 
@@ -195,6 +197,8 @@ def _read_folder(folder: Path) -> dict[str, np.ndarray]:
         names = (stem, stem.replace("-idx", ".idx"))
         candidates = [folder / f"{name}{gz}" for name in names for gz in ("", ".gz")]
         found = next((c for c in candidates if c.exists() or c.is_symlink()), None)
+        if found is not None and found.is_dir() and (found / found.name).is_file():
+            found = found / found.name  # unzipped as Kaggle's copy is: each file in its folder
         if found is None:
             # mnist.npz first, if it is there: the likeliest one meant
             archives = sorted(folder.glob("*.npz"), key=lambda p: (p.name != "mnist.npz", p.name))

@@ -29,6 +29,7 @@ HOST = "127.0.0.1"
 POLL_SECONDS = 0.1
 STOP_GRACE_SECONDS = 5.0
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+MAX_WORKERS = 16  # each starts its own TensorFlow on this one machine
 
 
 class WorkerError(MnistCourseError, RuntimeError):
@@ -186,6 +187,13 @@ def train_on_workers(
                 least=least,
                 value=value,
             )
+    if workers > MAX_WORKERS:
+        raise InputError(
+            "train_on_workers: at most {most} workers, got {workers}: each starts its own "
+            "TensorFlow on this machine.",
+            most=MAX_WORKERS,
+            workers=workers,
+        )
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
         raise InputError(
             "train_on_workers: timeout must be a number of seconds, got {timeout!r}.",

@@ -89,8 +89,9 @@ def _train(name, images, labels, strategy, epochs, seed, validation, precision, 
     """Train ``name`` on uint8 ``images`` under ``strategy``; return the model and its history."""
     from ..backend import keras, tf
     from ..data.arrays import one_hot
+    from ..models.builders import as_input
     from ..training.callbacks import EpochLog
-    from ..training.fitting import as_input, input_dtype, set_seed
+    from ..training.fitting import input_dtype, set_seed
     from ..training.recipes import RECIPES
 
     set_seed(seed)

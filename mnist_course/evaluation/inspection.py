@@ -13,7 +13,7 @@ from ..backend import keras
 from ..data.arrays import as_numbers, check_count, check_finite, check_images
 from ..errors import InputError
 from ..language import tr, tr_plot
-from ..models.builders import check_model
+from ..models.builders import as_input, check_model
 from ..plots import draw_digit, grid
 
 
@@ -43,9 +43,8 @@ def feature_maps(model: keras.Model, image: np.ndarray, layer: str) -> np.ndarra
             names=", ".join(names),
         )
     one = check_images(image, name="feature_maps", single=True, pixels="model")
-    x = one.astype(np.float32) / (255 if np.issubdtype(one.dtype, np.integer) else 1)
     probe = keras.Model(model.inputs[0], model.get_layer(layer).output)
-    return np.asarray(probe(x.reshape(1, *model.input_shape[1:]), training=False)[0], np.float32)
+    return np.asarray(probe(as_input(model, one[None]), training=False)[0], np.float32)
 
 
 def plot_layer_shapes(model: object) -> Figure:

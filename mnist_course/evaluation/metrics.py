@@ -19,7 +19,7 @@ from ..data.arrays import (
 )
 from ..errors import InputError
 from ..language import tr
-from ..models.builders import check_model, weights_fingerprint
+from ..models.builders import check_model, input_scale, weights_fingerprint
 
 # Large batches amortise the per-call overhead: measured 620k images/s for the MLP and 116k
 # for LeNet on 2 CPU cores, against 20k for model.predict's default batch of 32.
@@ -33,10 +33,13 @@ def _probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
     key = tuple(map(id, model.layers))
     cached_key, forward = model.__dict__.get("_mnist_course_forward", (None, None))
     if cached_key != key:
+        scale = input_scale(model)
 
         def run(x):
             if x.dtype == tf.uint8:
-                x = tf.cast(x, tf.float32) * (1 / 255)
+                x = tf.cast(x, tf.float32) * (1 / 255) if scale == 1 else tf.cast(x, tf.float32)
+            elif scale != 1:  # float pixels 0-1 for a model that scales its own input
+                x = x * scale
             return tf.cast(model(x, training=False), tf.float32)
 
         forward = tf.function(run, reduce_retracing=True)

@@ -12,7 +12,8 @@ from ..data.loading import load_mnist
 from ..errors import InputError
 from ..evaluation.metrics import evaluate
 from ..language import N_, tr, trn
-from ..training.fitting import as_input, labels_for
+from ..models.builders import as_input
+from ..training.fitting import labels_for
 from .feedback import (
     Feedback,
     TrainingRecord,

@@ -247,6 +247,33 @@ def weights_fingerprint(model: keras.Model) -> str:
     return digest.hexdigest()
 
 
+def input_scale(model: keras.Model) -> float:
+    """The pixel value the model reads as full ink: 255 for a model that scales its own
+    input (its first layer that computes is ``keras.layers.Rescaling(1 / 255)``, as in
+    keras.io's examples), else 1 (pixels scaled to [0, 1] before the model, as the course does).
+    """
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):  # a nested Sequential: its first layers come first
+            return input_scale(layer)
+        if not isinstance(
+            layer, keras.layers.InputLayer | keras.layers.Reshape | keras.layers.Flatten
+        ):
+            scale = np.abs(np.asarray(getattr(layer, "scale", 1.0), dtype=float)).max()
+            return 255.0 if isinstance(layer, keras.layers.Rescaling) and scale < 0.05 else 1.0
+    return 1.0
+
+
+def as_input(model: keras.Model, images: np.ndarray) -> np.ndarray:
+    """Checked images (uint8 0-255 or float 0-1) as float32 in the model's input shape and on
+    its scale (:func:`input_scale`)."""
+    scale = np.float32(input_scale(model))
+    if np.issubdtype(images.dtype, np.integer):
+        images = images.astype(np.float32) / (np.float32(255) / scale)
+    elif scale != 1:
+        images = images.astype(np.float32) * scale
+    return images.astype(np.float32, copy=False).reshape(len(images), *model.input_shape[1:])
+
+
 def check_keras_model(model: object, name: str) -> keras.Model:
     """``model`` if it is a Keras model, else an InputError naming the function ``name``."""
     if not isinstance(model, keras.Model):

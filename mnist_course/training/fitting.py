@@ -12,7 +12,7 @@ from ..backend import keras, tf
 from ..data.arrays import check_count, check_images, check_labels, one_hot
 from ..errors import InputError
 from ..language import tr
-from ..models.builders import check_keras_model, check_model
+from ..models.builders import check_keras_model, check_model, input_scale
 from .callbacks import EpochLog, KeepBest
 
 BATCH_SIZE = 128
@@ -110,13 +110,6 @@ def compile_model(
     return model
 
 
-def as_input(model: keras.Model, images: np.ndarray) -> np.ndarray:
-    """Checked images as float32 in the model's input shape, integers divided by 255."""
-    if np.issubdtype(images.dtype, np.integer):
-        images = images.astype(np.float32) / np.float32(255)
-    return images.astype(np.float32, copy=False).reshape(len(images), *model.input_shape[1:])
-
-
 def _inputs(model: keras.Model, x: object, y: object, name: str) -> tuple[np.ndarray, ...]:
     # Integers stay as they are: _dataset scales them (see there).
     images = check_images(x, name=name)
@@ -148,14 +141,16 @@ def input_dtype(model: keras.Model) -> str:
     return dtype if narrower else "float32"
 
 
-def _dataset(x, y, batch_size, shuffle_seed, augment=None, dtype="float32", shuffle=True):
+def _dataset(x, y, batch_size, shuffle_seed, augment=None, dtype="float32", shuffle=True, scale=1):
     # Shuffling indices and gathering whole batches: shuffling images one by one cost about
     # 0.3 s an epoch on 2 cores.
     images, labels = tf.constant(x), tf.constant(y)
     if images.dtype.is_integer:
         # Raw pixels are scaled here, on every core: bit for bit NumPy's float32 division,
         # which took 0.6 s for MNIST's 60,000 images on one core, plus 0.4 s to copy them.
-        images = tf.cast(images, tf.float32) / 255.0
+        images = tf.cast(images, tf.float32) / (255.0 / scale)
+    elif scale != 1:  # a model that scales its own input reads 0-255
+        images = tf.cast(images, tf.float32) * scale
     images = tf.cast(images, dtype if augment is None else "float32")
     order = tf.data.Dataset.range(len(x))
     if shuffle:
@@ -198,8 +193,9 @@ def train(
     ----------
     model : keras.Model
     x, y : numpy.ndarray
-        Images (n, 784), (n, 28, 28) or (n, 28, 28, 1), integers scaled to [0, 1], floats as
-        given; (n,) digits or (n, 10) one-hot rows.
+        Images (n, 784), (n, 28, 28) or (n, 28, 28, 1), uint8 0-255 or float 0-1, scaled as
+        the model reads them (:func:`~.models.builders.input_scale`); (n,) digits or (n, 10)
+        one-hot rows.
     epochs, batch_size : int
     validation_data : (x_val, y_val), optional
     seed : int, optional
@@ -259,15 +255,17 @@ def train(
                 model=model.name,
             )
         compile_model(model)
-    dtype = input_dtype(model)
-    val = validation_data and _dataset(*validation_data, 1024, None, dtype=dtype, shuffle=False)
+    dtype, scale = input_dtype(model), input_scale(model)
+    val = validation_data and _dataset(
+        *validation_data, 1024, None, dtype=dtype, shuffle=False, scale=scale
+    )
     keep_best, history, ctrl_c = KeepBest(), keras.callbacks.History(), _CtrlC()
     # keep_best and history before the progress line: an epoch is done once its line shows
     every = [ctrl_c, keep_best, history, progress or EpochLog(), *callbacks]
     try:
         with ctrl_c:
             model.fit(
-                _dataset(x, y, batch_size, seed, augment, dtype),
+                _dataset(x, y, batch_size, seed, augment, dtype, scale=scale),
                 epochs=epochs,
                 validation_data=val,
                 callbacks=every,

@@ -28,7 +28,11 @@ def plain_model(model: keras.Model) -> keras.Model:
     per call): what :func:`save_model` writes. Predictions of a bfloat16 model agree to 1e-2."""
 
     def float32(layer):  # bfloat16 is only fast on some CPUs; weights are float32 anyway
-        return type(layer).from_config({**layer.get_config(), "dtype": "float32"})
+        config = layer.get_config()
+        try:
+            return type(layer).from_config({**config, "dtype": "float32"})
+        except TypeError:  # a layer of one's own whose __init__ takes no dtype: as it is
+            return type(layer).from_config(config)
 
     check_keras_model(model, "save_model")
     try:
@@ -82,6 +86,10 @@ def save_model(model: keras.Model, path: str | os.PathLike[str]) -> Path:
         )
     if _looked_up(path, "save_model").is_dir():
         raise InputError("save_model: {path} is a folder; give a file name inside it.", path=path)
+    if path.parent.exists() and not path.parent.is_dir():
+        raise InputError(
+            "save_model: {folder} is a file, not a folder; save next to it.", folder=path.parent
+        )
     if not path.parent.is_dir():
         raise InputError(
             "save_model: folder {folder} does not exist; create it first.", folder=path.parent
@@ -101,7 +109,9 @@ def save_model(model: keras.Model, path: str | os.PathLike[str]) -> Path:
 def _looked_up(path: Path, name: str) -> Path:
     """``path``, or a ModelFileError if the system cannot even look it up."""
     try:
-        path.is_dir()  # Python 3.11 raises for a name over 255 bytes, or a NUL in it
+        os.stat(path)  # raises for a name over 255 bytes, or a NUL in it (is_dir says False)
+    except (FileNotFoundError, NotADirectoryError):
+        pass  # said later, in the caller's own words
     except (OSError, ValueError) as error:
         raise ModelFileError(
             "{name}: cannot use the file name {path!r} ({error}).",
@@ -132,12 +142,19 @@ def load_model(path: str | os.PathLike[str]) -> keras.Model:
         raise ModelFileError("load_model: {path} is a folder, not a .keras file.", path=path)
     if not path.is_file():
         raise ModelFileError("load_model: no model file at {path}.", path=path)
-    if not zipfile.is_zipfile(path):
+    if not _holds_a_keras_model(path):
         raise ModelFileError(
-            "load_model: {path} is not a .keras file (a .keras file is a zip "
-            "archive); it is truncated or another format (HDF5 .h5? SavedModel?). "
-            "Save it again with mc.save_model(model, 'name.keras').",
+            "load_model: {path} is not a .keras file (a zip archive of the model's "
+            "config.json and weights); it is truncated or another format (HDF5 .h5? "
+            "SavedModel? .npz?). Save it again with mc.save_model(model, 'name.keras').",
             path=path,
+        )
+    if not str(path).endswith(".keras"):
+        raise ModelFileError(
+            "load_model: Keras reads a model file only if its name ends in .keras (in "
+            "lower case); rename {path} to {name}.",
+            path=path,
+            name=path.with_suffix(".keras").name,
         )
     try:
         with warnings.catch_warnings():
@@ -153,6 +170,15 @@ def load_model(path: str | os.PathLike[str]) -> keras.Model:
                 "author, with keras.saving.load_model(path, safe_mode=False).",
                 path=path,
             ) from None
+        if unknown := re.search(r"Could not locate class '([^']+)'", text):
+            raise ModelFileError(
+                "load_model: {path} holds {name}, a class of its own that this Python does "
+                "not know. Define it, decorated with "
+                "@keras.saving.register_keras_serializable(), or import the module that "
+                "does, then load again.",
+                path=path,
+                name=unknown.group(1),
+            ) from None
         raise ModelFileError(
             "load_model: {path} could not be loaded ({kind}: {value}). It may be "
             "truncated or made by another version of Keras.",
@@ -160,6 +186,15 @@ def load_model(path: str | os.PathLike[str]) -> keras.Model:
             kind=type(error).__name__,
             value=text.splitlines()[0] if text else "no detail",
         ) from None
+
+
+def _holds_a_keras_model(path: Path) -> bool:
+    """Whether ``path`` is a zip archive laid out as Keras saves a model (an npz is a zip too)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return {"config.json", "metadata.json"} <= set(archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
 
 
 def model_cache_dir() -> Path:
