@@ -90,6 +90,11 @@ def test_a_page_with_a_transparent_margin_reads_as_the_page() -> None:
     np.testing.assert_allclose(mc.to_mnist_image(margin), expected, atol=0.02)
     grey_alpha = margin[..., [0, 3]]
     np.testing.assert_allclose(mc.to_mnist_image(grey_alpha), expected, atol=0.02)
+    # the alpha channel as a 0/1 mask (numpy-made), not 8-bit opacity: the same page
+    for image in (margin, grey_alpha):
+        masked = image.copy()
+        masked[..., -1] //= 255
+        np.testing.assert_allclose(mc.to_mnist_image(masked), expected, atol=0.02)
 
 
 def test_a_list_of_true_and_false_reads_as_the_mask_array() -> None:

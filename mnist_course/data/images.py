@@ -73,7 +73,10 @@ def _as_grey(image: object) -> np.ndarray:
             high=high,
         )
     if integers:  # 8-bit pixels whatever the integer type that holds them; 16-bit above 255
-        array /= 255.0 if high <= 255 else 65535.0
+        full = 255.0 if high <= 255 else 65535.0
+        if array.ndim == 3 and array.shape[-1] in (2, 4) and array[..., -1].max() <= 1:
+            array[..., -1] *= full  # a 0/1 mask as the alpha channel: opaque where it is 1
+        array /= full
     if array.ndim == 2:
         return array
     if array.shape[-1] == 2:  # grey and alpha, as Pillow's "LA"
