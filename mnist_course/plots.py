@@ -28,11 +28,29 @@ def _top(image: np.ndarray) -> float:  # the fixed scale: 0-1 for scaled pixels,
     return 1.0 if np.issubdtype(image.dtype, np.floating) and image.max() <= 1 else 255.0
 
 
+def literal(text: object) -> str:
+    """``text`` as matplotlib should show it: a learner's "$5" is not the start of maths."""
+    return str(text).replace("$", r"\$")
+
+
+def _summing_to_one(rows: np.ndarray, name: str) -> np.ndarray:
+    """``rows`` if each sums to 1, as a figure that prints "predicted 7 (96%)" needs."""
+    if (bad := np.abs(rows.sum(axis=1) - 1) > 1e-2).any():
+        raise InputError(
+            "{name}: row {row} sums to {total:.3g}, not 1: these are not a softmax's "
+            "probabilities. Pass what mc.predict returns.",
+            name=name,
+            row=int(np.argmax(bad)),
+            total=float(rows[np.argmax(bad)].sum()),
+        )
+    return rows
+
+
 def draw_digit(ax, image: np.ndarray, title: str = "", **title_style: object) -> None:
     """Draw one (28, 28) image on ``ax`` the course's way: dark ink, fixed scale, no axes."""
     ax.imshow(image, cmap="gray_r", vmin=0, vmax=_top(image))
     ax.set_axis_off()
-    ax.set_title(title, **title_style)
+    ax.set_title(literal(title), **title_style)
 
 
 def _gallery_size(count: int, name: str) -> int:
@@ -58,7 +76,7 @@ def grid(count: int, columns: int, cell: tuple[float, float], title: str | None)
     for ax in axes:
         ax.set_axis_off()
     if title:
-        fig.suptitle(title)
+        fig.suptitle(literal(title))
     return fig, axes
 
 
@@ -133,7 +151,7 @@ def plot_pixels(image: np.ndarray, label: int | None = None) -> Figure:
         "28 x 28 = 784 numbers: 0 is background (white), {high:g} is ink (black)", high=high
     )
     if label is not None:
-        title = tr_plot("label {label}: {title}", label=label, title=title)
+        title = tr_plot("label {label}: {title}", label=literal(label), title=title)
     ax.set_title(title)
     return fig
 
@@ -210,6 +228,11 @@ def plot_history(
             kind=type(odd[0]).__name__,
         )
     runs = [{key: _series(run, key) for key in run} for run in runs]
+    if not any(run.get(key) for run in runs for key in ("loss", *ACCURACY)):
+        raise InputError(
+            "plot_history: no epoch was recorded (no loss, no accuracy): nothing to draw. "
+            "Was training stopped before its first epoch ended?"
+        )
     times = [run.get("seconds") if x == "seconds" else None for run in runs]
     if x == "seconds" and not all(times):
         raise InputError(
@@ -225,13 +248,36 @@ def plot_history(
     for prefix, style in (("", "-"), ("val_", "--")):
         name = tr_plot("validation") if prefix else tr_plot("training")
         for i, (metrics, seconds, label) in enumerate(zip(runs, times, labels, strict=True)):
-            line = tr_plot("{run}, {split}", run=label, split=name) if label else name
+            run = literal(label) if label else None
+            line = tr_plot("{run}, {split}", run=run, split=name) if label else name
             color = f"C{i % 10}"
             for key, ax in panels.items():
                 names = [prefix + name for name in ACCURACY if key == "accuracy"] or [prefix + key]
                 if values := next((metrics[n] for n in names if metrics.get(n)), None):
                     at = seconds[: len(values)] if seconds else range(1, len(values) + 1)
-                    ax.plot(at, values[: len(at)], style, color=color, marker=".", label=line)
+                    # one epoch is one dot, with no line to tell solid from dashed
+                    dot = "." if len(values) > 1 else ("s" if prefix else "o")
+                    ax.plot(at, values[: len(at)], style, color=color, marker=dot, label=line)
+    for i, (metrics, label) in enumerate(zip(runs, labels, strict=True)):
+        loss = np.asarray(metrics.get("loss") or [0.0])
+        if not np.all(np.isfinite(loss)):  # not drawn: the curve just stops
+            who = literal(label) + ": " if label else ""
+            note = tr_plot(
+                "{run}loss is NaN from epoch {epoch}: training diverged;\ntry a smaller "
+                "learning rate",
+                run=who,
+                epoch=int(np.argmin(np.isfinite(loss))) + 1,
+            )
+            panels["loss"].text(
+                0.5,
+                0.95 - 0.12 * i,
+                note,
+                ha="center",
+                va="top",
+                color=f"C{i % 10}",
+                fontsize=8,
+                transform=panels["loss"].transAxes,
+            )
     if not panels["accuracy"].lines:
         note = tr_plot("no accuracy recorded:\ncompile with metrics=['accuracy']")
         panels["accuracy"].text(0.5, 0.5, note, **CENTER, transform=panels["accuracy"].transAxes)
@@ -243,8 +289,11 @@ def plot_history(
         else:
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_xlabel(tr_plot("epoch"))
-            if epochs:
-                ax.set_xlim(0.5, epochs + 0.5)
+            lone = all(len(line.get_xdata()) < 2 for line in ax.lines)
+            if epochs or lone:
+                ax.set_xlim(0.5, (epochs or 1) + 0.5)
+            if lone and (epochs or 1) == 1:  # the locator would tick 0.6, 0.7...
+                ax.set_xticks([1])
     # Each line once, whichever panel drew it; over four, a legend would hide the curves.
     pairs = [ax.get_legend_handles_labels() for ax in panels.values()]
     entries = {n: h for handles, names in pairs for h, n in zip(handles, names, strict=True)}
@@ -254,7 +303,7 @@ def plot_history(
         for ax in (ax for ax in panels.values() if ax.lines):
             ax.legend(fontsize=8)
     if title:
-        fig.suptitle(title)
+        fig.suptitle(literal(title))
     return fig
 
 
@@ -307,14 +356,17 @@ def plot_confusion_matrix(
         right, total = int(np.trace(counts)), int(counts.sum())
         tally = {"right": right, "count": total, "wrong": total - right}
         ax.set_title(
-            tr_plot("{name}: {right} of {count} right, {wrong} mistakes", name=name, **tally)
+            tr_plot(
+                "{name}: {right} of {count} right, {wrong} mistakes", name=literal(name), **tally
+            )
             if name
-            else title or tr_plot("{right} of {count} right; off the diagonal: mistakes", **tally)
+            else literal(title or "")
+            or tr_plot("{right} of {count} right; off the diagonal: mistakes", **tally)
         )
     label = tr_plot("mistakes (same scale in every panel)")
     fig.colorbar(image, ax=list(axes), shrink=0.8, label=label)
     if title and "" not in named:
-        fig.suptitle(title)
+        fig.suptitle(literal(title))
     return fig
 
 
@@ -337,7 +389,9 @@ def plot_mistakes(
     """
     images = check_images(images, name="plot_mistakes")
     labels = check_labels(labels, name="plot_mistakes", count=len(images))
-    probabilities = check_probabilities(probabilities, name="plot_mistakes", count=len(images))
+    probabilities = _summing_to_one(
+        check_probabilities(probabilities, name="plot_mistakes", count=len(images)), "plot_mistakes"
+    )
     indices = check_indices(indices, len(images), name="plot_mistakes")
     if not indices:
         raise InputError("plot_mistakes: no images to show (is the list of mistakes empty?).")
@@ -377,7 +431,9 @@ def plot_prediction(
         )
     probabilities = as_numbers(probabilities, "plot_prediction", tr("probabilities"))
     rows = probabilities.reshape(1, -1) if probabilities.ndim == 1 else probabilities
-    probabilities = check_probabilities(rows, name="plot_prediction", count=1)[0]
+    probabilities = _summing_to_one(
+        check_probabilities(rows, name="plot_prediction", count=1), "plot_prediction"
+    )[0]
     if label is not None:
         label = int(check_labels([label], name="plot_prediction (label)")[0])
     fig = Figure(figsize=(7, 2.6), layout="constrained")

@@ -141,6 +141,10 @@ def test_feature_maps(models, tiny_mnist) -> None:
     assert maps.shape == (26, 26, 6) and maps.min() >= 0  # after relu
     with pytest.raises(InputError, match="no layer 'conv_9'.*conv_1"):
         mc.feature_maps(models["image"], tiny_mnist["x_test"][0], "conv_9")
+    layer = models["image"].get_layer("conv_1")  # the layer itself, not its name
+    np.testing.assert_array_equal(
+        mc.feature_maps(models["image"], tiny_mnist["x_test"][0], layer), maps
+    )
 
 
 # --------------------------------------------------------------------------- bad input
@@ -336,13 +340,14 @@ def test_an_ensemble_checks_its_labels(models, tiny_mnist) -> None:
 # ------------------------------------------------------- a model that scales its own input
 
 
-def _rescaling_model(nested: bool) -> keras.Model:
+def _rescaling_model(nested: bool, before: tuple = ()) -> keras.Model:
     """keras.io's way: the model reads raw 0-255 pixels and scales them itself."""
     scale = keras.layers.Rescaling(1 / 255)
     first = keras.Sequential([scale]) if nested else scale
     return keras.Sequential(
         [
             keras.Input((28, 28, 1)),
+            *before,
             first,
             keras.layers.Conv2D(4, 3, name="conv"),
             keras.layers.Flatten(),
@@ -351,25 +356,37 @@ def _rescaling_model(nested: bool) -> keras.Model:
     )
 
 
-@pytest.mark.parametrize("nested", [False, True])
-def test_a_model_that_scales_its_own_input_reads_what_keras_gives_it(nested, tiny_mnist) -> None:
+@pytest.mark.parametrize(
+    ("nested", "before"),
+    [
+        (False, ()),
+        (True, ()),
+        # augmentation and noise act in training only: the pixels reach Rescaling unscaled
+        (False, (mc.augmentation(seed=1), keras.layers.GaussianNoise(1.0))),
+        (True, (keras.layers.RandomFlip(seed=1), keras.layers.Dropout(0.1))),
+    ],
+)
+def test_a_model_that_scales_its_own_input_reads_what_keras_gives_it(
+    nested, before, tiny_mnist
+) -> None:
     mc.set_seed(0)
-    model = _rescaling_model(nested)
+    model = _rescaling_model(nested, before)
     x, y = tiny_mnist["x_train"], tiny_mnist["y_train"]
     assert input_scale(model) == 255
     mc.train(model, x, y, epochs=1, progress=quiet())
     raw = x[:64, ..., None].astype("float32")  # what model.fit and model.predict take
     expected = model.predict(raw, verbose=0)
-    # uint8 pixels and pixels scaled to [0, 1] are both read as the model wants them
-    np.testing.assert_allclose(mc.predict(model, x[:64]), expected, atol=1e-6)
-    np.testing.assert_allclose(mc.predict(model, mc.scale(x[:64])), expected, atol=1e-6)
+    # uint8 pixels, pixels scaled to [0, 1], and the float 0-255 pixels keras.io passes
+    for images in (x[:64], mc.scale(x[:64]), raw):
+        np.testing.assert_allclose(mc.predict(model, images), expected, atol=1e-6)
     digit, _, _ = mc.predict_digit(model, x[0])
     assert digit == expected[0].argmax()
     loss, accuracy = model.evaluate(raw, mc.one_hot(y[:64]), verbose=0)
     assert mc.evaluate(model, x[:64], y[:64]).accuracy == pytest.approx(accuracy)
+    assert mc.evaluate(model, raw, y[:64]).accuracy == pytest.approx(accuracy)
     probe = keras.Model(model.inputs[0], model.get_layer("conv").output)
-    maps = mc.feature_maps(model, x[0], "conv")
-    np.testing.assert_allclose(maps, probe(raw[:1])[0], atol=1e-6)
+    maps = mc.feature_maps(model, raw[0], "conv")
+    np.testing.assert_allclose(maps, probe(raw[:1], training=False)[0], atol=1e-6)
 
 
 def test_training_through_the_course_trains_what_keras_would(tiny_mnist) -> None:

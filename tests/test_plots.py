@@ -6,6 +6,7 @@ from matplotlib.figure import Figure
 
 import mnist_course as mc
 from mnist_course import InputError
+from mnist_course.backend import keras
 
 
 def test_plot_digits_grid(tiny_mnist) -> None:
@@ -85,6 +86,40 @@ def test_plot_history_compares_runs_and_fixes_the_axis() -> None:
         mc.plot_history([0.1, 0.2])
 
 
+def test_plot_history_of_one_epoch_ticks_epoch_1_and_tells_the_dots_apart() -> None:
+    one = {"loss": [0.5], "accuracy": [0.8], "val_loss": [0.4], "val_accuracy": [0.85]}
+    for ax in mc.plot_history(one).axes:
+        assert list(ax.get_xticks()) == [1]  # not 0.96, 0.98, ...
+        training, validation = ax.lines
+        assert training.get_marker() != validation.get_marker()
+
+
+def test_plot_history_with_no_finished_epoch_says_so() -> None:
+    # what mc.train returns after Ctrl-C in the first epoch: an empty history
+    for empty in ({}, {"loss": []}, keras.callbacks.History()):
+        with pytest.raises(InputError, match="no epoch was recorded"):
+            mc.plot_history(empty)
+
+
+def test_plot_history_says_where_the_loss_became_nan() -> None:
+    diverged = {"loss": [1.0, np.nan, np.nan], "accuracy": [0.5, 0.1, 0.1]}
+    fine = {"loss": [1.0, 0.5, 0.3], "accuracy": [0.5, 0.7, 0.8]}
+    fig = mc.plot_history(fine, diverged, labels=["lr 0.001", "lr 10"])
+    notes = [text.get_text() for text in fig.axes[0].texts]
+    assert notes == [
+        "lr 10: loss is NaN from epoch 2: training diverged;\ntry a smaller learning rate"
+    ]
+
+
+def test_a_learners_dollar_signs_are_shown_not_read_as_maths(tmp_path) -> None:
+    history = {"loss": [1.0, 0.5], "accuracy": [0.5, 0.7]}
+    fig = mc.plot_history(history, labels=["cost $5 and $10"], title=r"a $\foo$ b")
+    fig.savefig(tmp_path / "h.png")  # mathtext would raise on \foo
+    assert fig.axes[0].lines[0].get_label() == r"cost \$5 and \$10, training"
+    matrix = mc.confusion_matrix(np.arange(10), np.arange(10))
+    mc.plot_confusion_matrix({"$x": matrix}, title="$").savefig(tmp_path / "c.png")
+
+
 def test_plot_history_of_many_runs_keeps_the_legend_off_the_curves() -> None:
     runs = [{"loss": [1.0 - i / 10], "val_loss": [0.9], "accuracy": [0.5]} for i in range(3)]
     fig = mc.plot_history(*runs, labels=["a", "b", "c"])
@@ -109,6 +144,19 @@ def test_plot_layer_shapes_labels_every_stage() -> None:
     assert "conv_3" in texts
     with pytest.raises(InputError, match="built Keras model"):
         mc.plot_layer_shapes("lenet")
+
+
+def test_plot_layer_shapes_of_other_honest_models() -> None:
+    layers = keras.layers
+    inputs = keras.Input((28, 28, 1))
+    functional = keras.Model(inputs, layers.Conv2D(4, 3, name="c")(inputs))
+    texts = [t.get_text() for t in mc.plot_layer_shapes(functional).axes[0].texts]
+    assert texts.count("28 x 28 x 1") == 1  # its InputLayer is not drawn twice
+    grey = keras.Sequential([keras.Input((28, 28)), layers.Flatten(), layers.Dense(10)])
+    assert "28 x 28 x 1" in [t.get_text() for t in mc.plot_layer_shapes(grey).axes[0].texts]
+    any_size = keras.Sequential([keras.Input((None, None, 1)), layers.Conv2D(4, 3)])
+    with pytest.raises(InputError, match=r"inputs of any size, shaped \(None, None, 1\)"):
+        mc.plot_layer_shapes(any_size)
 
 
 @pytest.mark.parametrize(
@@ -178,3 +226,20 @@ def test_plot_history_against_seconds_needs_the_times() -> None:
         mc.plot_history({"loss": [0.9], "accuracy": [0.7]}, x="seconds")
     with pytest.raises(InputError, match="x must be 'epoch' or 'seconds', got 'time'"):
         mc.plot_history({"loss": [0.9], "accuracy": [0.7]}, x="time")
+
+
+@pytest.mark.parametrize("rows", [np.zeros((1, 10)), np.ones((1, 10)), np.full((1, 10), 0.03)])
+def test_a_figure_that_prints_a_probability_refuses_rows_that_are_not_probabilities(
+    rows, tiny_mnist
+) -> None:
+    with pytest.raises(InputError, match="row 0 sums to .*, not 1"):
+        mc.plot_prediction(tiny_mnist["x_test"][0], rows[0])
+    with pytest.raises(InputError, match="not a softmax's probabilities"):
+        mc.plot_mistakes(tiny_mnist["x_test"][:1], tiny_mnist["y_test"][:1], rows, [0])
+
+
+def test_plot_mistakes_names_a_negative_index_by_its_position(tiny_mnist) -> None:
+    images, labels = tiny_mnist["x_test"], tiny_mnist["y_test"]
+    rows = np.full((len(images), 10), 0.1)
+    fig = mc.plot_mistakes(images, labels, rows, [-1])
+    assert fig.axes[0].get_title().startswith(f"#{len(images) - 1}\n")

@@ -185,6 +185,22 @@ def test_drawing_pad_blank_and_clear(reader) -> None:
         pad.predict()
 
 
+def test_drawing_pad_covered_in_ink_odd_points_and_sizes(reader) -> None:
+    from mnist_course import DrawingPad
+
+    pad = DrawingPad(reader, size=100)
+    for y in range(0, 101, 5):  # ink everywhere: as blank as no ink, but not "no ink"
+        pad.add_stroke([(0, y), (100, y)])
+    with pytest.raises(mc.InputError):
+        pad.predict()
+    assert "covered in ink" in pad.message.value
+    for points in ([(10, 20, 0.5)], [(10,)], [("a", 3)], [(np.nan, 3)], [(1, np.inf)]):
+        with pytest.raises(mc.InputError, match="add_stroke"):
+            pad.add_stroke(points)
+    with pytest.raises(mc.InputError, match="at most 2000 pixels"):
+        DrawingPad(reader, size=10**9)
+
+
 def test_drawing_pad_touch_events(reader) -> None:
     from mnist_course import DrawingPad
 

@@ -325,7 +325,7 @@ def check_indices(indices: object, size: int, *, name: str) -> list[int]:
         raise InputError(
             "{name}: indices must be below {size}, the number of images.", name=name, size=size
         )
-    return [int(i) for i in array.reshape(-1)]
+    return [int(i) % size for i in array.reshape(-1)]  # -1 is the last: shown as its number
 
 
 def flatten(images: object) -> np.ndarray:

@@ -13,8 +13,8 @@ from ..backend import keras
 from ..data.arrays import as_numbers, check_count, check_finite, check_images
 from ..errors import InputError
 from ..language import tr, tr_plot
-from ..models.builders import as_input, check_model
-from ..plots import draw_digit, grid
+from ..models.builders import as_input, check_model, model_pixels
+from ..plots import draw_digit, grid, literal
 
 
 def feature_maps(model: keras.Model, image: np.ndarray, layer: str) -> np.ndarray:
@@ -25,8 +25,8 @@ def feature_maps(model: keras.Model, image: np.ndarray, layer: str) -> np.ndarra
     model : keras.Model
     image : numpy.ndarray
         One image, as for :func:`predict_digit`.
-    layer : str
-        The layer's name, e.g. ``"conv_1"``.
+    layer : str or keras.layers.Layer
+        The layer's name, e.g. ``"conv_1"``, or the layer.
 
     Returns
     -------
@@ -34,6 +34,8 @@ def feature_maps(model: keras.Model, image: np.ndarray, layer: str) -> np.ndarra
         float32, the layer's output without the batch axis, e.g. (26, 26, 6).
     """
     check_model(model, "feature_maps")
+    if isinstance(layer, keras.layers.Layer):  # the layer itself: its name will do
+        layer = layer.name
     names = [item.name for item in model.layers]
     if layer not in names:
         raise InputError(
@@ -42,7 +44,7 @@ def feature_maps(model: keras.Model, image: np.ndarray, layer: str) -> np.ndarra
             layer=layer,
             names=", ".join(names),
         )
-    one = check_images(image, name="feature_maps", single=True, pixels="model")
+    one = check_images(image, name="feature_maps", single=True, pixels=model_pixels(model))
     probe = keras.Model(model.inputs[0], model.get_layer(layer).output)
     return np.asarray(probe(as_input(model, one[None]), training=False)[0], np.float32)
 
@@ -55,10 +57,21 @@ def plot_layer_shapes(model: object) -> Figure:
     """
     try:
         stages = [(tr_plot("input"), tuple(model.input_shape[1:]))] + [
-            (layer.name, tuple(layer.output.shape[1:])) for layer in model.layers
+            (layer.name, tuple(layer.output.shape[1:]))
+            for layer in model.layers
+            if not isinstance(layer, keras.layers.InputLayer)  # a functional model's input
         ]
     except (AttributeError, TypeError, ValueError):
         raise InputError("plot_layer_shapes: expected a built Keras model.") from None
+    if stages[0][1] == (28, 28):  # an input of grey pictures: a grid of one channel
+        stages[0] = (stages[0][0], (28, 28, 1))
+    if any(size is None for _, shape in stages for size in shape):
+        raise InputError(
+            "plot_layer_shapes: model {model!r} reads inputs of any size, shaped {shape}: give it "
+            "keras.Input(shape=(28, 28, 1)) to draw the shapes an MNIST image takes.",
+            model=model.name,
+            shape=next(shape for _, shape in stages if None in shape),
+        )
     fig = Figure(figsize=(1.45 * len(stages), 3.6), layout="constrained")
     ax = fig.subplots()
     largest = max((shape[0] for _, shape in stages if len(shape) == 3), default=28)
@@ -82,7 +95,7 @@ def plot_layer_shapes(model: object) -> Figure:
     ax.set(xlim=(-0.7, len(stages) - 0.3), ylim=(-0.45, 1.55))
     ax.set_axis_off()
     name = getattr(model, "name", "model")
-    ax.set_title(tr_plot("{name}: the shape of the data after each layer", name=name))
+    ax.set_title(tr_plot("{name}: the shape of the data after each layer", name=literal(name)))
     return fig
 
 

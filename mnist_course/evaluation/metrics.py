@@ -19,7 +19,13 @@ from ..data.arrays import (
 )
 from ..errors import InputError
 from ..language import tr
-from ..models.builders import check_model, input_scale, weights_fingerprint
+from ..models.builders import (
+    as_input,
+    check_model,
+    input_scale,
+    model_pixels,
+    weights_fingerprint,
+)
 
 # Large batches amortise the per-call overhead: measured 620k images/s for the MLP and 116k
 # for LeNet on 2 CPU cores, against 20k for model.predict's default batch of 32.
@@ -38,14 +44,14 @@ def _probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
         def run(x):
             if x.dtype == tf.uint8:
                 x = tf.cast(x, tf.float32) * (1 / 255) if scale == 1 else tf.cast(x, tf.float32)
-            elif scale != 1:  # float pixels 0-1 for a model that scales its own input
-                x = x * scale
             return tf.cast(model(x, training=False), tf.float32)
 
         forward = tf.function(run, reduce_retracing=True)
         model._mnist_course_forward = key, forward
     if images.dtype != np.uint8:  # other integer pixels are already checked to be 0-255
         images = images.astype(np.float32 if images.dtype.kind == "f" else np.uint8)
+    if images.dtype == np.float32 and input_scale(model) != 1:
+        images = as_input(model, images)  # floats 0-1, or 0-255, on the model's scale
     x = images.reshape(len(images), *model.input_shape[1:])
     step = PREDICT_BATCH
     out = np.concatenate([forward(x[i : i + step]).numpy() for i in range(0, len(x), step)])
@@ -92,7 +98,7 @@ def predict(model: keras.Model, images: np.ndarray, *, shifted: bool = False) ->
         float32 (n, 10): row i holds image i's probability of each digit.
     """
     check_model(model, "predict")
-    batch = check_images(images, name="predict", pixels="model")
+    batch = check_images(images, name="predict", pixels=model_pixels(model))
     if not _check_shifted(shifted, "predict"):
         return _probabilities(model, batch)
     padded = np.pad(batch, ((0, 0), (1, 1), (1, 1)))
@@ -116,7 +122,7 @@ def predict_digit(model: keras.Model, image: np.ndarray) -> tuple[int, float, np
         The most probable digit, its probability, and all ten, float32 (10,).
     """
     check_model(model, "predict_digit")
-    one = check_images(image, name="predict_digit", single=True, pixels="model")
+    one = check_images(image, name="predict_digit", single=True, pixels=model_pixels(model))
     probabilities = _probabilities(model, one[None])[0]
     digit = int(probabilities.argmax())
     return digit, float(probabilities[digit]), probabilities

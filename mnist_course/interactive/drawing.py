@@ -9,11 +9,13 @@ import numpy as np
 from ..backend import keras
 from ..data.arrays import check_count
 from ..data.images import NoDigitError, render_strokes, to_mnist_image
-from ..errors import MnistCourseError
+from ..errors import InputError, MnistCourseError
 from ..evaluation.metrics import check_model, predict_digit
 from ..language import tr
 from ..plots import plot_prediction
 from .widgets import CourseWidget, figure_to_png
+
+MAX_SIZE = 2_000
 
 
 class DrawingPad(CourseWidget):
@@ -31,6 +33,10 @@ class DrawingPad(CourseWidget):
         from ipycanvas import Canvas
 
         size = check_count(size, name="DrawingPad", what="size")
+        if size > MAX_SIZE:  # every prediction draws the whole canvas again, in memory
+            raise InputError(
+                "DrawingPad: size is at most {most} pixels, got {size}.", most=MAX_SIZE, size=size
+            )
         self.model, self.size = check_model(model, "DrawingPad"), size
         self.pen_width = size / 12  # about as thick, relative to the digit, as MNIST's strokes
         box = widgets.Layout(width=f"{size}px", height=f"{size}px", border="2px solid #888")
@@ -68,7 +74,16 @@ class DrawingPad(CourseWidget):
 
     def add_stroke(self, points: list[tuple[float, float]]) -> None:
         """Draw one stroke through ``points`` (canvas pixels), as if with the mouse."""
-        points = [(float(x), float(y)) for x, y in points]  # also NumPy rows, sent as JSON
+        try:  # also NumPy rows, sent as JSON
+            points = [(float(x), float(y)) for x, y in points]
+        except (TypeError, ValueError):
+            raise InputError(
+                "add_stroke: points are (x, y) pairs of canvas pixels, such as "
+                "[(40, 50), (60, 80)]; got {points!r}.",
+                points=points,
+            ) from None
+        if not np.all(np.isfinite(points)):
+            raise InputError("add_stroke: a point is NaN or infinite: {points}.", points=points)
         if points:
             self._pen_down(*points[0])
             for point in points[1:]:
@@ -102,10 +117,15 @@ class DrawingPad(CourseWidget):
         try:
             if not self.strokes:
                 raise NoDigitError(tr("DrawingPad: the pad is empty; draw a digit first."))
-            image = to_mnist_image(render_strokes(self.strokes, self.size, self.pen_width))
+            drawn = render_strokes(self.strokes, self.size, self.pen_width)
+            image = to_mnist_image(drawn)
             digit, probability, probabilities = predict_digit(self.model, image)
         except NoDigitError:
-            if self.strokes:
+            if self.strokes and drawn.mean() < 128:  # ink everywhere is as blank as none
+                self.message.value = tr(
+                    "<b>The pad is covered in ink</b>: press Clear and draw one digit."
+                )
+            elif self.strokes:
                 self.message.value = tr("<b>Draw a digit first</b>: no ink on the pad.")
             else:
                 self.message.value = tr("<b>Draw a digit first</b>: the pad is empty.")

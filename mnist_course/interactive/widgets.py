@@ -12,6 +12,7 @@ from ..backend import keras
 from ..data.arrays import check_images, check_labels, check_probabilities
 from ..evaluation.metrics import predict
 from ..language import tr, tr_plot
+from ..models.builders import model_pixels
 from ..plots import draw_digit, plot_prediction
 
 # The "every digit" options' values. Not None: ipywidgets 8 shows a dropdown whose value is
@@ -140,7 +141,8 @@ class PredictionExplorer(_Browser):
         labels: np.ndarray,
         probabilities: np.ndarray | None = None,
     ) -> None:
-        self.images = check_images(images, name="PredictionExplorer", pixels="model")
+        pixels = model_pixels(model)
+        self.images = check_images(images, name="PredictionExplorer", pixels=pixels)
         count = len(self.images)
         self.labels = check_labels(labels, name="PredictionExplorer", count=count)
         self.probabilities = (

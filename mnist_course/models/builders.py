@@ -247,29 +247,55 @@ def weights_fingerprint(model: keras.Model) -> str:
     return digest.hexdigest()
 
 
+# Layers that pass pixels on unscaled: reshaping, and noise or augmentation, which only acts
+# in training (Keras names its augmentation layers Random...).
+_PASS_PIXELS = (
+    keras.layers.InputLayer,
+    keras.layers.Reshape,
+    keras.layers.Flatten,
+    keras.layers.Dropout,
+    keras.layers.GaussianNoise,
+    keras.layers.GaussianDropout,
+)
+
+
+def _scaling(layers: Sequence[keras.layers.Layer]) -> float | None:
+    for layer in layers:
+        inner = _scaling(layer.layers) if isinstance(layer, keras.Model) else None
+        if inner is not None:
+            return inner
+        if isinstance(layer, (keras.Model, *_PASS_PIXELS)) or type(layer).__name__.startswith(
+            "Random"
+        ):
+            continue
+        scale = np.abs(np.asarray(getattr(layer, "scale", 1.0), dtype=float)).max()
+        return 255.0 if isinstance(layer, keras.layers.Rescaling) and scale < 0.05 else 1.0
+    return None
+
+
 def input_scale(model: keras.Model) -> float:
     """The pixel value the model reads as full ink: 255 for a model that scales its own
     input (its first layer that computes is ``keras.layers.Rescaling(1 / 255)``, as in
     keras.io's examples), else 1 (pixels scaled to [0, 1] before the model, as the course does).
     """
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):  # a nested Sequential: its first layers come first
-            return input_scale(layer)
-        if not isinstance(
-            layer, keras.layers.InputLayer | keras.layers.Reshape | keras.layers.Flatten
-        ):
-            scale = np.abs(np.asarray(getattr(layer, "scale", 1.0), dtype=float)).max()
-            return 255.0 if isinstance(layer, keras.layers.Rescaling) and scale < 0.05 else 1.0
-    return 1.0
+    return _scaling(getattr(model, "layers", None) or []) or 1.0
+
+
+def model_pixels(model: keras.Model) -> str:
+    """The ``pixels`` rule of :func:`~mnist_course.data.arrays.check_images` for ``model``'s
+    input: "model" (uint8 or floats 0-1), or "raw" (floats 0-255 too) for a model that
+    scales its own input."""
+    return "model" if input_scale(model) == 1 else "raw"
 
 
 def as_input(model: keras.Model, images: np.ndarray) -> np.ndarray:
-    """Checked images (uint8 0-255 or float 0-1) as float32 in the model's input shape and on
-    its scale (:func:`input_scale`)."""
+    """Checked images as float32 in the model's input shape and on its scale
+    (:func:`input_scale`): uint8 0-255, or floats 0-1 (or 0-255 for a model that scales its
+    own input: floats up to 1 are taken as scaled, a raw image that dark being blank)."""
     scale = np.float32(input_scale(model))
     if np.issubdtype(images.dtype, np.integer):
         images = images.astype(np.float32) / (np.float32(255) / scale)
-    elif scale != 1:
+    elif scale != 1 and images.max() <= 1:
         images = images.astype(np.float32) * scale
     return images.astype(np.float32, copy=False).reshape(len(images), *model.input_shape[1:])
 

@@ -149,7 +149,7 @@ def _dataset(x, y, batch_size, shuffle_seed, augment=None, dtype="float32", shuf
         # Raw pixels are scaled here, on every core: bit for bit NumPy's float32 division,
         # which took 0.6 s for MNIST's 60,000 images on one core, plus 0.4 s to copy them.
         images = tf.cast(images, tf.float32) / (255.0 / scale)
-    elif scale != 1:  # a model that scales its own input reads 0-255
+    elif scale != 1 and np.max(x) <= 1:  # scaled floats for a model that reads 0-255
         images = tf.cast(images, tf.float32) * scale
     images = tf.cast(images, dtype if augment is None else "float32")
     order = tf.data.Dataset.range(len(x))
@@ -194,7 +194,7 @@ def train(
     model : keras.Model
     x, y : numpy.ndarray
         Images (n, 784), (n, 28, 28) or (n, 28, 28, 1), uint8 0-255 or float 0-1, scaled as
-        the model reads them (:func:`~.models.builders.input_scale`); (n,) digits or (n, 10)
+        the model reads them (:func:`~.models.builders.as_input`); (n,) digits or (n, 10)
         one-hot rows.
     epochs, batch_size : int
     validation_data : (x_val, y_val), optional
