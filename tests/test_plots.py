@@ -243,3 +243,14 @@ def test_plot_mistakes_names_a_negative_index_by_its_position(tiny_mnist) -> Non
     rows = np.full((len(images), 10), 0.1)
     fig = mc.plot_mistakes(images, labels, rows, [-1])
     assert fig.axes[0].get_title().startswith(f"#{len(images) - 1}\n")
+
+
+def test_a_model_given_where_numbers_belong_is_named_as_a_model(tiny_mnist) -> None:
+    model = mc.lenet()
+    for draw in (
+        lambda: mc.plot_weight_images(model),
+        lambda: mc.plot_filters(model),
+        lambda: mc.most_confident_mistakes(model, tiny_mnist["y_test"]),
+    ):
+        with pytest.raises(InputError, match="got the model 'lenet', not its"):
+            draw()

@@ -29,6 +29,14 @@ def as_numbers(values: object, name: str, what: str) -> np.ndarray:
         array = np.asarray(values)
     except (ValueError, TypeError):  # nested lists of different lengths
         array = None
+    if hasattr(values, "layers") and hasattr(values, "predict"):  # a Keras model
+        raise InputError(
+            "{name}: got the model {model!r}, not its {what}: for its probabilities, pass "
+            "mc.predict(model, images); for a layer's weights, model.get_layer('name').",
+            name=name,
+            model=getattr(values, "name", type(values).__name__),
+            what=what,
+        )
     if array is None or array.dtype == object:
         raise InputError(
             "{name}: the {what} are a ragged list or mixed objects (dtype object); "
