@@ -265,6 +265,17 @@ def test_one_hot_rows_of_whole_numbers_are_labels(dtype) -> None:
         mc.one_hot(np.zeros((3, 10), dtype=dtype))
 
 
+def test_a_tie_in_probabilities_is_read_as_argmax_reads_it_and_in_one_hot_rows_refused() -> None:
+    probabilities = np.full((3, 10), 0.05, np.float16)
+    probabilities[:, 4] = probabilities[:, 6] = 0.3  # a tie, as float16 rounding can make
+    matrix = mc.confusion_matrix(np.array([4, 6, 4]), probabilities)
+    assert matrix[4, 4] == 2 and matrix[6, 4] == 1  # the first of the tied digits, as argmax
+    two_ones = np.zeros((1, 10))
+    two_ones[0, [2, 5]] = 1
+    with pytest.raises(mc.InputError, match="do not pick one digit"):
+        mc.confusion_matrix(np.array([2]), two_ones)
+
+
 def test_a_confusion_matrix_given_as_predictions_gets_feedback_not_a_crash() -> None:
     from mnist_course.exercises import checkers as ex
 

@@ -172,7 +172,9 @@ def check_labels(
     check_finite(array, name, tr("labels"))
     if rows and array.ndim == 2 and array.shape[1] == NUM_CLASSES:
         top = array.max(axis=1)
-        unclear = np.flatnonzero((top <= 0) | ((array == top[:, None]).sum(axis=1) > 1))
+        tie = (array == top[:, None]).sum(axis=1) > 1
+        one_hot = np.all((array == 0) | (array == 1), axis=1)  # probabilities: argmax decides
+        unclear = np.flatnonzero((top <= 0) | (tie & one_hot))
         if unclear.size:  # all zeros, or a tie: argmax would quietly read the first digit
             raise InputError(
                 "{name}: {count} label row(s) do not pick one digit (row {row}: {values}); "
