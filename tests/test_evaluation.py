@@ -410,3 +410,22 @@ def test_training_through_the_course_trains_what_keras_would(tiny_mnist) -> None
 def test_other_first_layers_read_pixels_scaled_to_one(first) -> None:
     model = keras.Sequential([keras.Input((28, 28, 1)), first, keras.layers.Flatten()])
     assert input_scale(model) == 1
+
+
+def test_a_fully_convolutional_model_reads_mnist_images(tiny_mnist) -> None:
+    # any-size input, as a fully convolutional network has: read as 28 x 28 pictures
+    model = keras.Sequential(
+        [
+            keras.Input((None, None, 1)),
+            keras.layers.Conv2D(10, 3),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Softmax(),
+        ]
+    )
+    x, y = tiny_mnist["x_train"], tiny_mnist["y_train"]
+    mc.set_seed(0)
+    mc.train(model, x, y, epochs=1, progress=quiet())
+    expected = model.predict(mc.scale(x[:32])[..., None], verbose=0)
+    np.testing.assert_allclose(mc.predict(model, x[:32]), expected, atol=1e-6)
+    right = np.mean(expected.argmax(axis=1) == y[:32])
+    assert mc.evaluate(model, x[:32], y[:32]).accuracy == pytest.approx(right)

@@ -22,6 +22,7 @@ from ..language import tr
 from ..models.builders import (
     as_input,
     check_model,
+    image_shape,
     input_scale,
     model_pixels,
     weights_fingerprint,
@@ -52,7 +53,7 @@ def _probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
         images = images.astype(np.float32 if images.dtype.kind == "f" else np.uint8)
     if images.dtype == np.float32 and input_scale(model) != 1:
         images = as_input(model, images)  # floats 0-1, or 0-255, on the model's scale
-    x = images.reshape(len(images), *model.input_shape[1:])
+    x = images.reshape(len(images), *image_shape(model))
     step = PREDICT_BATCH
     out = np.concatenate([forward(x[i : i + step]).numpy() for i in range(0, len(x), step)])
     if not np.all(np.isfinite(out)):

@@ -233,6 +233,13 @@ def build_model(name: str, *, precision: str = "float32", **kwargs: object) -> k
         keras.config.set_dtype_policy(previous)
 
 
+def image_shape(model: keras.Model) -> tuple[int, ...]:
+    """The shape of one image as ``model`` reads it: its input shape, with 28 for the height
+    and width of a fully convolutional model, which reads pictures of any size (None)."""
+    shape = tuple(model.input_shape[1:])
+    return tuple(28 if size is None and i < 2 else size for i, size in enumerate(shape))
+
+
 def input_layout(model: keras.Model) -> str:
     """``"flat"`` when the model reads (n, 784) vectors, ``"image"`` for (n, 28, 28, 1)."""
     return "flat" if len(model.input_shape) == 2 else "image"
@@ -297,7 +304,7 @@ def as_input(model: keras.Model, images: np.ndarray) -> np.ndarray:
         images = images.astype(np.float32) / (np.float32(255) / scale)
     elif scale != 1 and images.max() <= 1:
         images = images.astype(np.float32) * scale
-    return images.astype(np.float32, copy=False).reshape(len(images), *model.input_shape[1:])
+    return images.astype(np.float32, copy=False).reshape(len(images), *image_shape(model))
 
 
 def check_keras_model(model: object, name: str) -> keras.Model:
@@ -330,7 +337,7 @@ def check_model(model: object, name: str = "model") -> keras.Model:
             outputs=ends[1],
         )
     try:
-        inputs, outputs = tuple(model.input_shape[1:]), tuple(model.output_shape[1:])
+        inputs, outputs = image_shape(model), tuple(model.output_shape[1:])
     except (AttributeError, ValueError):
         raise InputError(
             "{name}: model {model!r} has no input shape yet; build it with "

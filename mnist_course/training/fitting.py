@@ -12,7 +12,7 @@ from ..backend import keras, tf
 from ..data.arrays import check_count, check_images, check_labels, one_hot
 from ..errors import InputError
 from ..language import tr
-from ..models.builders import check_keras_model, check_model, input_scale
+from ..models.builders import check_keras_model, check_model, image_shape, input_scale
 from .callbacks import EpochLog, KeepBest
 
 BATCH_SIZE = 128
@@ -113,7 +113,7 @@ def compile_model(
 def _inputs(model: keras.Model, x: object, y: object, name: str) -> tuple[np.ndarray, ...]:
     # Integers stay as they are: _dataset scales them (see there).
     images = check_images(x, name=name)
-    images = images.reshape(len(images), *model.input_shape[1:])
+    images = images.reshape(len(images), *image_shape(model))
     digits = check_labels(y, name=name, count=len(images))
     return images, labels_for(model, digits)
 
