@@ -61,6 +61,7 @@ RECORDED: dict[str, dict[str, str]] = {
         "92.5%": "the committed screenshot images/prediction_explorer.png (make screenshots)",
     },
     "05_draw": {
+        "91.6%": "the screenshot images/drawing_pad.png (taken by tests/test_browser.py)",
         "0.5": "a playground setting to try",
         "0.1": "a playground setting to try",
         "1,000": "a playground setting to try",
