@@ -346,3 +346,57 @@ def test_a_saved_trained_model_loads_in_keras_without_a_warning(small, tmp_path)
     np.testing.assert_allclose(
         loaded.predict(images, verbose=0), mc.predict(model, x[:8]), atol=1e-5
     )
+
+
+class _CtrlCAt(keras.callbacks.Callback):
+    """Ctrl-C as Keras meets it: a KeyboardInterrupt when epoch ``at`` begins."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__()
+        self.at = at
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.at:
+            raise KeyboardInterrupt
+
+
+def test_trained_model_caches_nothing_when_its_training_is_interrupted(
+    cache, monkeypatch, capsys
+) -> None:
+    # Interrupting notebook 04's automatic training had cached a half-trained model, which
+    # every later session then loaded as "the trained model", silently.
+    real = saving.train_course_model
+
+    def interrupted(*args, **kwargs):
+        return real(*args, **{**kwargs, "epochs": 3, "callbacks": [_CtrlCAt(1)]})
+
+    monkeypatch.setattr(saving, "train_course_model", interrupted)
+    with pytest.raises(
+        mc.MnistCourseError, match="tiny-mlp was interrupted, so nothing was cached"
+    ):
+        mc.trained_model("tiny-mlp", progress=quiet())
+    assert not (cache / "tiny-mlp.keras").exists()
+    assert "Training interrupted after 1 complete epoch(s)" in capsys.readouterr().out
+
+
+def test_cache_model_refuses_a_model_whose_fit_was_interrupted(small, tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_COURSE_MODELS", str(tmp_path))
+    x, onehot = small  # (50, 784) float32 and one-hot labels
+    model = mc.tiny_mlp()
+    model.compile("rmsprop", "categorical_crossentropy")
+    with pytest.raises(KeyboardInterrupt):  # plain Keras: Ctrl-C in the second epoch
+        model.fit(x, onehot, epochs=4, verbose=0, callbacks=[_CtrlCAt(1)])
+    with pytest.raises(InputError, match="interrupted after 1 of its 4 epochs") as error:
+        mc.cache_model(model, "tiny-mlp")
+    assert "mc.save_model" in str(error.value) and list(tmp_path.iterdir()) == []
+    mc.save_model(model, tmp_path / "anyway.keras")  # keeping it on purpose still works
+    # Trained to the end, or stopped by EarlyStopping on purpose: cached.
+    model.fit(x, onehot, epochs=2, verbose=0)
+    assert mc.cache_model(model, "tiny-mlp").is_file()
+    stop = keras.callbacks.EarlyStopping("loss", min_delta=100, patience=0)
+    model.fit(x, onehot, epochs=5, verbose=0, callbacks=[stop])
+    assert len(model.history.epoch) < 5 and mc.cache_model(model, "tiny-mlp").is_file()
+    # mc.train's own Ctrl-C (it keeps the best weights and returns) is refused the same way.
+    mc.train(model, x, onehot, epochs=3, progress=quiet(), callbacks=[_CtrlCAt(1)])
+    with pytest.raises(InputError, match="interrupted after 1 of its 3 epochs"):
+        mc.cache_model(model, "tiny-mlp")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..backend import keras
 from ..data.loading import load_mnist
-from ..errors import InputError, ModelFileError
+from ..errors import InputError, MnistCourseError, ModelFileError
 from ..files import COURSE_ROOT, atomic_path
 from ..language import tr
 from ..models.builders import check_choice, check_keras_model
@@ -209,6 +209,23 @@ def cached_model_path(name: str) -> Path:
     return model_cache_dir() / f"{name}.keras"
 
 
+def _stopped_early(model: object) -> tuple[int, int] | None:
+    """(epochs done, epochs asked) if the model's last ``fit`` was interrupted (Ctrl-C), not
+    ended by a callback such as EarlyStopping, which sets ``stop_training``; else None."""
+    history = getattr(model, "history", None)  # what Keras's fit keeps of its last run
+    if not isinstance(history, keras.callbacks.History) or not isinstance(history.params, dict):
+        return None
+    epochs, asked = getattr(history, "epoch", []), history.params.get("epochs")
+    if not isinstance(asked, int) or not isinstance(epochs, list):
+        return None
+    ended = epochs[-1] + 1 if epochs else 0  # counts from initial_epoch, as fit does
+    if getattr(history, "interrupted", False) or (
+        ended < asked and not getattr(model, "stop_training", False)
+    ):
+        return len(epochs), asked
+    return None
+
+
 def cache_model(model: keras.Model, name: str) -> Path:
     """Save a trained model in the cache under ``name``, for later notebooks to reuse."""
     if isinstance(name, str):
@@ -217,6 +234,17 @@ def cache_model(model: keras.Model, name: str) -> Path:
         raise InputError(
             "cache_model: the name must be a plain name such as 'lenet' (letters, "
             "digits, '-', '_', '.'), got {name!r}.",
+            name=name,
+        )
+    stopped = _stopped_early(model)
+    if stopped is not None:
+        raise InputError(
+            "cache_model: this model's last training run was interrupted after {done} of its "
+            "{asked} epochs, so it is only partly trained, and later notebooks would take it "
+            "for the trained {name}. Run the training cell again to the end, then cache it (to "
+            "keep this model anyway: mc.save_model(model, 'name.keras')).",
+            done=stopped[0],
+            asked=stopped[1],
             name=name,
         )
     path = cached_model_path(name)
@@ -271,7 +299,13 @@ def trained_model(
         )
     (x_train, y_train), _ = load_mnist()
     fit = len(x_train) - min(VALIDATION_IMAGES, len(x_train) // 12)
-    model, _ = train_course_model(name, x_train[:fit], y_train[:fit], progress=progress)
+    model, history = train_course_model(name, x_train[:fit], y_train[:fit], progress=progress)
+    if getattr(history, "interrupted", False):  # a partly trained model must not be cached
+        raise MnistCourseError(
+            "Training {name} was interrupted, so nothing was cached and this cell stops here. "
+            "Run it again to train {name}; once it finishes, it is kept for next time.",
+            name=name,
+        )
     try:
         cache_model(model, name)
     except (InputError, ModelFileError) as error:
