@@ -215,8 +215,11 @@ def _stopped_early(model: object) -> tuple[int, int] | None:
     history = getattr(model, "history", None)  # what Keras's fit keeps of its last run
     if not isinstance(history, keras.callbacks.History) or not isinstance(history.params, dict):
         return None
-    epochs, asked = getattr(history, "epoch", []), history.params.get("epochs")
-    if not isinstance(asked, int) or not isinstance(epochs, list):
+    epochs, asked = getattr(history, "epoch", None), history.params.get("epochs")
+    epochs = [] if epochs is None else epochs  # fit stopped before it began
+    if not isinstance(epochs, list | tuple) or not all(isinstance(e, int) for e in epochs):
+        return None
+    if not isinstance(asked, int):
         return None
     ended = epochs[-1] + 1 if epochs else 0  # counts from initial_epoch, as fit does
     if getattr(history, "interrupted", False) or (
