@@ -6,6 +6,7 @@ import errno
 import os
 import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -55,6 +56,10 @@ def _remove_stale(folder: Path, suffix: str) -> None:
         for leftover in folder.glob(f"{TEMP_PREFIX}*{suffix}"):
             pid = leftover.name[len(TEMP_PREFIX) :].split("-", 1)[0]
             if not pid.isdigit() or int(pid) == os.getpid():
+                continue
+            # A folder shared between machines (a JupyterHub home) holds other machines'
+            # writers, whose process ids mean nothing here: only a file an hour old is stale.
+            if time.time() - leftover.stat().st_mtime < 3600:
                 continue
             try:
                 os.kill(int(pid), 0)

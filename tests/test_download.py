@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import http.server
 import io
+import os
 import re
 import socket
 import sys
@@ -451,7 +452,9 @@ def test_a_temporary_file_left_by_a_killed_download_is_removed(tmp_path) -> None
     cache.mkdir()
     (cache / "mnist.npz").write_bytes(PREVIOUS)
     # process ids stop at 2**22 on Linux: this one is gone, as a killed kernel is
-    (cache / f"{TEMP_PREFIX}999999999-abcd.npz").write_bytes(b"")
+    leftover = cache / f"{TEMP_PREFIX}999999999-abcd.npz"
+    leftover.write_bytes(b"")
+    os.utime(leftover, (time.time() - 3700,) * 2)  # an hour old: not a writer at work
     missing = (tmp_path / "missing.npz").as_uri()
     with pytest.raises(DownloadError):
         download_mnist(missing, "0" * 64, cache, progress=False)

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -187,7 +188,7 @@ def test_trained_model_never_sees_the_validation_or_test_images(cache, monkeypat
     np.testing.assert_array_equal(seen[0], x_train[:-held])
 
 
-def test_a_damaged_cache_entry_is_retrained(cache, monkeypatch) -> None:
+def test_a_damaged_cache_entry_is_retrained_and_kept_aside(cache, monkeypatch, capsys) -> None:
     cache.mkdir()
     (cache / "tiny-mlp.keras").write_bytes(b"garbage")
     real = saving.train_course_model
@@ -197,6 +198,50 @@ def test_a_damaged_cache_entry_is_retrained(cache, monkeypatch) -> None:
     model = mc.trained_model("tiny-mlp", progress=quiet())
     assert model.name == "tiny_mlp"
     assert zipfile.is_zipfile(cache / "tiny-mlp.keras")
+    # a file the cache cannot use may be a learner's (a class defined elsewhere): never lost
+    assert (cache / "tiny-mlp.set-aside.keras").read_bytes() == b"garbage"
+    said = capsys.readouterr().out
+    assert "The cached tiny-mlp cannot be used (load_model:" in said
+    assert "tiny-mlp.set-aside.keras" in said
+
+
+def test_an_untrained_or_foreign_model_in_the_cache_is_not_taken_for_the_trained_one(
+    cache, monkeypatch, capsys, real_mnist_path
+) -> None:
+    # Notebook 04 reported 8% for "the trained LeNet" when the cache held an untrained model.
+    monkeypatch.setenv("MNIST_COURSE_DATA", str(real_mnist_path))
+    real = saving.train_course_model
+    monkeypatch.setattr(
+        saving, "train_course_model", lambda *a, **k: real(*a, **{**k, "epochs": 1})
+    )
+    mc.cache_model(mc.tiny_mlp(), "tiny-mlp")  # the right shapes, never trained
+    model = mc.trained_model("tiny-mlp", progress=quiet())
+    said = capsys.readouterr().out
+    assert "cannot be used (it reads only" in said and "never trained" in said
+    assert (cache / "tiny-mlp.set-aside.keras").is_file()
+    (x, y), _ = mc.load_mnist()
+    assert np.mean(mc.predict(model, x[-1000:]).argmax(axis=1) == y[-1000:]) > 0.8
+    assert mc.trained_model("tiny-mlp") is not None and capsys.readouterr().out == ""
+    # another model saved under the name by hand: named, and set aside too
+    mc.save_model(mc.lenet(), cache / "tiny-mlp.keras")
+    mc.trained_model("tiny-mlp", progress=quiet())
+    assert "it is lenet, with input (28, 28, 1)" in capsys.readouterr().out
+
+
+def test_cache_model_refuses_another_model_under_a_course_name_and_diverged_weights(
+    tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("MNIST_COURSE_MODELS", str(tmp_path))
+    with pytest.raises(InputError, match=r"it is tiny_mlp, with input \(784,\).*lenet has input"):
+        mc.cache_model(mc.tiny_mlp(), "lenet")
+    assert mc.cache_model(mc.tiny_mlp(), "my-mlp").is_file()  # a name of one's own: anything
+    diverged = mc.lenet()
+    weights = diverged.get_weights()
+    weights[0][0, 0, 0, 0] = np.nan
+    diverged.set_weights(weights)
+    with pytest.raises(InputError, match="NaN or infinity: its training diverged"):
+        mc.cache_model(diverged, "lenet")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my-mlp.keras"]
 
 
 def test_cache_defaults_to_the_repository_models_folder(monkeypatch) -> None:
@@ -312,12 +357,21 @@ def test_a_long_file_name_saves(tmp_path) -> None:
 
 
 def test_leftovers_of_a_killed_save_are_cleaned_by_the_next(tmp_path) -> None:
+    hour_ago = time.time() - 3700
     dead = tmp_path / f"{TEMP_PREFIX}999999999-abc.keras"  # no such process
     dead.write_bytes(b"half a model")
     live = tmp_path / f"{TEMP_PREFIX}{os.getppid()}-abc.keras"  # a running process's
     live.write_bytes(b"being written")
+    # no such process here, but written a moment ago: another machine's writer, in a folder
+    # two machines share (a JupyterHub home), whose process ids mean nothing here
+    elsewhere = tmp_path / f"{TEMP_PREFIX}999999998-abc.keras"
+    elsewhere.write_bytes(b"being written on another machine")
+    for leftover in (dead, live):
+        os.utime(leftover, (hour_ago, hour_ago))
     mc.save_model(mc.tiny_mlp(), tmp_path / "m.keras")
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["m.keras", live.name])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["m.keras", live.name, elsewhere.name]
+    )
 
 
 def test_a_save_error_is_not_hidden_by_the_cleanup(tmp_path, monkeypatch) -> None:
@@ -396,6 +450,9 @@ def test_cache_model_refuses_a_model_whose_fit_was_interrupted(small, tmp_path, 
     stop = keras.callbacks.EarlyStopping("loss", min_delta=100, patience=0)
     model.fit(x, onehot, epochs=5, verbose=0, callbacks=[stop])
     assert len(model.history.epoch) < 5 and mc.cache_model(model, "tiny-mlp").is_file()
+    history = mc.train(model, x, onehot, epochs=2, progress=quiet())
+    history.interrupted = True  # Ctrl-C after the last epoch ended: the run is complete
+    assert mc.cache_model(model, "tiny-mlp").is_file()
     # mc.train's own Ctrl-C (it keeps the best weights and returns) is refused the same way.
     mc.train(model, x, onehot, epochs=3, progress=quiet(), callbacks=[_CtrlCAt(1)])
     with pytest.raises(InputError, match="interrupted after 1 of its 3 epochs"):

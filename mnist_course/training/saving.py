@@ -3,19 +3,20 @@ and keep trained models between notebooks."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import warnings
 import zipfile
 from pathlib import Path
 
+import numpy as np
+
 from ..backend import keras
 from ..data.loading import load_mnist
 from ..errors import InputError, MnistCourseError, ModelFileError
 from ..files import COURSE_ROOT, atomic_path
 from ..language import tr
-from ..models.builders import check_choice, check_keras_model
+from ..models.builders import as_input, build_model, check_choice, check_keras_model
 from .recipes import RECIPES, train_course_model
 
 CACHE_ENV_VAR = "MNIST_COURSE_MODELS"
@@ -222,15 +223,67 @@ def _stopped_early(model: object) -> tuple[int, int] | None:
     if not isinstance(asked, int):
         return None
     ended = epochs[-1] + 1 if epochs else 0  # counts from initial_epoch, as fit does
-    if getattr(history, "interrupted", False) or (
-        ended < asked and not getattr(model, "stop_training", False)
-    ):
-        return len(epochs), asked
-    return None
+    # mc.train sets stop_training on Ctrl-C too, and says so in history.interrupted
+    interrupted = getattr(history, "interrupted", False)
+    on_purpose = getattr(model, "stop_training", False) and not interrupted
+    return (len(epochs), asked) if ended < asked and not on_purpose else None
+
+
+def _not_like(model: keras.Model, name: str) -> str | None:
+    """Why ``model`` cannot stand for the course's model ``name`` (a recipe): the notebooks
+    rely on its input and output shapes being the recipe model's; or None."""
+    recipe = RECIPES[name]
+    expected = build_model(recipe.model, precision="float32", **recipe.options)
+    wanted = tuple(expected.input_shape[1:]), tuple(expected.output_shape[1:])
+    try:
+        shapes = tuple(model.input_shape[1:]), tuple(model.output_shape[1:])
+    except (AttributeError, ValueError, TypeError):  # never built
+        shapes = None, None
+    if shapes == wanted:
+        return None
+    return tr(
+        "it is {model}, with input {input} and output {output}, where the course's {name} "
+        "has input {wanted_input} and output {wanted_output}",
+        model=model.name,
+        input=shapes[0],
+        output=shapes[1],
+        name=name,
+        wanted_input=wanted[0],
+        wanted_output=wanted[1],
+    )
+
+
+def _unusable(model: keras.Model, name: str) -> str | None:
+    """Why the cached ``model`` cannot be the trained ``name``, or None: another model, or
+    one that reads too few validation digits right (an untrained model reads about 1 in 10)."""
+    if (unlike := _not_like(model, name)) is not None:
+        return unlike
+    try:
+        (images, digits), _ = load_mnist()
+    except MnistCourseError:
+        return None  # nothing to measure it with: take it as it is
+    if len(images) < 60_000:  # a stand-in for MNIST (a test's), which no model need read
+        return None
+    images, digits = images[-1000:], digits[-1000:]  # validation images, never trained on
+    try:
+        with np.errstate(invalid="ignore"):
+            answers = model.predict(as_input(model, images), batch_size=1000, verbose=0)
+    except Exception as error:  # a layer of one's own that fails: Keras raises many types
+        return tr("it fails to predict ({error})", error=str(error).splitlines()[0][:200])
+    right = float(np.mean(np.argmax(answers, axis=1) == digits))
+    if right >= 0.5 and np.isfinite(answers).all():
+        return None
+    return tr(
+        "it reads only {right:.0%} of 1,000 validation digits right: it was never trained, "
+        "or its training diverged",
+        right=right,
+    )
 
 
 def cache_model(model: keras.Model, name: str) -> Path:
-    """Save a trained model in the cache under ``name``, for later notebooks to reuse."""
+    """Save a trained model in the cache under ``name``, for later notebooks to reuse: one
+    whose training ended (not interrupted), with finite weights, and under a course name
+    ("lenet", ...) only a model with that recipe's input and output shapes."""
     if isinstance(name, str):
         name = name.removesuffix(".keras")  # "lenet.keras" is the name "lenet"
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
@@ -238,6 +291,19 @@ def cache_model(model: keras.Model, name: str) -> Path:
             "cache_model: the name must be a plain name such as 'lenet' (letters, "
             "digits, '-', '_', '.'), got {name!r}.",
             name=name,
+        )
+    check_keras_model(model, "cache_model")
+    if name in RECIPES and (unlike := _not_like(model, name)) is not None:
+        raise InputError(
+            "cache_model: {name!r} is the course's own name, which notebooks 04 and 05 load "
+            "as its model, but {unlike}. Cache this model under a name of your own.",
+            name=name,
+            unlike=unlike,
+        )
+    if not all(np.isfinite(np.asarray(w, np.float32)).all() for w in model.get_weights()):
+        raise InputError(
+            "cache_model: the model's weights hold NaN or infinity: its training diverged "
+            "(a learning rate too large?). Train it again, then cache it."
         )
     stopped = _stopped_early(model)
     if stopped is not None:
@@ -268,7 +334,9 @@ def trained_model(
     name: str, *, retrain: bool = False, progress: keras.callbacks.Callback | None = None
 ) -> keras.Model:
     """A trained course model: from the cache, else trained with its recipe (on the training
-    images less the notebooks' 5,000 validation ones) and cached.
+    images less the notebooks' 5,000 validation ones) and cached. A cached file that does not
+    load, is another model, or reads under half of 1,000 validation digits right (never
+    trained, or diverged) is kept aside as ``NAME.set-aside.keras``, and a new one trained.
 
     Parameters
     ----------
@@ -284,12 +352,32 @@ def trained_model(
         A plain float32 Keras model, as the cache holds it.
     """
     path = cached_model_path(check_choice(name, RECIPES))
-    if path.is_file() and not retrain:
-        with contextlib.suppress(ModelFileError):  # a damaged entry is retrained and replaced
-            return load_model(path)
     # said first: a learner who skipped notebook 03_train waits here, and should know why
     said = {"name": name, "key": name}
-    if path.is_file():  # retrain=True, or a damaged file
+    if path.is_file() and not retrain:
+        try:
+            model = load_model(path)
+            why = _unusable(model, name)
+        except ModelFileError as error:
+            why = str(error)
+        if why is None:
+            return model
+        kept = path.with_name(f"{name}.set-aside.keras")
+        try:  # a learner's own model, or one a class defined elsewhere: never lost
+            os.replace(path, kept)
+        except OSError:
+            kept = path
+        print(
+            tr(
+                "The cached {name} cannot be used ({why}); the file is kept as {kept}. "
+                "Training a new {name} with its recipe, mc.RECIPES[{key!r}].",
+                why=why,
+                kept=kept,
+                **said,
+            ),
+            flush=True,
+        )
+    elif path.is_file():  # retrain=True
         print(tr("Training {name} again with its recipe, mc.RECIPES[{key!r}].", **said), flush=True)
     else:
         print(
@@ -302,8 +390,8 @@ def trained_model(
         )
     (x_train, y_train), _ = load_mnist()
     fit = len(x_train) - min(VALIDATION_IMAGES, len(x_train) // 12)
-    model, history = train_course_model(name, x_train[:fit], y_train[:fit], progress=progress)
-    if getattr(history, "interrupted", False):  # a partly trained model must not be cached
+    model, _ = train_course_model(name, x_train[:fit], y_train[:fit], progress=progress)
+    if _stopped_early(model) is not None:  # a partly trained model must not be cached
         raise MnistCourseError(
             "Training {name} was interrupted, so nothing was cached and this cell stops here. "
             "Run it again to train {name}; once it finishes, it is kept for next time.",
