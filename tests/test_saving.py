@@ -384,6 +384,32 @@ def test_a_save_error_is_not_hidden_by_the_cleanup(tmp_path, monkeypatch) -> Non
     assert list(tmp_path.iterdir()) == []
 
 
+def test_any_failure_of_keras_while_writing_is_a_course_error_and_keeps_the_file(
+    tmp_path, monkeypatch
+) -> None:
+    path = mc.save_model(mc.tiny_mlp(), tmp_path / "m.keras")
+    before = path.read_bytes()
+
+    def failing_save(self, filepath, *args, **kwargs):
+        Path(filepath).write_bytes(b"PK half")
+        raise RuntimeError("disk hiccup")
+
+    monkeypatch.setattr(keras.Model, "save", failing_save)
+    with pytest.raises(ModelFileError, match=r"Keras could not write .*RuntimeError: disk hiccup"):
+        mc.save_model(mc.mlp(), path)
+    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["m.keras"]
+
+
+def test_a_metric_of_ones_own_is_named_among_what_to_register(tmp_path) -> None:
+    def hits(y_true, y_pred):
+        return keras.ops.mean(keras.ops.equal(y_true, y_pred))
+
+    model = mc.tiny_mlp()
+    model.compile("rmsprop", "categorical_crossentropy", metrics=[hits])
+    with pytest.raises(InputError, match="loss, metric, learning-rate schedule or layer"):
+        mc.save_model(model, tmp_path / "m.keras")
+
+
 def test_a_saved_trained_model_loads_in_keras_without_a_warning(small, tmp_path) -> None:
     """Notebook 03 reloads its LeNet with keras.models.load_model: no red warning there."""
     import warnings

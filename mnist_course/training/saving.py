@@ -46,11 +46,12 @@ def plain_model(model: keras.Model) -> keras.Model:
             model=model.name,
             error=str(error).splitlines()[0],
         ) from None
-    except TypeError as error:  # the copy is compiled like the model: a loss of one's own
+    except TypeError as error:  # a loss, metric, schedule or layer of one's own
         raise InputError(
-            "save_model: {error}. Plain Keras could not load the file either: decorate your "
-            "function with @keras.saving.register_keras_serializable(), or compile with one "
-            "of Keras's own losses (such as 'categorical_crossentropy') before saving.",
+            "save_model: {error}. Plain Keras could not load the file either: decorate each "
+            "loss, metric, learning-rate schedule or layer of your own with "
+            "@keras.saving.register_keras_serializable() (a layer's __init__ must also take "
+            "**kwargs), or use Keras's own, such as loss='categorical_crossentropy'.",
             error=str(error).split(". ")[0],
         ) from None
     copy.set_weights(model.get_weights())
@@ -103,6 +104,13 @@ def save_model(model: keras.Model, path: str | os.PathLike[str]) -> Path:
         reason = error.strerror or error
         raise ModelFileError(
             "save_model: cannot write {path} ({error}).", path=path, error=reason
+        ) from None
+    except Exception as error:  # Keras's own failure while writing: the old file is kept
+        raise ModelFileError(
+            "save_model: Keras could not write {path} ({kind}: {error}); the file is as it was.",
+            path=path,
+            kind=type(error).__name__,
+            error=str(error).splitlines()[0] if str(error) else "no detail",
         ) from None
     return path
 
