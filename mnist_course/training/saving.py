@@ -371,7 +371,7 @@ def trained_model(
         if why is None:
             return model
         kept = path.with_name(f"{name}.set-aside.keras")
-        try:  # a learner's own model, or one a class defined elsewhere: never lost
+        try:  # it may be a learner's own, or need a class defined elsewhere: never lost
             os.replace(path, kept)
         except OSError:
             kept = path
