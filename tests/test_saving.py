@@ -452,7 +452,8 @@ def test_trained_model_caches_nothing_when_its_training_is_interrupted(
 
     monkeypatch.setattr(saving, "train_course_model", interrupted)
     with pytest.raises(
-        mc.MnistCourseError, match="tiny-mlp was interrupted, so nothing was cached"
+        mc.MnistCourseError,
+        match="tiny-mlp was interrupted: the partly trained model is neither cached",
     ):
         mc.trained_model("tiny-mlp", progress=quiet())
     assert not (cache / "tiny-mlp.keras").exists()

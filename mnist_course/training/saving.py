@@ -401,8 +401,9 @@ def trained_model(
     model, _ = train_course_model(name, x_train[:fit], y_train[:fit], progress=progress)
     if _stopped_early(model) is not None:  # a partly trained model must not be cached
         raise MnistCourseError(
-            "Training {name} was interrupted, so nothing was cached and this cell stops here. "
-            "Run it again to train {name}; once it finishes, it is kept for next time.",
+            "Training {name} was interrupted: the partly trained model is neither cached nor "
+            "returned, and this cell stops here. Run it again to train {name}; once it "
+            "finishes, it is kept for next time.",
             name=name,
         )
     try:
