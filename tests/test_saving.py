@@ -235,6 +235,9 @@ def test_cache_model_refuses_another_model_under_a_course_name_and_diverged_weig
     with pytest.raises(InputError, match=r"it is tiny_mlp, with input \(784,\).*lenet has input"):
         mc.cache_model(mc.tiny_mlp(), "lenet")
     assert mc.cache_model(mc.tiny_mlp(), "my-mlp").is_file()  # a name of one's own: anything
+    # "LeNet" is "lenet" where the file system ignores case (macOS, Windows): not a way round
+    with pytest.raises(InputError, match="write the course's name 'lenet' as it is"):
+        mc.cache_model(mc.tiny_mlp(), "LeNet")
     diverged = mc.lenet()
     weights = diverged.get_weights()
     weights[0][0, 0, 0, 0] = np.nan

@@ -301,6 +301,14 @@ def cache_model(model: keras.Model, name: str) -> Path:
             name=name,
         )
     check_keras_model(model, "cache_model")
+    course = next((known for known in RECIPES if known.lower() == name.lower()), None)
+    if course not in (None, name):  # a file system that ignores case would mix the two
+        raise InputError(
+            "cache_model: write the course's name {course!r} as it is, in lower case (got "
+            "{name!r}): the notebooks load {course!r}.",
+            course=course,
+            name=name,
+        )
     if name in RECIPES and (unlike := _not_like(model, name)) is not None:
         raise InputError(
             "cache_model: {name!r} is the course's own name, which notebooks 04 and 05 load "
