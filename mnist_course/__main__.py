@@ -188,13 +188,15 @@ def _train(args: argparse.Namespace) -> int:
         (x_train, y_train), (x_test, y_test) = load_mnist(args.data)
         x_train, y_train = x_train[: args.limit], y_train[: args.limit]
         epochs = args.epochs or DEFAULT_EPOCHS[args.model]
-        said = {"model": args.model, "count": len(x_train), "epochs": epochs}
+        # Two counts, two plurals: gettext gives each message one plural number.
+        images = trn("{count} image", "{count} images", len(x_train), count=len(x_train))
+        epochs_said = trn("{count} epoch", "{count} epochs", epochs, count=epochs)
         echo(
-            trn(
-                "Training {model} on {count} images for {epochs} epoch",
-                "Training {model} on {count} images for {epochs} epochs",
-                epochs,
-                **said,
+            tr(
+                "Training {model} on {images} for {epochs}",
+                model=args.model,
+                images=images,
+                epochs=epochs_said,
             )
         )
         set_seed(args.seed)  # this process is the command's own: the run repeats exactly

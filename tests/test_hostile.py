@@ -316,6 +316,13 @@ def test_a_file_name_too_long_for_the_system_is_a_course_error(model, tmp_path) 
 def test_cache_model_takes_a_name_with_its_suffix(model, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("MNIST_COURSE_MODELS", str(tmp_path))
     assert mc.cache_model(model, "mine.keras") == tmp_path / "mine.keras"
+    for name in ("mine.keras.keras", "mine.h5", "lenet.set-aside", "mine.", ".keras"):
+        with pytest.raises(InputError, match="plain name such as"):
+            mc.cache_model(model, name)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["mine.keras"]
+    (tmp_path / "folder.keras").mkdir()
+    with pytest.raises(mc.ModelFileError, match="is a folder, where the cache keeps"):
+        mc.cache_model(model, "folder")
 
 
 def test_a_file_name_given_as_pixels_points_to_to_mnist_image(model) -> None:

@@ -294,10 +294,12 @@ def cache_model(model: keras.Model, name: str) -> Path:
     ("lenet", ...) only a model with that recipe's input and output shapes."""
     if isinstance(name, str):
         name = name.removesuffix(".keras")  # "lenet.keras" is the name "lenet"
-    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+    # No '.': "lenet.h5" or "lenet.keras.keras" would be cached under a name nobody loads,
+    # and "lenet.set-aside" would overwrite what trained_model set aside.
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", name):
         raise InputError(
-            "cache_model: the name must be a plain name such as 'lenet' (letters, "
-            "digits, '-', '_', '.'), got {name!r}.",
+            "cache_model: the name must be a plain name such as 'lenet' or 'my-cnn' "
+            "(letters, digits, '-' and '_', with no other file type than .keras), got {name!r}.",
             name=name,
         )
     check_keras_model(model, "cache_model")
@@ -333,6 +335,13 @@ def cache_model(model: keras.Model, name: str) -> Path:
             name=name,
         )
     path = cached_model_path(name)
+    if path.is_dir():  # save_model's advice, a file name inside it, is not for a cache entry
+        raise ModelFileError(
+            "cache_model: {path} is a folder, where the cache keeps the model {name!r}. "
+            "Move or rename that folder, or cache the model under another name.",
+            path=path,
+            name=name,
+        )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
