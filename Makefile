@@ -23,10 +23,11 @@ LAB_CONFIG := $(CURDIR)/jupyter-config
 
 .PHONY: lab test test-fast lint clean about-test messages screenshots
 
+# PATH: a terminal opened in JupyterLab runs the course's python, as notebook 06's commands expect.
 lab: $(STAMP)
 	@echo "==> Starting JupyterLab on notebooks/01_dataset.ipynb; your browser opens it in a few seconds."
 	@echo "    Its first cell checks your setup. To stop JupyterLab, press Ctrl-C twice here."
-	JUPYTER_CONFIG_PATH="$(LAB_CONFIG)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" notebooks/01_dataset.ipynb $(ROOT_FLAG)
+	PATH="$(abspath $(BIN)):$$PATH" JUPYTER_CONFIG_PATH="$(LAB_CONFIG)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" notebooks/01_dataset.ipynb $(ROOT_FLAG)
 
 # about-test only prints what `make test` is about to do, after the environment is ready.
 test: $(STAMP) about-test

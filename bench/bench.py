@@ -4,7 +4,7 @@ Every measurement runs in a fresh Python process (so no run inherits another's T
 state), one after another on the same machine, and the report prints each result beside
 its baseline with the ratio. Accuracies are means over seeds.
 
-    python bench/bench.py                  # full run, about 30 minutes on 2 cores
+    python bench/bench.py                  # full run, about an hour on 2 cores
     python bench/bench.py --quick          # smoke check, a few minutes
     python bench/bench.py --sections 7     # only benchmark 7 (combine with --quick)
     python bench/bench.py --sections 8     # the quick tests against the tutorial's script

@@ -27,7 +27,8 @@ STUB = """#!{python}
 import json, os, sys
 with open(os.environ["STUB_RECORD"], "w") as record:
     json.dump({{"argv": sys.argv[1:], "cwd": os.getcwd(),
-               "JUPYTER_CONFIG_PATH": os.environ.get("JUPYTER_CONFIG_PATH")}}, record)
+               "JUPYTER_CONFIG_PATH": os.environ.get("JUPYTER_CONFIG_PATH"),
+               "PATH": os.environ.get("PATH")}}, record)
 """
 
 
@@ -80,6 +81,13 @@ def test_make_lab_opens_notebook_01_with_the_repository_as_root(installed_venv, 
     assert "Starting JupyterLab on notebooks/01_dataset.ipynb" in output
     assert "Ctrl-C" in output
     assert "[1/3]" not in output and "pip install" not in output
+
+
+def test_a_terminal_in_jupyterlab_finds_the_course_python_first(installed_venv, tmp_path):
+    # notebook 06 gives commands such as `python -m mnist_course train cnn` for its terminal
+    call, _ = run_lab(installed_venv, tmp_path)
+    first, *rest = call["PATH"].split(os.pathsep)
+    assert Path(first) == (installed_venv / "bin").resolve() and os.environ["PATH"] in call["PATH"]
 
 
 def test_make_lab_uses_the_course_settings_without_the_news_pop_up(installed_venv, tmp_path):
