@@ -60,6 +60,18 @@ def test_a_plain_keras_lenet_that_reaches_the_goal_passes(images) -> None:
     assert "109,994 parameters" in str(feedback)
 
 
+def test_a_lenet_that_scales_its_own_pixels_passes(images) -> None:
+    # keras.io's style: Rescaling(1 / 255) first, and raw 0-255 pixels in
+    lenet = tutorial_lenet().layers
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Rescaling(1 / 255), *lenet])
+    raw = images * 255
+    own = model.predict(raw, verbose=0).argmax(axis=1)
+    history = fit_without_learning(model, raw, own)
+    feedback = check(model, history, raw, own, held_back=(raw, own))
+    assert feedback.correct, str(feedback)
+    assert "109,994 parameters" in str(feedback)
+
+
 def test_below_the_goal_is_not_yet_with_a_hint(images, tiny_mnist) -> None:
     model = tutorial_lenet()
     labels = (model.predict(images, verbose=0).argmax(axis=1) + 1) % 10  # all wrong

@@ -164,8 +164,8 @@ class Evaluation:
         penalty = ""
         if self.penalty:
             penalty = tr(
-                " (cross-entropy; with the weight penalty {penalty:.4f}, as model.evaluate "
-                "reports it: {total:.4f})",
+                " (cross-entropy; + weight penalty {penalty:.4f} = {total:.4f}, the loss "
+                "model.evaluate reports)",
                 penalty=self.penalty,
                 total=self.total_loss,
             )

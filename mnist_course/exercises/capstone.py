@@ -12,7 +12,7 @@ from ..data.loading import load_mnist
 from ..errors import InputError
 from ..evaluation.metrics import evaluate
 from ..language import N_, tr, trn
-from ..models.builders import as_input
+from ..models.builders import as_input, input_scale
 from ..training.fitting import labels_for
 from .feedback import (
     Feedback,
@@ -54,6 +54,9 @@ def _layers(model: keras.Model) -> tuple[list[str], list[str]]:
             )
         )
     folded = folded_layers(model)
+    if input_scale(model) != 1:  # keras.io's style: Rescaling(1 / 255) first, raw pixels in
+        scaling = [x for x, _ in folded if isinstance(x, keras.layers.Rescaling)][:1]
+        folded = [(x, f) for x, f in folded if x not in scaling]
     kinds = [(type(x).__name__, getattr(x, "filters", getattr(x, "units", 0))) for x, _ in folded]
     shown = ", ".join(f"{kind} {size}" if size else kind for kind, size in kinds)
     if shown != LENET:
