@@ -5,6 +5,7 @@ A user's error is one line on stderr and exit status 2 (usage) or 1 (the others)
 
 import argparse
 import functools
+import os
 import sys
 from argparse import ArgumentTypeError
 from pathlib import Path
@@ -43,10 +44,39 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _path(text: str) -> Path:
+    """A path as the shell would give it: ``~`` is the home folder, even after ``--out=``."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:  # ~someone who does not exist: the path as written, refused later
+        return Path(text)
+
+
+def _not_an_input(path: Path, option: str, inputs: list[Path | None]) -> None:
+    """Refuse an output that is one of the command's inputs: writing it would destroy it."""
+    for given in inputs:
+        if given is not None and path.exists() and given.exists() and path.samefile(given):
+            raise MnistCourseError(
+                "{option} {path}: that is {given}, which this command reads; write to another file",
+                option=option,
+                path=path,
+                given=given,
+            )
+
+
 def _check_writable(path: Path, option: str) -> None:
     """Raise unless ``path`` can be written: before the minutes of work that produce it."""
     import tempfile
 
+    try:  # a path longer than the system allows fails in every test below
+        path.exists()
+    except OSError as error:
+        raise MnistCourseError(
+            "{option} {path}: cannot use this path ({reason})",
+            option=option,
+            path=path,
+            reason=error.strerror or error,
+        ) from None
     if (n := len(path.name.encode())) > 255:
         raise MnistCourseError(
             "{option}: the file name is {n} bytes long; most file systems allow 255",
@@ -71,6 +101,12 @@ def _check_writable(path: Path, option: str) -> None:
     if path.is_dir():
         raise MnistCourseError(
             "{option} {path}: is a folder; give a file name inside it", option=option, path=path
+        )
+    if path.exists() and not os.access(path, os.W_OK):
+        raise MnistCourseError(
+            "{option} {path}: the file is read-only; make it writable, or give another name",
+            option=option,
+            path=path,
         )
     try:  # the only sure test: permissions, read-only disks and the like all show here
         with tempfile.TemporaryFile(dir=folder):
@@ -100,9 +136,9 @@ def _parser() -> argparse.ArgumentParser:
     ).add_argument
     add("model", choices=RECIPE_NAMES, help=tr("which model (recipe) to train"))
     add("--epochs", type=_whole, help=tr("passes over the data (default: the recipe's)"))
-    add("--out", type=Path, help=tr("where to save the model (default: MODEL.keras)"))
+    add("--out", type=_path, help=tr("where to save the model (default: MODEL.keras)"))
     default_data = tr("mnist.npz or IDX folder (default: $MNIST_COURSE_DATA, else download)")
-    add("--data", type=Path, help=default_data)
+    add("--data", type=_path, help=default_data)
     add("--limit", type=_whole, help=tr("train on only the first N training images"))
     seed = functools.partial(_whole, seed=True)
     add("--seed", type=seed, default=0, help=tr("random seed (default: 0)"))
@@ -123,10 +159,10 @@ def _parser() -> argparse.ArgumentParser:
     several = tr(
         "one model, or several: then each, and the ensemble of them (their probabilities averaged)"
     )
-    add("model_files", type=Path, nargs="+", metavar="MODEL.keras", help=several)
-    add("--data", type=Path, help=tr("mnist.npz or IDX folder (default: as train)"))
+    add("model_files", type=_path, nargs="+", metavar="MODEL.keras", help=several)
+    add("--data", type=_path, help=tr("mnist.npz or IDX folder (default: as train)"))
     mistakes = tr("also draw the most confident mistakes (of the ensemble, if several models)")
-    add("--mistakes", type=Path, metavar="PICTURE.png", help=mistakes)
+    add("--mistakes", type=_path, metavar="PICTURE.png", help=mistakes)
     shifted = tr(
         "also read each test image moved one pixel up, down, left and right, and average "
         "the five answers (test-time augmentation)"
@@ -140,8 +176,10 @@ def _parser() -> argparse.ArgumentParser:
             "or light-on-dark), after turning it into an MNIST-style 28x28 input."
         ),
     ).add_argument
-    add("model_file", type=Path, metavar="MODEL.keras")
-    add("images", type=Path, nargs="+", metavar="IMAGE", help=tr("image files, or folders of them"))
+    add("model_file", type=_path, metavar="MODEL.keras")
+    add(
+        "images", type=_path, nargs="+", metavar="IMAGE", help=tr("image files, or folders of them")
+    )
     add = commands.add_parser(
         "doctor",
         help=tr("check this machine's setup for the course (run this first)"),
@@ -151,7 +189,7 @@ def _parser() -> argparse.ArgumentParser:
             "downloads anything. Exit status 1 if a problem is found."
         ),
     ).add_argument
-    add("--data", type=Path, help=tr("the MNIST path you will use (default: as train)"))
+    add("--data", type=_path, help=tr("the MNIST path you will use (default: as train)"))
     add("--timeout", type=_seconds, default=3.0, help=tr("seconds to wait for the download server"))
     return parser
 
@@ -172,6 +210,10 @@ def _train(args: argparse.Namespace) -> int:
             out=out,
         )
     _check_writable(out, "--out")
+    _not_an_input(out, "--out", [args.data])
+    partial = out.with_name(f"{out.stem}.interrupted.keras")
+    if args.keep_interrupted:  # found out after Ctrl-C, the partly trained model would be lost
+        _check_writable(partial, "--keep-interrupted")
     if args.workers > 1:
         from .distribute.cluster import train_on_workers
 
@@ -211,7 +253,6 @@ def _train(args: argparse.Namespace) -> int:
                 kept if out.exists() else tr("Interrupted: {path} was not written.", path=out),
                 file=sys.stderr,
             )
-            partial = out.with_name(f"{out.stem}.interrupted.keras")
             if args.keep_interrupted:
                 save_model(model, partial)
                 print(tr("The partly trained model is in {path}.", path=partial), file=sys.stderr)
@@ -243,6 +284,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         )
     if picture is not None:
         _check_writable(picture, "--mistakes")
+        _not_an_input(picture, "--mistakes", [args.data, *args.model_files])
     models = [_checked_model(path) for path in args.model_files]
     if len(models) > 1:
         metrics.check_ensemble(models)  # the same file twice: said before the test set is read

@@ -69,6 +69,18 @@ def test_bad_input_gets_the_course_error(model, case) -> None:
         CALLS[case](model)
 
 
+def test_a_model_returning_its_output_in_a_dict_is_refused_everywhere() -> None:
+    inputs = keras.Input((784,))
+    model = keras.Model(inputs, {"digit": keras.layers.Dense(10, activation="softmax")(inputs)})
+    for call in (
+        lambda: mc.predict(model, X),
+        lambda: mc.evaluate(model, X, Y),
+        lambda: mc.predict_digit(model, X[0]),
+    ):
+        with pytest.raises(InputError, match="returns its output in a dict; an MNIST classifier"):
+            call()
+
+
 def test_callbacks_given_as_an_iterator_all_run(model) -> None:
     class Count(keras.callbacks.Callback):
         epochs = 0

@@ -7,6 +7,7 @@ import io
 import socket
 import time
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -220,6 +221,54 @@ def test_an_out_folder_that_is_a_file_is_called_a_file(tmp_path, capsys) -> None
     (tmp_path / "good.keras").write_bytes(b"")
     assert main(["train", "tiny-mlp", "--out", str(tmp_path / "good.keras" / "x.keras")]) == 1
     assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_outputs_that_cannot_be_written_are_found_before_any_work(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    import os
+
+    data, kept = tmp_path / "d.keras", tmp_path / "mine.interrupted.keras"
+    data.write_bytes(b"stands for the data")
+    kept.mkdir()  # where --keep-interrupted would write after Ctrl-C
+    long = "x" * 5000 + ".keras"  # longer than any system's path limit
+    cases = [
+        (
+            ["train", "tiny-mlp", "--data", str(data), "--out", str(data)],
+            "which this command reads",
+        ),
+        (
+            ["train", "tiny-mlp", "--out", str(tmp_path / "mine.keras"), "--keep-interrupted"],
+            "--keep-interrupted",
+        ),
+        (["train", "tiny-mlp", "--out", str(tmp_path / long)], "cannot use this path"),
+    ]
+    read_only = tmp_path / "read-only.keras"
+    read_only.write_bytes(b"an earlier model")
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: Path(p) != read_only and real(p, mode))
+    cases.append((["train", "tiny-mlp", "--out", str(read_only)], "the file is read-only"))
+    for argv, said in cases:
+        assert main(argv) == 1, argv
+        err = capsys.readouterr().err
+        assert said in err and "Training" not in err and "Traceback" not in err, (argv, err)
+    assert data.read_bytes() == b"stands for the data"
+    assert read_only.read_bytes() == b"an earlier model"
+
+
+def test_evaluate_refuses_to_draw_over_its_own_inputs(tmp_path, capsys) -> None:
+    model = mc.save_model(mc.tiny_mlp(), tmp_path / "m.keras")
+    picture = tmp_path / "m.png"
+    picture.hardlink_to(model)  # the same file, under a .png name
+    assert main(["evaluate", str(model), "--mistakes", str(picture)]) == 1
+    assert "which this command reads" in capsys.readouterr().err
+    assert mc.load_model(model).count_params() == 11_935
+
+
+def test_a_home_folder_path_is_expanded_as_the_shell_would(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert main(["train", "tiny-mlp", "--out=~/no-folder/m.keras"]) == 1
+    assert f"folder {tmp_path / 'no-folder'} does not exist" in capsys.readouterr().err
 
 
 def test_evaluate_names_the_file_of_a_model_that_is_not_for_mnist(tmp_path, capsys) -> None:

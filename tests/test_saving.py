@@ -191,6 +191,7 @@ def test_trained_model_never_sees_the_validation_or_test_images(cache, monkeypat
 def test_a_damaged_cache_entry_is_retrained_and_kept_aside(cache, monkeypatch, capsys) -> None:
     cache.mkdir()
     (cache / "tiny-mlp.keras").write_bytes(b"garbage")
+    (cache / "tiny-mlp.set-aside.keras").write_bytes(b"set aside before")  # stays as it is
     real = saving.train_course_model
     monkeypatch.setattr(
         saving, "train_course_model", lambda *a, **k: real(*a, **{**k, "epochs": 1})
@@ -199,10 +200,61 @@ def test_a_damaged_cache_entry_is_retrained_and_kept_aside(cache, monkeypatch, c
     assert model.name == "tiny_mlp"
     assert zipfile.is_zipfile(cache / "tiny-mlp.keras")
     # a file the cache cannot use may be a learner's (a class defined elsewhere): never lost
-    assert (cache / "tiny-mlp.set-aside.keras").read_bytes() == b"garbage"
+    assert (cache / "tiny-mlp.set-aside-2.keras").read_bytes() == b"garbage"
+    assert (cache / "tiny-mlp.set-aside.keras").read_bytes() == b"set aside before"
     said = capsys.readouterr().out
     assert "The cached tiny-mlp cannot be used (load_model:" in said
-    assert "tiny-mlp.set-aside.keras" in said
+    assert "tiny-mlp.set-aside-2.keras" in said
+
+
+def test_a_cache_entry_no_model_can_be_written_to_is_said_before_training(
+    cache, tmp_path, monkeypatch
+) -> None:
+    def never(*args, **kwargs):
+        raise AssertionError("trained, though nothing could be cached")
+
+    monkeypatch.setattr(saving, "train_course_model", never)
+    (cache / "tiny-mlp.keras").mkdir(parents=True)
+    with pytest.raises(ModelFileError, match="is a folder, where the cache keeps the model"):
+        mc.trained_model("tiny-mlp")
+    with pytest.raises(ModelFileError, match="is a folder, where the cache keeps the model"):
+        mc.cache_model(mc.tiny_mlp(), "tiny-mlp")
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setenv("MNIST_COURSE_MODELS", str(tmp_path / "a-file"))
+    for call in (lambda: mc.trained_model("tiny-mlp"), lambda: mc.cache_model(mc.tiny_mlp(), "x")):
+        with pytest.raises(
+            ModelFileError, match="is a file, not a folder: set MNIST_COURSE_MODELS"
+        ):
+            call()
+    with pytest.raises(InputError, match="retrain is True or False, got 'no'"):
+        mc.trained_model("tiny-mlp", retrain="no")
+
+
+def test_a_cached_file_that_cannot_be_moved_aside_is_left_and_nothing_trains(
+    cache, monkeypatch
+) -> None:
+    cache.mkdir()
+    (cache / "tiny-mlp.keras").write_bytes(b"garbage")
+    monkeypatch.setattr(saving, "train_course_model", lambda *a, **k: 1 / 0)
+
+    def refuse(source, target):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(saving.os, "replace", refuse)
+    with pytest.raises(ModelFileError, match="could not be moved aside .* Move it yourself"):
+        mc.trained_model("tiny-mlp")
+    assert (cache / "tiny-mlp.keras").read_bytes() == b"garbage"
+
+
+def test_an_unreadable_model_file_is_not_called_corrupt(tmp_path, monkeypatch) -> None:
+    path = mc.save_model(mc.tiny_mlp(), tmp_path / "m.keras")
+
+    def unreadable(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(saving.zipfile, "ZipFile", unreadable)  # as chmod 000 for a non-root user
+    with pytest.raises(ModelFileError, match=r"cannot read .*m\.keras \(Permission denied\)"):
+        mc.load_model(path)
 
 
 def test_an_untrained_or_foreign_model_in_the_cache_is_not_taken_for_the_trained_one(

@@ -337,6 +337,18 @@ def check_model(model: object, name: str = "model") -> keras.Model:
             outputs=ends[1],
         )
     try:
+        named = isinstance(model.output, dict)
+    except (AttributeError, ValueError):  # a subclassed model, not yet called: no output yet
+        named = False
+    if named:  # outputs={"digit": x}: predict would return a dict, not the probabilities
+        raise InputError(
+            "{name}: model {model!r} returns its output in a dict; an MNIST classifier "
+            "returns one array of ten probabilities: build it with outputs=x, not "
+            "{{'digit': x}}.",
+            name=name,
+            model=model.name,
+        )
+    try:
         inputs, outputs = image_shape(model), tuple(model.output_shape[1:])
     except (AttributeError, ValueError):
         raise InputError(

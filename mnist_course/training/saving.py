@@ -151,7 +151,16 @@ def load_model(path: str | os.PathLike[str]) -> keras.Model:
         raise ModelFileError("load_model: {path} is a folder, not a .keras file.", path=path)
     if not path.is_file():
         raise ModelFileError("load_model: no model file at {path}.", path=path)
-    if not _holds_a_keras_model(path):
+    try:
+        holds = _holds_a_keras_model(path)
+    except PermissionError as error:
+        raise ModelFileError(
+            "load_model: cannot read {path} ({reason}): give yourself read permission on it, "
+            "or copy it somewhere you can read.",
+            path=path,
+            reason=error.strerror or error,
+        ) from None
+    if not holds:
         raise ModelFileError(
             "load_model: {path} is not a .keras file (a zip archive of the model's "
             "config.json and weights); it is truncated or another format (HDF5 .h5? "
@@ -202,6 +211,8 @@ def _holds_a_keras_model(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
             return {"config.json", "metadata.json"} <= set(archive.namelist())
+    except PermissionError:
+        raise  # unreadable is not corrupt: load_model says which
     except (OSError, zipfile.BadZipFile):
         return False
 
@@ -334,14 +345,7 @@ def cache_model(model: keras.Model, name: str) -> Path:
             asked=stopped[1],
             name=name,
         )
-    path = cached_model_path(name)
-    if path.is_dir():  # save_model's advice, a file name inside it, is not for a cache entry
-        raise ModelFileError(
-            "cache_model: {path} is a folder, where the cache keeps the model {name!r}. "
-            "Move or rename that folder, or cache the model under another name.",
-            path=path,
-            name=name,
-        )
+    path = _cache_entry(name, "cache_model")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -355,13 +359,38 @@ def cache_model(model: keras.Model, name: str) -> Path:
     return save_model(model, path)
 
 
+def _cache_entry(name: str, caller: str) -> Path:
+    """Where the cache keeps ``name``, refused when no model could be written there: said
+    before any training, and with advice of its own (save_model's does not fit a cache)."""
+    path = cached_model_path(name)
+    folder = path.parent
+    if folder.exists() and not folder.is_dir():
+        raise ModelFileError(
+            "{caller}: the model cache {folder} is a file, not a folder: set {cache_env_var} "
+            "to a folder, or move that file.",
+            caller=caller,
+            folder=folder,
+            cache_env_var=CACHE_ENV_VAR,
+        )
+    if path.is_dir():
+        raise ModelFileError(
+            "{caller}: {path} is a folder, where the cache keeps the model {name!r}: move or "
+            "rename that folder.",
+            caller=caller,
+            path=path,
+            name=name,
+        )
+    return path
+
+
 def trained_model(
     name: str, *, retrain: bool = False, progress: keras.callbacks.Callback | None = None
 ) -> keras.Model:
     """A trained course model: from the cache, else trained with its recipe (on the training
     images less the notebooks' 5,000 validation ones) and cached. A cached file that does not
     load, is another model, or reads under half of 1,000 validation digits right (never
-    trained, or diverged) is kept aside as ``NAME.set-aside.keras``, and a new one trained.
+    trained, or diverged) is kept aside as ``NAME.set-aside.keras`` (``-2``, ``-3``... when
+    that name is taken), and a new one trained.
 
     Parameters
     ----------
@@ -376,7 +405,11 @@ def trained_model(
     keras.Model
         A plain float32 Keras model, as the cache holds it.
     """
-    path = cached_model_path(check_choice(name, RECIPES))
+    if not isinstance(retrain, bool):  # "no" is true: it would replace a good model
+        raise InputError(
+            "trained_model: retrain is True or False, got {retrain!r}.", retrain=retrain
+        )
+    path = _cache_entry(check_choice(name, RECIPES), "trained_model")
     # said first: a learner who skipped notebook 03_train waits here, and should know why
     said = {"name": name, "key": name}
     if path.is_file() and not retrain:
@@ -387,11 +420,20 @@ def trained_model(
             why = str(error)
         if why is None:
             return model
-        kept = path.with_name(f"{name}.set-aside.keras")
+        kept, number = path.with_name(f"{name}.set-aside.keras"), 2
+        while kept.exists() or kept.is_symlink():  # an earlier set-aside file stays too
+            kept, number = path.with_name(f"{name}.set-aside-{number}.keras"), number + 1
         try:  # it may be a learner's own, or need a class defined elsewhere: never lost
             os.replace(path, kept)
-        except OSError:
-            kept = path
+        except OSError as error:  # left in place, the new model would be cached over it
+            raise ModelFileError(
+                "trained_model: the cached {name} cannot be used ({why}), and it could not be "
+                "moved aside to {kept} ({reason}). Move it yourself, then run this again.",
+                name=name,
+                why=why,
+                kept=kept,
+                reason=error.strerror or error,
+            ) from None
         print(
             tr(
                 "The cached {name} cannot be used ({why}); the file is kept as {kept}. "
