@@ -68,7 +68,13 @@ def _check_writable(path: Path, option: str) -> None:
     """Raise unless ``path`` can be written: before the minutes of work that produce it."""
     import tempfile
 
-    try:  # a path longer than the system allows fails in every test below
+    if (n := len(path.name.encode())) > 255:
+        raise MnistCourseError(
+            "{option}: the file name is {n} bytes long; most file systems allow 255",
+            option=option,
+            n=n,
+        )
+    try:  # a whole path longer than the system allows fails every test below
         path.exists()
     except OSError as error:
         raise MnistCourseError(
@@ -77,12 +83,6 @@ def _check_writable(path: Path, option: str) -> None:
             path=path,
             reason=error.strerror or error,
         ) from None
-    if (n := len(path.name.encode())) > 255:
-        raise MnistCourseError(
-            "{option}: the file name is {n} bytes long; most file systems allow 255",
-            option=option,
-            n=n,
-        )
     folder = path.parent
     if folder.exists() and not folder.is_dir():
         raise MnistCourseError(
